@@ -1,0 +1,96 @@
+"""HTTP endpoints for booking, availability, booking lists and cancellation."""
+from django.contrib.auth import get_user_model
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from bookings.idempotency import idempotent
+from bookings.models import Booking
+from bookings.selectors import booking_with_stations, bookings_of_user, trains_between
+from bookings.services import booking_cancel, booking_create
+from railway.api import Forbidden, NotFound, StrictIntegerField
+
+
+class BookingOutputSerializer(serializers.Serializer):
+    booking_id = serializers.IntegerField(source="id")
+    train_number = serializers.IntegerField(source="train.train_number")
+    user_id = serializers.IntegerField()
+    source = serializers.CharField(source="source_name")
+    destination = serializers.CharField(source="destination_name")
+    seat_count = serializers.IntegerField()
+    seat_numbers = serializers.ListField(child=serializers.IntegerField())
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+    @classmethod
+    def of(cls, booking: Booking) -> dict:
+        return cls(booking_with_stations(booking_id=booking.pk)).data
+
+
+class StationParameter(serializers.CharField):
+    def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(max_length=100, **kwargs)
+
+
+class BookSeatApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        train_number = StrictIntegerField(min_value=1, max_value=2_147_483_647)
+        user_id = StrictIntegerField(required=False, min_value=1, max_value=2**63 - 1)
+        seat_count = StrictIntegerField(min_value=1, max_value=10)
+        source = StationParameter(required=False)
+        destination = StationParameter(required=False)
+
+    def post(self, request: Request) -> Response:
+        return idempotent(request, lambda: self.book(request), on_error=self.handle_exception)
+
+    def book(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        params = dict(data.validated_data)
+        user_id = params.pop("user_id", request.user.pk)
+        if user_id != request.user.pk:
+            raise Forbidden("You may only book for yourself.")
+        booking = booking_create(user=request.user, **params)
+        return Response(BookingOutputSerializer.of(booking), status=status.HTTP_201_CREATED)
+
+
+class SeatAvailabilityApi(APIView):
+    class InputSerializer(serializers.Serializer):
+        source = StationParameter()
+        destination = StationParameter()
+
+    def get(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        rows = trains_between(**data.validated_data)
+        return Response(
+            [
+                {
+                    "train_number": row.train.train_number,
+                    "name": row.train.name,
+                    "source": row.train_source,
+                    "destination": row.train_destination,
+                    "total_seats": row.train.total_seats,
+                    "available_seats": row.train.total_seats - row.sold,
+                }
+                for row in rows
+            ]
+        )
+
+
+class BookingDetailsApi(APIView):
+    def get(self, request: Request, id: int) -> Response:  # noqa: A002 - the spec's URL parameter
+        if id != request.user.pk:
+            if not request.user.is_staff:
+                raise Forbidden("You may only read your own bookings.")
+            if not get_user_model().objects.filter(pk=id).exists():
+                raise NotFound("No user with this id.")
+        bookings = bookings_of_user(user_id=id)
+        return Response(BookingOutputSerializer(bookings, many=True).data)
+
+
+class CancelBookingApi(APIView):
+    def post(self, request: Request, booking_id: int) -> Response:
+        booking = booking_cancel(booking_id=booking_id, actor=request.user)
+        return Response(BookingOutputSerializer.of(booking))

@@ -1,0 +1,95 @@
+"""Idempotency-Key support: a retried request gets the first response and changes nothing more.
+
+The record row for (user, key) is inserted first, in the same transaction as the
+work it guards. A racing retry's insert waits on the unique index until the first
+transaction ends, then finds the finished response and replays it. Only finished
+responses (2xx to 4xx) are stored; a 5xx rolls everything back so a retry runs anew.
+"""
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework import exceptions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from bookings.models import IdempotencyRecord
+from railway.api import DomainError
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 255
+
+
+class IdempotencyKeyReused(DomainError):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "This Idempotency-Key was already used with a different request."
+    default_code = "idempotency_key_reused"
+
+
+class _NotFinished(Exception):
+    """Carries a 5xx response out of the transaction so that it rolls back."""
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+def request_fingerprint(request: Request) -> str:
+    """Return a digest of what makes two requests "the same": method, path and JSON body."""
+    body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
+def _claim(*, user, key: str, fingerprint: str) -> IdempotencyRecord:  # noqa: ANN001
+    """Insert the record for (user, key), or return the finished one of an earlier request."""
+    try:
+        with transaction.atomic():
+            return IdempotencyRecord.objects.create(user=user, key=key, request_fingerprint=fingerprint)
+    except IntegrityError:
+        pass
+    record = IdempotencyRecord.objects.select_for_update().get(user=user, key=key)
+    expired = record.created_at < timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
+    if expired:
+        record.request_fingerprint = fingerprint
+        record.response_status = None
+        record.response_body = None
+        record.created_at = timezone.now()
+        record.save(update_fields=["request_fingerprint", "response_status", "response_body", "created_at"])
+    return record
+
+
+def idempotent(request: Request, run: Callable[[], Response], on_error: Callable[[Exception], Response]) -> Response:
+    """Run `run()` once per (user, Idempotency-Key); replay its finished response on retries."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        return run()
+    if not key.strip() or len(key) > MAX_KEY_LENGTH:
+        raise exceptions.ValidationError(
+            {HEADER: [f"The key must be 1 to {MAX_KEY_LENGTH} characters and not blank."]}
+        )
+    fingerprint = request_fingerprint(request)
+    try:
+        with transaction.atomic():
+            record = _claim(user=request.user, key=key, fingerprint=fingerprint)
+            if record.response_status is not None:
+                if record.request_fingerprint != fingerprint:
+                    raise IdempotencyKeyReused()
+                replay = Response(record.response_body, status=record.response_status)
+                replay["Idempotent-Replayed"] = "true"
+                return replay
+            try:
+                with transaction.atomic():
+                    response = run()
+            except Exception as exc:  # noqa: BLE001 - rendered exactly as the view would
+                response = on_error(exc)
+            if response.status_code >= 500:
+                raise _NotFinished(response)
+            record.response_status = response.status_code
+            record.response_body = response.data
+            record.save(update_fields=["response_status", "response_body"])
+            return response
+    except _NotFinished as unfinished:
+        return unfinished.response

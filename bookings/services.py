@@ -1,0 +1,193 @@
+"""The seat engine: selling and cancelling seats on segments of a train's route.
+
+Locking contract
+----------------
+* Every write to a train's seat inventory (booking or cancelling) runs in one
+  transaction that first takes the train row lock (``SELECT ... FOR NO KEY UPDATE``
+  on PostgreSQL; on SQLite the IMMEDIATE transaction holds the database write lock).
+  It is the only lock taken on the train, it is taken before any read of the
+  inventory, and it is held only while seats are chosen and written: a handful of
+  statements, no network call.
+* When the request carries an Idempotency-Key, its record row is claimed before
+  the train lock (see ``bookings.idempotency``), so the order is always
+  key, then train: no two writers can wait on each other in a cycle.
+* The lock makes choosing seats race-free. The guarantee does not rest on it: the
+  unique constraint ``seatleg_sold_once`` on (train, leg, seat) makes the database
+  refuse any seat sold twice on a leg, whatever a bug or a second app server does.
+* On PostgreSQL a lock that cannot be had within ``DB_LOCK_TIMEOUT_MS`` fails the
+  request with 503 and Retry-After instead of hanging it.
+"""
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from rest_framework import exceptions
+
+from bookings.allocation import choose_seats, free_seats, segment_mask
+from bookings.models import Booking, SeatLeg
+from railway.api import Conflict, Forbidden, NotFound
+from trains.models import Station, Train, station_key
+
+
+class TrainNotFound(NotFound):
+    default_detail = "No train with this number."
+    default_code = "train_not_found"
+
+
+class BookingNotFound(NotFound):
+    default_detail = "No booking with this id."
+    default_code = "booking_not_found"
+
+
+class InsufficientSeats(Conflict):
+    default_detail = "Not enough seats are free on this segment."
+    default_code = "insufficient_seats"
+
+
+class SeatsTaken(Conflict):
+    default_detail = "The chosen seats were sold meanwhile; please retry."
+    default_code = "seats_taken"
+
+
+class BookingAlreadyCancelled(Conflict):
+    default_detail = "This booking is already cancelled."
+    default_code = "already_cancelled"
+
+
+class NotBookingOwner(Forbidden):
+    default_detail = "This booking belongs to another user."
+    default_code = "not_booking_owner"
+
+
+def occupied_legs_by_seat(*, train: Train) -> dict[int, int]:
+    """Return {seat number: mask of sold legs} for the train's seats that are sold anywhere."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT seat_number, SUM(CAST(1 AS BIGINT) << leg) FROM {SeatLeg._meta.db_table} "
+            "WHERE train_id = %s GROUP BY seat_number",
+            [train.pk],
+        )
+        return {seat: int(mask) for seat, mask in cursor.fetchall()}
+
+
+def segment_resolve(
+    *, route: list[Station], source: str | None, destination: str | None
+) -> tuple[int, int]:
+    """Return the stop positions of a segment given by station names (default: the whole route)."""
+    positions = {station.key: position for position, station in enumerate(route)}
+    from_position, to_position = 0, len(route) - 1
+    if source is not None:
+        if station_key(source) not in positions:
+            raise exceptions.ValidationError({"source": [f"'{source.strip()}' is not on this train's route."]})
+        from_position = positions[station_key(source)]
+    if destination is not None:
+        if station_key(destination) not in positions:
+            raise exceptions.ValidationError(
+                {"destination": [f"'{destination.strip()}' is not on this train's route."]}
+            )
+        to_position = positions[station_key(destination)]
+    if from_position == to_position:
+        raise exceptions.ValidationError({"destination": ["Destination must differ from source."]})
+    if from_position > to_position:
+        raise exceptions.ValidationError(
+            {"destination": ["Destination comes before source on this train's route."]}
+        )
+    return from_position, to_position
+
+
+def train_route_stations(*, train: Train) -> list[Station]:
+    return [stop.station for stop in train.stops.select_related("station").order_by("position")]
+
+
+def booking_create(
+    *,
+    user,  # noqa: ANN001 - the custom user model
+    train_number: int,
+    seat_count: int,
+    source: str | None = None,
+    destination: str | None = None,
+) -> Booking:
+    """Sell `seat_count` seats on the segment to `user`, or raise InsufficientSeats."""
+    if not 1 <= seat_count <= settings.BOOKING_MAX_SEATS:
+        raise exceptions.ValidationError(
+            {"seat_count": [f"Book between 1 and {settings.BOOKING_MAX_SEATS} seats at a time."]}
+        )
+    train = Train.objects.filter(train_number=train_number).first()
+    if train is None:
+        raise TrainNotFound()
+    # A route with bookings on it never changes, so it can be read before the lock.
+    route = train_route_stations(train=train)
+    from_position, to_position = segment_resolve(route=route, source=source, destination=destination)
+    leg_count = len(route) - 1
+
+    try:
+        return _sell_seats(
+            user=user,
+            train=train,
+            leg_count=leg_count,
+            from_position=from_position,
+            to_position=to_position,
+            seat_count=seat_count,
+        )
+    except IntegrityError:
+        # seatleg_sold_once refused a row: only possible if the lock was bypassed.
+        raise SeatsTaken() from None
+
+
+def _sell_seats(
+    *, user, train: Train, leg_count: int, from_position: int, to_position: int, seat_count: int  # noqa: ANN001
+) -> Booking:
+    with transaction.atomic():
+        # The train row lock serialises sales on this train: see the module docstring.
+        Train.objects.select_for_update(no_key=True).filter(pk=train.pk).values_list("pk").get()
+        occupied = occupied_legs_by_seat(train=train)
+        seats = choose_seats(
+            occupied=occupied,
+            total_seats=train.total_seats,
+            leg_count=leg_count,
+            from_position=from_position,
+            to_position=to_position,
+            count=seat_count,
+        )
+        if seats is None:
+            available = len(
+                free_seats(
+                    occupied=occupied,
+                    total_seats=train.total_seats,
+                    wanted=segment_mask(from_position, to_position),
+                )
+            )
+            raise InsufficientSeats(extra={"available_seats": available})
+        booking = Booking.objects.create(
+            user=user,
+            train=train,
+            from_position=from_position,
+            to_position=to_position,
+            seat_count=seat_count,
+            seat_numbers=seats,
+        )
+        SeatLeg.objects.bulk_create(
+            SeatLeg(train=train, leg=leg, seat_number=seat, booking=booking)
+            for seat in seats
+            for leg in range(from_position, to_position)
+        )
+    return booking
+
+
+def booking_cancel(*, booking_id: int, actor) -> Booking:  # noqa: ANN001
+    """Cancel a confirmed booking and free exactly its seats on exactly its segment."""
+    booking = Booking.objects.filter(pk=booking_id).first()
+    if booking is None:
+        raise BookingNotFound()
+    if booking.user_id != actor.pk and not actor.is_staff:
+        raise NotBookingOwner()
+    with transaction.atomic():
+        # Same lock as booking_create, taken first: see the module docstring.
+        Train.objects.select_for_update(no_key=True).filter(pk=booking.train_id).values_list("pk").get()
+        booking = Booking.objects.select_for_update().get(pk=booking_id)
+        if booking.status == Booking.Status.CANCELLED:
+            raise BookingAlreadyCancelled()
+        booking.status = Booking.Status.CANCELLED
+        booking.cancelled_at = timezone.now()
+        booking.save(update_fields=["status", "cancelled_at"])
+        SeatLeg.objects.filter(booking=booking).delete()
+    return booking

@@ -1,0 +1,86 @@
+"""Shared fixtures: the three personas (owner, another user, admin) and a train factory."""
+from collections.abc import Callable
+
+import pytest
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from trains.models import Train
+from trains.services import train_create
+from users.models import User
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def client_for(user: User | None) -> APIClient:
+    """Return an API client that sends the user's token (or none)."""
+    client = APIClient()
+    if user is not None:
+        token, _ = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+@pytest.fixture
+def owner(db) -> User:
+    return User.objects.create_user(username="alice", email="alice@example.com", password=PASSWORD)
+
+
+@pytest.fixture
+def other_user(db) -> User:
+    return User.objects.create_user(username="mallory", email="mallory@example.com", password=PASSWORD)
+
+
+@pytest.fixture
+def staff(db) -> User:
+    return User.objects.create_user(
+        username="stan", email="stan@example.com", password=PASSWORD, is_staff=True
+    )
+
+
+@pytest.fixture
+def admin_user(db) -> User:
+    return User.objects.create_superuser(username="root", email="root@example.com", password=PASSWORD)
+
+
+@pytest.fixture
+def anon_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def owner_client(owner) -> APIClient:
+    return client_for(owner)
+
+
+@pytest.fixture
+def other_client(other_user) -> APIClient:
+    return client_for(other_user)
+
+
+@pytest.fixture
+def staff_client(staff) -> APIClient:
+    return client_for(staff)
+
+
+@pytest.fixture
+def admin_client_api(admin_user) -> APIClient:
+    return client_for(admin_user)
+
+
+@pytest.fixture
+def make_train(db) -> Callable[..., Train]:
+    """Return a factory: make_train(number, seats, "A", "B", "C") creates a train calling at A, B, C."""
+
+    def make(train_number: int = 100, total_seats: int = 10, *stops: str, name: str = "") -> Train:
+        route = list(stops) or ["Alpha", "Omega"]
+        return train_create(
+            train_number=train_number,
+            source=route[0],
+            destination=route[-1],
+            total_seats=total_seats,
+            name=name,
+            stops=route,
+        )
+
+    return make

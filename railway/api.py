@@ -1,0 +1,102 @@
+"""Cross-cutting API pieces: the JSON parser, domain errors and the one exception handler."""
+from typing import Any
+
+from django.db import OperationalError
+from django.http import HttpRequest, JsonResponse
+from rest_framework import exceptions, serializers, status
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class SafeJSONParser(JSONParser):
+    """Parse JSON, turning absurdly deep nesting into a 400 instead of a RecursionError."""
+
+    def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError("JSON parse error - document nested too deeply.") from None
+
+
+class DomainError(exceptions.APIException):
+    """A business rule refused the request; carries a stable machine `code` beside `detail`."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_detail = "The request was refused."
+    default_code = "refused"
+
+    def __init__(self, detail: str | None = None, *, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(detail or self.default_detail, self.default_code)
+        self.extra = extra or {}
+
+
+class NotFound(DomainError):
+    status_code = status.HTTP_404_NOT_FOUND
+    default_detail = "Not found."
+    default_code = "not_found"
+
+
+class Forbidden(DomainError):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_detail = "You do not have permission to perform this action."
+    default_code = "permission_denied"
+
+
+class Conflict(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state."
+    default_code = "conflict"
+
+
+class ServiceBusy(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "The service is busy; please retry shortly."
+    default_code = "service_busy"
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Render every API error as DRF-shaped JSON, with a `code` for request-level errors."""
+    if isinstance(exc, OperationalError):
+        # A lock timeout or a lost database connection: the request did nothing, retrying is safe.
+        exc = ServiceBusy()
+        response = drf_exception_handler(exc, context)
+        response["Retry-After"] = "1"
+        response.data["code"] = "service_busy"
+        return response
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.APIException) and isinstance(response.data, dict):
+        if "detail" in response.data and not isinstance(exc, exceptions.ValidationError):
+            codes = exc.get_codes()
+            if isinstance(codes, str):
+                response.data["code"] = codes
+        if isinstance(exc, DomainError):
+            response.data.update(exc.extra)
+    return response
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An IntegerField that accepts only JSON integers, never "5" or 5.0."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+
+
+def json_server_error(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"detail": "Internal server error.", "code": "server_error"}, status=500)
+
+
+def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return JsonResponse({"detail": "Bad request.", "code": "bad_request"}, status=400)
+
+
+def json_permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return JsonResponse({"detail": "Forbidden.", "code": "permission_denied"}, status=403)

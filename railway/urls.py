@@ -1,0 +1,24 @@
+"""The spec's routes, exactly as published (trailing slashes included), and the admin."""
+from django.contrib import admin
+from django.urls import path
+
+from bookings.apis import BookingDetailsApi, BookSeatApi, CancelBookingApi, SeatAvailabilityApi
+from trains.apis import AddTrainApi
+from users.apis import LoginApi, LogoutApi, RegisterApi
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("user/register/", RegisterApi.as_view(), name="register"),
+    path("user/login/", LoginApi.as_view(), name="login"),
+    path("user/logout/", LogoutApi.as_view(), name="logout"),
+    path("add_train/", AddTrainApi.as_view(), name="add-train"),
+    path("user/book_seat/", BookSeatApi.as_view(), name="book-seat"),
+    path("user/get_seat_availability/", SeatAvailabilityApi.as_view(), name="seat-availability"),
+    path("user/get_booking_details/<int:id>/", BookingDetailsApi.as_view(), name="booking-details"),
+    path("user/cancel_booking/<int:booking_id>/", CancelBookingApi.as_view(), name="cancel-booking"),
+]
+
+handler400 = "railway.api.json_bad_request"
+handler403 = "railway.api.json_permission_denied"
+handler404 = "railway.api.json_not_found"
+handler500 = "railway.api.json_server_error"
