@@ -25,3 +25,7 @@ test: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3* test_db.sqlite3* .pytest_cache .hypothesis
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .

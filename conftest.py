@@ -1,4 +1,5 @@
 """Shared fixtures: the three personas (owner, another user, admin) and a train factory."""
+
 from collections.abc import Callable
 
 import pytest

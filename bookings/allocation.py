@@ -2,6 +2,7 @@
 
 A seat's mask has bit i set when leg i (stop i to stop i+1) is sold on that seat.
 """
+
 from collections.abc import Mapping
 
 

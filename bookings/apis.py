@@ -1,4 +1,5 @@
 """HTTP endpoints for booking, availability, booking lists and cancellation."""
+
 from django.contrib.auth import get_user_model
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -80,7 +81,7 @@ class SeatAvailabilityApi(APIView):
 
 
 class BookingDetailsApi(APIView):
-    def get(self, request: Request, id: int) -> Response:  # noqa: A002 - the spec's URL parameter
+    def get(self, request: Request, id: int) -> Response:
         if id != request.user.pk:
             if not request.user.is_staff:
                 raise Forbidden("You may only read your own bookings.")

@@ -5,6 +5,7 @@ work it guards. A racing retry's insert waits on the unique index until the firs
 transaction ends, then finds the finished response and replays it. Only finished
 responses (2xx to 4xx) are stored; a 5xx rolls everything back so a retry runs anew.
 """
+
 import hashlib
 import json
 from collections.abc import Callable
@@ -43,7 +44,7 @@ def request_fingerprint(request: Request) -> str:
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
 
 
-def _claim(*, user, key: str, fingerprint: str) -> IdempotencyRecord:  # noqa: ANN001
+def _claim(*, user, key: str, fingerprint: str) -> IdempotencyRecord:
     """Insert the record for (user, key), or return the finished one of an earlier request."""
     try:
         with transaction.atomic():
@@ -61,7 +62,9 @@ def _claim(*, user, key: str, fingerprint: str) -> IdempotencyRecord:  # noqa: A
     return record
 
 
-def idempotent(request: Request, run: Callable[[], Response], on_error: Callable[[Exception], Response]) -> Response:
+def idempotent(
+    request: Request, run: Callable[[], Response], on_error: Callable[[Exception], Response]
+) -> Response:
     """Run `run()` once per (user, Idempotency-Key); replay its finished response on retries."""
     key = request.headers.get(HEADER)
     if key is None:
@@ -83,7 +86,7 @@ def idempotent(request: Request, run: Callable[[], Response], on_error: Callable
             try:
                 with transaction.atomic():
                     response = run()
-            except Exception as exc:  # noqa: BLE001 - rendered exactly as the view would
+            except Exception as exc:
                 response = on_error(exc)
             if response.status_code >= 500:
                 raise _NotFinished(response)

@@ -1,4 +1,5 @@
 """Bookings, the seat-legs they occupy, and stored responses for idempotent retries."""
+
 from django.conf import settings
 from django.db import models
 

@@ -1,4 +1,5 @@
 """Reads on bookings and seat inventory."""
+
 from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 

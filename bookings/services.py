@@ -17,6 +17,7 @@ Locking contract
 * On PostgreSQL a lock that cannot be had within ``DB_LOCK_TIMEOUT_MS`` fails the
   request with 503 and Retry-After instead of hanging it.
 """
+
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -60,24 +61,26 @@ class NotBookingOwner(Forbidden):
 
 def occupied_legs_by_seat(*, train: Train) -> dict[int, int]:
     """Return {seat number: mask of sold legs} for the train's seats that are sold anywhere."""
+    # Rows are unique per (leg, seat), so the sum of 1 << leg is the bitwise OR of the legs.
+    table = SeatLeg._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT seat_number, SUM(CAST(1 AS BIGINT) << leg) FROM {SeatLeg._meta.db_table} "
+            f"SELECT seat_number, SUM(CAST(1 AS BIGINT) << leg) FROM {table} "  # noqa: S608
             "WHERE train_id = %s GROUP BY seat_number",
             [train.pk],
         )
         return {seat: int(mask) for seat, mask in cursor.fetchall()}
 
 
-def segment_resolve(
-    *, route: list[Station], source: str | None, destination: str | None
-) -> tuple[int, int]:
+def segment_resolve(*, route: list[Station], source: str | None, destination: str | None) -> tuple[int, int]:
     """Return the stop positions of a segment given by station names (default: the whole route)."""
     positions = {station.key: position for position, station in enumerate(route)}
     from_position, to_position = 0, len(route) - 1
     if source is not None:
         if station_key(source) not in positions:
-            raise exceptions.ValidationError({"source": [f"'{source.strip()}' is not on this train's route."]})
+            raise exceptions.ValidationError(
+                {"source": [f"'{source.strip()}' is not on this train's route."]}
+            )
         from_position = positions[station_key(source)]
     if destination is not None:
         if station_key(destination) not in positions:
@@ -100,7 +103,7 @@ def train_route_stations(*, train: Train) -> list[Station]:
 
 def booking_create(
     *,
-    user,  # noqa: ANN001 - the custom user model
+    user,
     train_number: int,
     seat_count: int,
     source: str | None = None,
@@ -134,7 +137,7 @@ def booking_create(
 
 
 def _sell_seats(
-    *, user, train: Train, leg_count: int, from_position: int, to_position: int, seat_count: int  # noqa: ANN001
+    *, user, train: Train, leg_count: int, from_position: int, to_position: int, seat_count: int
 ) -> Booking:
     with transaction.atomic():
         # The train row lock serialises sales on this train: see the module docstring.
@@ -173,7 +176,7 @@ def _sell_seats(
     return booking
 
 
-def booking_cancel(*, booking_id: int, actor) -> Booking:  # noqa: ANN001
+def booking_cancel(*, booking_id: int, actor) -> Booking:
     """Cancel a confirmed booking and free exactly its seats on exactly its segment."""
     booking = Booking.objects.filter(pk=booking_id).first()
     if booking is None:

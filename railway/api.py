@@ -1,4 +1,5 @@
 """Cross-cutting API pieces: the JSON parser, domain errors and the one exception handler."""
+
 from typing import Any
 
 from django.db import OperationalError

@@ -1,4 +1,5 @@
 """Typed readers for settings that come from the environment; bad values fail at start-up."""
+
 import os
 
 from django.core.exceptions import ImproperlyConfigured

@@ -1,4 +1,5 @@
 """Settings for the railway service, read from the environment (see README, "Configuration")."""
+
 from pathlib import Path
 
 import dj_database_url
@@ -86,9 +87,7 @@ elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db["CONN_HEALTH_CHECKS"] = True
     _db.setdefault("OPTIONS", {})
     # A lock that is held too long becomes a clear, retryable error rather than a hung request.
-    _db["OPTIONS"].setdefault(
-        "options", f"-c lock_timeout={env_int('DB_LOCK_TIMEOUT_MS', 5000, minimum=0)}"
-    )
+    _db["OPTIONS"].setdefault("options", f"-c lock_timeout={env_int('DB_LOCK_TIMEOUT_MS', 5000, minimum=0)}")
 DATABASES = {"default": _db}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,10 +1,11 @@
 """Settings for the test suite: production settings, with test-only secrets and fast hashing."""
+
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-not-for-any-deployment-0123456789")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 
-from railway.settings import *  # noqa: E402,F403
+from railway.settings import *  # noqa: F403
 
 # Password hashing is deliberately slow; tests create many users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,4 +1,5 @@
 """The spec's routes, exactly as published (trailing slashes included), and the admin."""
+
 from django.contrib import admin
 from django.urls import path
 

@@ -1,4 +1,5 @@
 """HTTP endpoint for adding trains (superusers only)."""
+
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response

@@ -1,4 +1,5 @@
 """The network: stations, trains and the ordered stops of each train's route."""
+
 from django.db import models
 
 

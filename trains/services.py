@@ -1,4 +1,5 @@
 """Writes on the network: adding trains with their routes."""
+
 from django.db import IntegrityError, transaction
 from rest_framework import exceptions
 
@@ -59,7 +60,9 @@ def train_create(
         raise exceptions.ValidationError({"train_number": ["A train with this number already exists."]})
     try:
         with transaction.atomic():
-            train = Train.objects.create(train_number=train_number, name=name.strip(), total_seats=total_seats)
+            train = Train.objects.create(
+                train_number=train_number, name=name.strip(), total_seats=total_seats
+            )
             Stop.objects.bulk_create(
                 Stop(train=train, station=station_get_or_create(name=station_name), position=position)
                 for position, station_name in enumerate(route)

@@ -1,4 +1,5 @@
 """HTTP endpoints for accounts: register, login, logout."""
+
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request

@@ -1,4 +1,5 @@
 """Passengers and staff: Django's user, with usernames and e-mails unique regardless of case."""
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower

@@ -1,4 +1,5 @@
 """Load a small demo network and a demo admin; safe to run again."""
+
 import os
 
 from django.contrib.auth import get_user_model
@@ -11,14 +12,21 @@ from trains.services import train_create
 DEMO_TRAINS = [
     (12951, "Rajdhani Express", 40, ["Mumbai Central", "Surat", "Vadodara", "Ratlam", "Kota", "New Delhi"]),
     (12009, "Shatabdi Express", 30, ["Mumbai Central", "Surat", "Vadodara", "Ahmedabad"]),
-    (12627, "Karnataka Express", 50, ["Bengaluru", "Anantapur", "Secunderabad", "Nagpur", "Bhopal", "New Delhi"]),
+    (
+        12627,
+        "Karnataka Express",
+        50,
+        ["Bengaluru", "Anantapur", "Secunderabad", "Nagpur", "Bhopal", "New Delhi"],
+    ),
     (11301, "Udyan Express", 20, ["Mumbai Central", "Pune", "Solapur", "Bengaluru"]),
     (22691, "Night Express", 2, ["Bengaluru", "Secunderabad"]),
 ]
 
 
 class Command(BaseCommand):
-    help = "Create the demo trains and a demo superuser (admin / DEMO_ADMIN_PASSWORD, default 'railway-admin')."
+    help = (
+        "Create the demo trains and a demo superuser (admin / DEMO_ADMIN_PASSWORD, default 'railway-admin')."
+    )
 
     def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
         password = os.environ.get("DEMO_ADMIN_PASSWORD", "railway-admin")
