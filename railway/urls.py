@@ -1,11 +1,26 @@
 """The spec's routes, exactly as published (trailing slashes included), and the admin."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import path, register_converter
 
 from bookings.apis import BookingDetailsApi, BookSeatApi, CancelBookingApi, SeatAvailabilityApi
 from trains.apis import AddTrainApi
 from users.apis import LoginApi, LogoutApi, RegisterApi
+
+
+class IdConverter:
+    """A database id: at most 18 digits, so it always fits a 64-bit column (larger is a 404)."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -15,8 +30,8 @@ urlpatterns = [
     path("add_train/", AddTrainApi.as_view(), name="add-train"),
     path("user/book_seat/", BookSeatApi.as_view(), name="book-seat"),
     path("user/get_seat_availability/", SeatAvailabilityApi.as_view(), name="seat-availability"),
-    path("user/get_booking_details/<int:id>/", BookingDetailsApi.as_view(), name="booking-details"),
-    path("user/cancel_booking/<int:booking_id>/", CancelBookingApi.as_view(), name="cancel-booking"),
+    path("user/get_booking_details/<id:id>/", BookingDetailsApi.as_view(), name="booking-details"),
+    path("user/cancel_booking/<id:booking_id>/", CancelBookingApi.as_view(), name="cancel-booking"),
 ]
 
 handler400 = "railway.api.json_bad_request"
