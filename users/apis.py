@@ -1,4 +1,6 @@
 """HTTP endpoints for accounts: register, login, logout."""
+from typing import Any
+
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -6,6 +8,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from users.services import token_issue, token_revoke, user_register
+
+
+class StrictCharField(serializers.CharField):
+    """A CharField that accepts only JSON strings, so that 12345 is not silently turned into "12345"."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictRegexField(StrictCharField, serializers.RegexField):
+    pass
 
 
 class UserOutputSerializer(serializers.Serializer):
@@ -19,13 +34,13 @@ class RegisterApi(APIView):
     permission_classes = [AllowAny]
 
     class InputSerializer(serializers.Serializer):
-        username = serializers.RegexField(
+        username = StrictRegexField(
             r"^[\w.@+-]+\Z",
             max_length=150,
             error_messages={"invalid": "Use only letters, digits and @/./+/-/_ characters."},
         )
         email = serializers.EmailField(max_length=254)
-        password = serializers.CharField(max_length=128, trim_whitespace=False)
+        password = StrictCharField(max_length=128, trim_whitespace=False)
 
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
