@@ -10,7 +10,7 @@ from bookings.idempotency import idempotent
 from bookings.models import Booking
 from bookings.selectors import booking_with_stations, bookings_of_user, trains_between
 from bookings.services import booking_cancel, booking_create
-from railway.api import Forbidden, NotFound, StrictIntegerField
+from railway.api import Forbidden, NotFound, StrictCharField, StrictIntegerField
 
 
 class BookingOutputSerializer(serializers.Serializer):
@@ -29,7 +29,7 @@ class BookingOutputSerializer(serializers.Serializer):
         return cls(booking_with_stations(booking_id=booking.pk)).data
 
 
-class StationParameter(serializers.CharField):
+class StationParameter(StrictCharField):
     def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(max_length=100, **kwargs)
 

@@ -5,7 +5,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from railway.api import StrictIntegerField
+from railway.api import StrictCharField, StrictIntegerField
 from trains.models import Train
 from trains.selectors import train_route
 from trains.services import train_create
@@ -18,7 +18,7 @@ class IsSuperuser(permissions.BasePermission):
         return bool(request.user and request.user.is_authenticated and request.user.is_superuser)
 
 
-class StationNameField(serializers.CharField):
+class StationNameField(StrictCharField):
     def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(max_length=100, **kwargs)
 

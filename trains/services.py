@@ -23,6 +23,15 @@ def station_get_or_create(*, name: str) -> Station:
 def route_validate(*, source: str, destination: str, stops: list[str] | None) -> list[str]:
     """Return the route as trimmed station names, or raise a field-keyed ValidationError."""
     source, destination = source.strip(), destination.strip()
+    # Case folding can lengthen a name ("ß" -> "ss"); a key past its column is a DataError on PostgreSQL.
+    key_max_length = Station._meta.get_field("key").max_length
+    too_long = {
+        field: ["Station name is too long."]
+        for field, names in (("source", [source]), ("destination", [destination]), ("stops", stops or []))
+        if any(len(station_key(name)) > key_max_length for name in names)
+    }
+    if too_long:
+        raise exceptions.ValidationError(too_long)
     if station_key(source) == station_key(destination):
         raise exceptions.ValidationError({"destination": ["Destination must differ from source."]})
     if stops is None:

@@ -1,12 +1,18 @@
 """HTTP endpoints for accounts: register, login, logout."""
 
 from rest_framework import serializers, status
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from railway.api import StrictCharField
 from users.services import token_issue, token_revoke, user_register
+
+
+class StrictRegexField(StrictCharField, serializers.RegexField):
+    pass
 
 
 class UserOutputSerializer(serializers.Serializer):
@@ -20,13 +26,13 @@ class RegisterApi(APIView):
     permission_classes = [AllowAny]
 
     class InputSerializer(serializers.Serializer):
-        username = serializers.RegexField(
+        username = StrictRegexField(
             r"^[\w.@+-]+\Z",
             max_length=150,
             error_messages={"invalid": "Use only letters, digits and @/./+/-/_ characters."},
         )
         email = serializers.EmailField(max_length=254)
-        password = serializers.CharField(max_length=128, trim_whitespace=False)
+        password = StrictCharField(max_length=128, trim_whitespace=False)
 
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
@@ -42,6 +48,11 @@ class LoginApi(APIView):
     class InputSerializer(serializers.Serializer):
         username = serializers.CharField(max_length=150)
         password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # Without authentication classes DRF turns AuthenticationFailed into a 403;
+        # naming the scheme keeps wrong credentials a 401, as the contract says.
+        return TokenAuthentication.keyword
 
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)

@@ -14,11 +14,7 @@ def user_register(*, username: str, email: str, password: str) -> User:
     """Create a passenger account; raise a field-keyed ValidationError on any refusal."""
     username = username.strip()
     email = email.strip()
-    errors: dict[str, list[str]] = {}
-    if User.objects.filter(username__iexact=username).exists():
-        errors["username"] = ["A user with that username already exists."]
-    if User.objects.filter(email__iexact=email).exists():
-        errors["email"] = ["A user with that email already exists."]
+    errors = _taken_fields(username=username, email=email)
     candidate = User(username=username, email=email)
     try:
         validate_password(password, user=candidate)
@@ -30,10 +26,17 @@ def user_register(*, username: str, email: str, password: str) -> User:
         with transaction.atomic():
             return User.objects.create_user(username=username, email=email, password=password)
     except IntegrityError:
-        # Two registrations raced for the same name; the database constraint decided.
-        raise exceptions.ValidationError(
-            {"username": ["A user with that username or email already exists."]}
-        ) from None
+        # A simultaneous registration took the name or e-mail; the database constraint decided.
+        raise exceptions.ValidationError(_taken_fields(username=username, email=email)) from None
+
+
+def _taken_fields(*, username: str, email: str) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if User.objects.filter(username__iexact=username).exists():
+        errors["username"] = ["A user with that username already exists."]
+    if User.objects.filter(email__iexact=email).exists():
+        errors["email"] = ["A user with that email already exists."]
+    return errors
 
 
 def token_issue(*, username: str, password: str) -> Token:
