@@ -260,12 +260,34 @@ def test_it_rejects_booking_for_another_user(owner_client, other_user, make_trai
     assert not Booking.objects.exists()
 
 
-def test_it_rejects_an_unknown_user_id_with_403(owner_client, make_train):
+@pytest.mark.parametrize("user_id", [987654, 0, -1, 2**64])
+def test_it_rejects_an_unknown_user_id_with_403(owner_client, make_train, user_id):
     make_train(7, 5)
 
-    response = book(owner_client, 7, user_id=987654)
+    response = book(owner_client, 7, user_id=user_id)
 
     assert response.status_code == 403
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.parametrize("user_id", ["abc", 1.5, None, True, [1]])
+def test_it_rejects_a_user_id_that_is_not_an_integer(owner_client, make_train, user_id):
+    make_train(7, 5)
+
+    response = book(owner_client, 7, user_id=user_id)
+
+    assert response.status_code == 400
+    assert "user_id" in response.json()
+    assert not Booking.objects.exists()
+
+
+def test_it_rejects_the_token_users_id_sent_as_a_string(owner, owner_client, make_train):
+    make_train(7, 5)
+
+    response = book(owner_client, 7, user_id=str(owner.pk))
+
+    assert response.status_code == 400
+    assert "user_id" in response.json()
     assert not Booking.objects.exists()
 
 
