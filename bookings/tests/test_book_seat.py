@@ -168,6 +168,20 @@ def test_best_fit_prefers_the_tight_seat_even_when_it_has_a_higher_number(owner_
     assert response.json()["seat_numbers"] == [2]
 
 
+def test_best_fit_places_a_group_on_the_tightest_adjacent_seats(owner_client, make_train):
+    make_train(7, 4, "A", "B", "C")
+    front = book(owner_client, 7, 2, source="A", destination="B").json()
+    back = book(owner_client, 7, 2, source="A", destination="B").json()
+    assert (front["seat_numbers"], back["seat_numbers"]) == ([1, 2], [3, 4])
+    owner_client.post(f"/user/cancel_booking/{front['booking_id']}/")
+    # Seats 1, 2 are empty; seats 3, 4 are free only on B->C.
+
+    response = book(owner_client, 7, 2, source="B", destination="C")
+
+    assert response.json()["seat_numbers"] == [3, 4]
+    assert book(owner_client, 7, 2, source="A", destination="C").json()["seat_numbers"] == [1, 2]
+
+
 @pytest.mark.parametrize("seat_count", [0, 11, -1, "abc", "3", 1.5, True, None])
 def test_it_rejects_a_bad_seat_count(owner_client, make_train, seat_count):
     make_train(7, 20)
