@@ -1,0 +1,120 @@
+"""GET /user/get_booking_details/<id>/: a user's bookings, newest first."""
+from datetime import timedelta
+
+import pytest
+
+from bookings.models import Booking
+
+
+def url(user_id):
+    return f"/user/get_booking_details/{user_id}/"
+
+
+def book(client, train_number, seat_count=1, **extra):
+    response = client.post(
+        "/user/book_seat/", {"train_number": train_number, "seat_count": seat_count, **extra}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+@pytest.fixture
+def train(make_train):
+    return make_train(7, 10, "A", "B", "C")
+
+
+def test_it_lists_own_bookings_newest_first_with_cancelled_ones(owner, owner_client, other_client, train):
+    first = book(owner_client, 7, 2)
+    second = book(owner_client, 7, 1, source="b", destination="c")
+    third = book(owner_client, 7, 1, source="A", destination="B")
+    book(other_client, 7, 1)
+    cancelled = owner_client.post(f"/user/cancel_booking/{second['booking_id']}/").json()
+
+    response = owner_client.get(url(owner.pk))
+
+    assert response.status_code == 200
+    assert response.json() == [third, cancelled, first]
+    assert cancelled["status"] == "cancelled"
+    assert cancelled["source"] == "B"
+
+
+def test_it_orders_by_creation_time(owner, owner_client, train):
+    older = book(owner_client, 7)
+    newer = book(owner_client, 7)
+    Booking.objects.filter(pk=older["booking_id"]).update(
+        created_at=Booking.objects.get(pk=newer["booking_id"]).created_at - timedelta(hours=1)
+    )
+    Booking.objects.filter(pk=newer["booking_id"]).update(
+        created_at=Booking.objects.get(pk=older["booking_id"]).created_at - timedelta(hours=1)
+    )
+
+    response = owner_client.get(url(owner.pk))
+
+    assert [row["booking_id"] for row in response.json()] == [older["booking_id"], newer["booking_id"]]
+
+
+def test_it_answers_an_empty_list_for_a_user_without_bookings(owner, owner_client, other_client, train):
+    book(other_client, 7)
+
+    response = owner_client.get(url(owner.pk))
+
+    assert response.status_code == 200
+    assert response.json() == []
+
+
+def test_it_rejects_another_users_bookings(other_user, owner_client, other_client, train):
+    book(other_client, 7)
+
+    response = owner_client.get(url(other_user.pk))
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert "booking_id" not in response.content.decode()
+
+
+def test_it_rejects_an_unknown_user_id_for_a_non_staff_user(owner_client, train):
+    response = owner_client.get(url(987654))
+
+    assert response.status_code == 403
+
+
+def test_staff_can_read_anyones_bookings(owner, owner_client, staff_client, train):
+    booking = book(owner_client, 7, 3)
+
+    response = staff_client.get(url(owner.pk))
+
+    assert response.status_code == 200
+    assert response.json() == [booking]
+
+
+def test_a_superuser_can_read_anyones_bookings(owner, owner_client, admin_client_api, train):
+    booking = book(owner_client, 7)
+
+    response = admin_client_api.get(url(owner.pk))
+
+    assert response.status_code == 200
+    assert response.json() == [booking]
+
+
+@pytest.mark.parametrize("user_id", [987654, 0, 2**70])
+def test_it_answers_404_to_staff_for_an_unknown_user(staff_client, user_id):
+    response = staff_client.get(url(user_id))
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+def test_it_requires_a_token(owner, anon_client):
+    response = anon_client.get(url(owner.pk))
+
+    assert response.status_code == 401
+    assert "detail" in response.json()
+
+
+@pytest.mark.parametrize("user_id", ["abc", "1.5", "-1", ""])
+def test_a_non_integer_id_is_a_json_404(owner_client, user_id):
+    response = owner_client.get(f"/user/get_booking_details/{user_id}/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["detail"]

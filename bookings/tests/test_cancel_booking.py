@@ -1,0 +1,147 @@
+"""POST /user/cancel_booking/<booking_id>/: cancelling frees exactly the booking's seats at once."""
+import pytest
+
+from bookings.models import Booking, SeatLeg
+
+
+def url(booking_id):
+    return f"/user/cancel_booking/{booking_id}/"
+
+
+def book(client, train_number, seat_count=1, **extra):
+    response = client.post(
+        "/user/book_seat/", {"train_number": train_number, "seat_count": seat_count, **extra}, format="json"
+    )
+    assert response.status_code == 201, response.content
+    return response.json()
+
+
+def available(client, source, destination):
+    response = client.get("/user/get_seat_availability/", {"source": source, "destination": destination})
+    return {row["train_number"]: row["available_seats"] for row in response.json()}
+
+
+def seats_held(booking):
+    return sorted(SeatLeg.objects.filter(booking_id=booking["booking_id"]).values_list("seat_number", "leg"))
+
+
+@pytest.fixture
+def train(make_train):
+    return make_train(7, 6, "A", "B", "C", "D")
+
+
+def test_it_answers_the_booking_marked_cancelled(owner_client, train):
+    booking = book(owner_client, 7, 2, source="B", destination="D")
+
+    response = owner_client.post(url(booking["booking_id"]))
+
+    assert response.status_code == 200, response.content
+    assert response.json() == {**booking, "status": "cancelled"}
+    assert Booking.objects.get(pk=booking["booking_id"]).status == "cancelled"
+
+
+def test_it_frees_the_seats_at_once(owner_client, train):
+    booking = book(owner_client, 7, 4, source="B", destination="C")
+    assert available(owner_client, "B", "C") == {7: 2}
+
+    owner_client.post(url(booking["booking_id"]))
+
+    assert available(owner_client, "B", "C") == {7: 6}
+    assert available(owner_client, "A", "D") == {7: 6}
+    assert seats_held(booking) == []
+
+
+def test_the_same_seats_are_bookable_again_on_exactly_that_segment(owner_client, other_client, train):
+    kept_before = book(other_client, 7, 2, source="A", destination="B")
+    kept_after = book(other_client, 7, 2, source="C", destination="D")
+    booking = book(owner_client, 7, 4, source="B", destination="C")
+    held_by_others = seats_held(kept_before) + seats_held(kept_after)
+
+    owner_client.post(url(booking["booking_id"]))
+
+    assert seats_held(kept_before) + seats_held(kept_after) == held_by_others
+    rebooked = book(other_client, 7, 4, source="B", destination="C")
+    assert rebooked["seat_numbers"] == booking["seat_numbers"]
+    # The other bookings' seats are still sold on their own legs.
+    assert available(owner_client, "A", "B") == {7: 4}
+    assert available(owner_client, "C", "D") == {7: 4}
+
+
+def test_it_leaves_other_bookings_untouched(owner_client, other_client, train):
+    mine = book(owner_client, 7, 2)
+    theirs = book(other_client, 7, 2)
+    theirs_held = seats_held(theirs)
+
+    owner_client.post(url(mine["booking_id"]))
+
+    assert Booking.objects.get(pk=theirs["booking_id"]).status == "confirmed"
+    assert seats_held(theirs) == theirs_held
+    assert available(owner_client, "A", "D") == {7: 4}
+
+
+def test_it_rejects_another_users_booking(owner_client, other_client, train):
+    booking = book(owner_client, 7, 2)
+
+    response = other_client.post(url(booking["booking_id"]))
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "not_booking_owner"
+    assert Booking.objects.get(pk=booking["booking_id"]).status == "confirmed"
+    assert len(seats_held(booking)) == 2 * 3
+
+
+def test_staff_may_cancel_anyones_booking(owner_client, staff_client, train):
+    booking = book(owner_client, 7, 2)
+
+    response = staff_client.post(url(booking["booking_id"]))
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+    assert response.json()["user_id"] == booking["user_id"]
+    assert available(owner_client, "A", "D") == {7: 6}
+
+
+@pytest.mark.parametrize("booking_id", [987654, 2**70])
+def test_it_answers_404_for_an_unknown_booking(owner_client, booking_id):
+    response = owner_client.post(url(booking_id))
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "No booking with this id.", "code": "booking_not_found"}
+
+
+def test_a_non_integer_booking_id_is_a_json_404(owner_client):
+    response = owner_client.post("/user/cancel_booking/abc/")
+
+    assert response.status_code == 404
+    assert response.json()["detail"]
+
+
+def test_it_answers_409_when_already_cancelled(owner_client, other_client, train):
+    booking = book(owner_client, 7, 2)
+    owner_client.post(url(booking["booking_id"]))
+    # The freed seats are sold again; a second cancel must not free them.
+    resold = book(other_client, 7, 6)
+
+    response = owner_client.post(url(booking["booking_id"]))
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "already_cancelled"
+    assert len(seats_held(resold)) == 6 * 3
+
+
+def test_it_requires_a_token(owner_client, anon_client, train):
+    booking = book(owner_client, 7)
+
+    response = anon_client.post(url(booking["booking_id"]))
+
+    assert response.status_code == 401
+    assert Booking.objects.get(pk=booking["booking_id"]).status == "confirmed"
+
+
+def test_get_is_not_allowed(owner_client, train):
+    booking = book(owner_client, 7)
+
+    response = owner_client.get(url(booking["booking_id"]))
+
+    assert response.status_code == 405
+    assert Booking.objects.get(pk=booking["booking_id"]).status == "confirmed"
