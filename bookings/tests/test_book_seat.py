@@ -1,4 +1,5 @@
 """POST /user/book_seat/: selling seats on a train or on a segment of its route."""
+
 from datetime import datetime
 
 import pytest

@@ -1,4 +1,5 @@
 """GET /user/get_booking_details/<id>/: a user's bookings, newest first."""
+
 from datetime import timedelta
 
 import pytest

@@ -1,4 +1,5 @@
 """Idempotency-Key on POST /user/book_seat/: a retry replays the first answer and books nothing more."""
+
 from datetime import timedelta
 
 import pytest

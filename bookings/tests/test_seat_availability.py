@@ -1,4 +1,5 @@
 """GET /user/get_seat_availability/: trains between two stations and the seats free on that span."""
+
 import pytest
 
 URL = "/user/get_seat_availability/"
