@@ -114,18 +114,13 @@ def booking_create(
     train = Train.objects.filter(train_number=train_number).first()
     if train is None:
         raise TrainNotFound()
-    # A route with bookings on it never changes, so it can be read before the lock.
-    route = train_route_stations(train=train)
-    from_position, to_position = segment_resolve(route=route, source=source, destination=destination)
-    leg_count = len(route) - 1
 
     try:
         return _sell_seats(
             user=user,
             train=train,
-            leg_count=leg_count,
-            from_position=from_position,
-            to_position=to_position,
+            source=source,
+            destination=destination,
             seat_count=seat_count,
         )
     except IntegrityError:
@@ -134,11 +129,18 @@ def booking_create(
 
 
 def _sell_seats(
-    *, user, train: Train, leg_count: int, from_position: int, to_position: int, seat_count: int  # noqa: ANN001
+    *, user, train: Train, source: str | None, destination: str | None, seat_count: int  # noqa: ANN001
 ) -> Booking:
     with transaction.atomic():
         # The train row lock serialises sales on this train: see the module docstring.
-        Train.objects.select_for_update(no_key=True).filter(pk=train.pk).values_list("pk").get()
+        # The route and the seat count are read under it, because an admin may change
+        # them (under the same lock) while the train has no bookings.
+        train.total_seats = (
+            Train.objects.select_for_update(no_key=True).filter(pk=train.pk).values_list("total_seats", flat=True).get()
+        )
+        route = train_route_stations(train=train)
+        from_position, to_position = segment_resolve(route=route, source=source, destination=destination)
+        leg_count = len(route) - 1
         occupied = occupied_legs_by_seat(train=train)
         seats = choose_seats(
             occupied=occupied,
