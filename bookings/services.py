@@ -193,3 +193,18 @@ def booking_cancel(*, booking_id: int, actor) -> Booking:  # noqa: ANN001
         booking.save(update_fields=["status", "cancelled_at"])
         SeatLeg.objects.filter(booking=booking).delete()
     return booking
+
+
+def bookings_cancel(*, booking_ids: list[int], actor) -> tuple[list[int], list[int]]:  # noqa: ANN001
+    """Cancel each booking through booking_cancel; return the ids cancelled and those already cancelled."""
+    cancelled: list[int] = []
+    already_cancelled: list[int] = []
+    # One transaction (and one train lock) per booking, as when cancelled through the API.
+    for booking_id in sorted(booking_ids):
+        try:
+            booking_cancel(booking_id=booking_id, actor=actor)
+        except BookingAlreadyCancelled:
+            already_cancelled.append(booking_id)
+        else:
+            cancelled.append(booking_id)
+    return cancelled, already_cancelled
