@@ -117,18 +117,13 @@ def booking_create(
     train = Train.objects.filter(train_number=train_number).first()
     if train is None:
         raise TrainNotFound()
-    # A route with bookings on it never changes, so it can be read before the lock.
-    route = train_route_stations(train=train)
-    from_position, to_position = segment_resolve(route=route, source=source, destination=destination)
-    leg_count = len(route) - 1
 
     try:
         return _sell_seats(
             user=user,
             train=train,
-            leg_count=leg_count,
-            from_position=from_position,
-            to_position=to_position,
+            source=source,
+            destination=destination,
             seat_count=seat_count,
         )
     except IntegrityError:
@@ -137,11 +132,21 @@ def booking_create(
 
 
 def _sell_seats(
-    *, user, train: Train, leg_count: int, from_position: int, to_position: int, seat_count: int
+    *, user, train: Train, source: str | None, destination: str | None, seat_count: int
 ) -> Booking:
     with transaction.atomic():
         # The train row lock serialises sales on this train: see the module docstring.
-        Train.objects.select_for_update(no_key=True).filter(pk=train.pk).values_list("pk").get()
+        # The route and the seat count are read under it, because an admin may change
+        # them (under the same lock) while the train has no bookings.
+        train.total_seats = (
+            Train.objects.select_for_update(no_key=True)
+            .filter(pk=train.pk)
+            .values_list("total_seats", flat=True)
+            .get()
+        )
+        route = train_route_stations(train=train)
+        from_position, to_position = segment_resolve(route=route, source=source, destination=destination)
+        leg_count = len(route) - 1
         occupied = occupied_legs_by_seat(train=train)
         seats = choose_seats(
             occupied=occupied,
@@ -194,3 +199,18 @@ def booking_cancel(*, booking_id: int, actor) -> Booking:
         booking.save(update_fields=["status", "cancelled_at"])
         SeatLeg.objects.filter(booking=booking).delete()
     return booking
+
+
+def bookings_cancel(*, booking_ids: list[int], actor) -> tuple[list[int], list[int]]:
+    """Cancel each booking through booking_cancel; return the ids cancelled and those already cancelled."""
+    cancelled: list[int] = []
+    already_cancelled: list[int] = []
+    # One transaction (and one train lock) per booking, as when cancelled through the API.
+    for booking_id in sorted(booking_ids):
+        try:
+            booking_cancel(booking_id=booking_id, actor=actor)
+        except BookingAlreadyCancelled:
+            already_cancelled.append(booking_id)
+        else:
+            cancelled.append(booking_id)
+    return cancelled, already_cancelled

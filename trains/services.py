@@ -1,8 +1,9 @@
-"""Writes on the network: adding trains with their routes."""
+"""Writes on the network: adding trains with their routes, and changing them while unsold."""
 
 from django.db import IntegrityError, transaction
 from rest_framework import exceptions
 
+from bookings.selectors import train_has_bookings, train_highest_seat_held
 from trains.models import Station, Stop, Train, station_key
 
 
@@ -81,3 +82,74 @@ def train_create(
             {"train_number": ["A train with this number already exists."]}
         ) from None
     return train
+
+
+def route_from_stops(*, stops: list[tuple[int, str]]) -> list[str]:
+    """Return the route given as (position, station name) pairs, or raise a ValidationError.
+
+    Positions must run 0, 1, 2, ... without gaps; the names must pass `route_validate`.
+    """
+    if sorted(position for position, _ in stops) != list(range(len(stops))):
+        raise exceptions.ValidationError({"stops": ["Stop positions must run 0, 1, 2, ... without gaps."]})
+    if len(stops) < 2:
+        raise exceptions.ValidationError({"stops": ["A route needs at least its source and destination."]})
+    route = [name for _, name in sorted(stops)]
+    return route_validate(source=route[0], destination=route[-1], stops=route)
+
+
+def route_change_validate(*, train: Train, stops: list[str]) -> None:
+    """Raise a ValidationError if `stops` differs from the train's route and the route may no longer change.
+
+    Bookings, cancelled ones included, record stop positions, so once a train has
+    any its stops are fixed.
+    """
+    current = Stop.objects.filter(train=train).order_by("position").values_list("station__key", flat=True)
+    if list(current) == [station_key(name) for name in stops]:
+        return
+    if train_has_bookings(train=train):
+        raise exceptions.ValidationError(
+            {"stops": ["This train has bookings, so its stops can no longer be changed or deleted."]}
+        )
+
+
+def total_seats_change_validate(*, train: Train, total_seats: int) -> None:
+    """Raise a ValidationError if `total_seats` would leave a sold seat outside the train."""
+    highest = train_highest_seat_held(train=train)
+    if total_seats < highest:
+        raise exceptions.ValidationError(
+            {"total_seats": [f"Seat {highest} is sold; the train needs at least {highest} seats."]}
+        )
+
+
+def train_update(*, train: Train, train_number: int, name: str, total_seats: int) -> Train:
+    """Change a train's number, name or seat count, never below a seat that is sold."""
+    with transaction.atomic():
+        # The seat engine's train lock (bookings.services): no seat can be sold while we check.
+        Train.objects.select_for_update(no_key=True).filter(pk=train.pk).values_list("pk").get()
+        total_seats_change_validate(train=train, total_seats=total_seats)
+        train.train_number, train.name, train.total_seats = train_number, name.strip(), total_seats
+        train.save(update_fields=["train_number", "name", "total_seats"])
+    return train
+
+
+def train_route_replace(*, train: Train, stops: list[str]) -> list[Stop]:
+    """Replace the train's stops with `stops` (station names, origin first) while it has no bookings.
+
+    Return the new stops, or an empty list when the route was already this one.
+    """
+    route = route_validate(source=stops[0], destination=stops[-1], stops=stops)
+    with transaction.atomic():
+        # The seat engine's train lock (bookings.services): no booking can start on the old route.
+        Train.objects.select_for_update(no_key=True).filter(pk=train.pk).values_list("pk").get()
+        stations = [station_get_or_create(name=name) for name in route]
+        current = list(
+            Stop.objects.filter(train=train).order_by("position").values_list("station_id", flat=True)
+        )
+        if current == [station.pk for station in stations]:
+            return []
+        route_change_validate(train=train, stops=route)
+        # Delete then insert, since moving stops one by one would collide on stop_unique_position.
+        Stop.objects.filter(train=train).delete()
+        return Stop.objects.bulk_create(
+            Stop(train=train, station=station, position=position) for position, station in enumerate(stations)
+        )

@@ -1,0 +1,121 @@
+"""Admin for bookings: read-only, since bookings are made through the API, with a cancel action.
+
+Cancelling goes through bookings.services.booking_cancel, so seats are freed exactly as
+when a passenger cancels through the API.
+"""
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from bookings.models import Booking
+from bookings.selectors import bookings_with_stations
+from bookings.services import bookings_cancel
+
+
+class UsernameFilter(admin.SimpleListFilter):
+    """Filter by username typed into a box: a list of every user would not scale."""
+
+    title = "user"
+    parameter_name = "username"
+    template = "admin/bookings/text_filter.html"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return []
+
+    def has_output(self) -> bool:
+        return True
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Booking]) -> QuerySet[Booking]:
+        username = (self.value() or "").strip()
+        if not username:
+            return queryset
+        return queryset.filter(user__username__iexact=username)
+
+    def choices(self, changelist: Any) -> Iterator[dict[str, Any]]:
+        yield {
+            "selected": bool(self.value()),
+            "value": self.value() or "",
+            "parameter_name": self.parameter_name,
+            "placeholder": "username",
+            "other_params": [
+                (name, value) for name, value in changelist.params.items() if name != self.parameter_name
+            ],
+            "clear_query_string": changelist.get_query_string(remove=[self.parameter_name]),
+        }
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):
+    list_display = ["id", "train", "user", "segment", "seat_count", "seats", "status", "created_at"]
+    list_select_related = ["train", "user"]
+    list_filter = ["status", ("train", admin.RelatedOnlyFieldListFilter), UsernameFilter]
+    search_fields = ["=id", "user__username"]
+    search_help_text = "Search by booking id or username."
+    fields = [
+        "id",
+        "train",
+        "user",
+        "segment",
+        "seat_count",
+        "seats",
+        "status",
+        "created_at",
+        "cancelled_at",
+    ]
+    readonly_fields = fields
+    actions = ["cancel_selected"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Booking]:
+        # The changelist applies list_select_related only to a queryset without
+        # select_related, and bookings_with_stations already joins the train.
+        return bookings_with_stations(bookings=super().get_queryset(request)).select_related(
+            *self.list_select_related
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Booking | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Booking | None = None) -> bool:
+        # Deleting would free seats without a trace; cancel instead.
+        return False
+
+    def has_cancel_permission(self, request: HttpRequest) -> bool:
+        return (
+            request.user.is_active
+            and request.user.is_staff
+            and request.user.has_perm("bookings.change_booking")
+        )
+
+    @admin.display(description="segment")
+    def segment(self, booking: Booking) -> str:
+        return f"{booking.source_name} → {booking.destination_name}"
+
+    @admin.display(description="seats")
+    def seats(self, booking: Booking) -> str:
+        return ", ".join(str(seat) for seat in booking.seat_numbers)
+
+    @admin.action(description="Cancel selected bookings", permissions=["cancel"])
+    def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
+        cancelled, already_cancelled = bookings_cancel(
+            booking_ids=list(queryset.values_list("pk", flat=True)), actor=request.user
+        )
+        if cancelled:
+            self.message_user(
+                request,
+                f"Cancelled {len(cancelled)} booking(s); their seats are free again.",
+                messages.SUCCESS,
+            )
+        if already_cancelled:
+            skipped = ", ".join(f"#{booking_id}" for booking_id in already_cancelled)
+            self.message_user(
+                request,
+                f"Skipped {len(already_cancelled)} booking(s) already cancelled: {skipped}.",
+                messages.WARNING,
+            )

@@ -1,0 +1,228 @@
+"""Admin for the network: stations, and trains with their stops and live occupancy.
+
+Only superusers change the network, as only they may add trains through the API.
+Route rules come from trains.services; the admin only turns their errors into form errors.
+"""
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+from django.utils.html import format_html_join
+from rest_framework import exceptions
+
+from bookings.selectors import train_leg_occupancy, trains_with_occupancy
+from trains.models import Station, Stop, Train, station_key
+from trains.services import (
+    route_change_validate,
+    route_from_stops,
+    total_seats_change_validate,
+    train_route_replace,
+    train_update,
+)
+
+
+def error_messages(error: exceptions.ValidationError) -> list[str]:
+    """Return the messages of a service's ValidationError, whatever field they are keyed by."""
+    detail = error.detail
+    if isinstance(detail, dict):
+        return [str(message) for messages in detail.values() for message in messages]
+    return [str(message) for message in detail]
+
+
+class SuperuserWritesMixin:
+    """Let staff look (with the view permission), and only superusers add, change or delete."""
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+
+class StationAdminForm(forms.ModelForm):
+    class Meta:
+        model = Station
+        fields = ["name"]
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        clash = Station.objects.filter(key=station_key(name)).exclude(pk=self.instance.pk).first()
+        if clash is not None:
+            raise ValidationError(
+                f"Station '{clash.name}' already has this name (names ignore case and spaces)."
+            )
+        return name
+
+
+@admin.register(Station)
+class StationAdmin(SuperuserWritesMixin, admin.ModelAdmin):
+    form = StationAdminForm
+    list_display = ["name"]
+    search_fields = ["name"]
+
+
+class StopInlineForm(forms.ModelForm):
+    station_name = forms.CharField(
+        required=False,
+        max_length=100,
+        label="or station name",
+        help_text="Type a name instead of choosing; a new station is created if none has it.",
+    )
+
+    class Meta:
+        model = Stop
+        fields = ["position", "station"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["station"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        station, name = cleaned.get("station"), cleaned.get("station_name", "").strip()
+        if name:
+            existing = Station.objects.filter(key=station_key(name)).first()
+            if station is not None and station != existing:
+                raise ValidationError("Choose a station or type a name, not both.")
+            if existing is not None:
+                cleaned["station"] = existing
+            else:
+                # Created when the route is saved; the stop keeps its stored station until then.
+                cleaned.pop("station", None)
+        elif station is None:
+            raise ValidationError("Choose a station or type its name.")
+        return cleaned
+
+    def validate_unique(self) -> None:
+        # Checked across the whole route by the formset: comparing one stop with
+        # the stored route would refuse reordering stops.
+        pass
+
+    def route_entry(self) -> tuple[int, str]:
+        """Return this stop as (position, station name) for route validation."""
+        station = self.cleaned_data.get("station")
+        return self.cleaned_data["position"], station.name if station else self.cleaned_data["station_name"]
+
+
+class StopFormSet(BaseInlineFormSet):
+    """The whole route: validated like the API's, and frozen once the train has bookings."""
+
+    route: list[str]
+
+    def validate_unique(self) -> None:
+        # route_from_stops checks positions and stations (by name, so new ones too).
+        pass
+
+    def clean(self) -> None:
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [form for form in self.forms if form.cleaned_data and not self._should_delete_form(form)]
+        try:
+            self.route = route_from_stops(stops=[form.route_entry() for form in kept])
+            if self.instance.pk is not None:
+                route_change_validate(train=self.instance, stops=self.route)
+        except exceptions.ValidationError as error:
+            raise ValidationError(error_messages(error)) from None
+
+
+class StopInline(SuperuserWritesMixin, admin.TabularInline):
+    model = Stop
+    form = StopInlineForm
+    formset = StopFormSet
+    fields = ["position", "station", "station_name"]
+    autocomplete_fields = ["station"]
+    ordering = ["position"]
+    max_num = Train.MAX_STOPS
+
+    def get_extra(self, request: HttpRequest, obj: Train | None = None, **kwargs: Any) -> int:
+        return 2 if obj is None else 1
+
+
+class TrainAdminForm(forms.ModelForm):
+    train_number = forms.IntegerField(min_value=1, max_value=2_147_483_647)
+    total_seats = forms.IntegerField(min_value=1, max_value=Train.MAX_SEATS)
+
+    class Meta:
+        model = Train
+        fields = ["train_number", "name", "total_seats"]
+
+    def clean_total_seats(self) -> int:
+        total_seats = self.cleaned_data["total_seats"]
+        if self.instance.pk is not None:
+            try:
+                total_seats_change_validate(train=self.instance, total_seats=total_seats)
+            except exceptions.ValidationError as error:
+                raise ValidationError(error_messages(error)) from None
+        return total_seats
+
+
+@admin.register(Train)
+class TrainAdmin(SuperuserWritesMixin, admin.ModelAdmin):
+    form = TrainAdminForm
+    inlines = [StopInline]
+    fields = ["train_number", "name", "total_seats", "occupancy"]
+    readonly_fields = ["occupancy"]
+    list_display = [
+        "train_number",
+        "name",
+        "route",
+        "stop_count",
+        "total_seats",
+        "confirmed_bookings",
+        "busiest_leg",
+    ]
+    list_display_links = ["train_number", "name"]
+    search_fields = ["=train_number", "name"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Train]:
+        return trains_with_occupancy(trains=super().get_queryset(request))
+
+    @admin.display(description="route")
+    def route(self, train: Train) -> str:
+        return f"{train.source_name} → {train.destination_name}"
+
+    @admin.display(description="stops", ordering="stop_count")
+    def stop_count(self, train: Train) -> int:
+        return train.stop_count
+
+    @admin.display(description="confirmed bookings", ordering="confirmed_bookings")
+    def confirmed_bookings(self, train: Train) -> int:
+        return train.confirmed_bookings
+
+    @admin.display(description="busiest leg sold", ordering="busiest_leg_sold")
+    def busiest_leg(self, train: Train) -> str:
+        return f"{train.busiest_leg_sold}/{train.total_seats}"
+
+    @admin.display(description="occupancy")
+    def occupancy(self, train: Train) -> str:
+        if train.pk is None:
+            return "-"
+        return format_html_join(
+            "\n", "<div>{}</div>", ((str(leg),) for leg in train_leg_occupancy(train=train))
+        )
+
+    def save_model(self, request: HttpRequest, obj: Train, form: TrainAdminForm, change: bool) -> None:
+        if change:
+            train_update(train=obj, train_number=obj.train_number, name=obj.name, total_seats=obj.total_seats)
+        else:
+            obj.name = obj.name.strip()
+            obj.save()
+
+    def save_formset(self, request: HttpRequest, form: TrainAdminForm, formset: Any, change: bool) -> None:
+        if not isinstance(formset, StopFormSet):
+            super().save_formset(request, form, formset, change)
+            return
+        previous = list(Stop.objects.filter(train=form.instance).select_related("train", "station"))
+        # The route is written in one piece; the admin log records it as old stops out, new stops in.
+        added = train_route_replace(train=form.instance, stops=formset.route)
+        formset.new_objects, formset.changed_objects = added, []
+        formset.deleted_objects = previous if added else []

@@ -1,0 +1,363 @@
+"""The train and station admin: superuser-only writes, route validation, route guard, occupancy."""
+
+import re
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from bookings.models import Booking
+from bookings.services import booking_cancel, booking_create
+from conftest import client_for
+from trains.models import Station, Stop, Train
+from trains.selectors import train_route
+
+ADD_URL = "/admin/trains/train/add/"
+
+
+def change_url(train: Train) -> str:
+    return f"/admin/trains/train/{train.pk}/change/"
+
+
+def train_form(
+    *,
+    train_number: int,
+    total_seats: int,
+    stops: list[tuple[int, str]],
+    name: str = "",
+    existing: list[Stop] | None = None,
+    deleted: set[int] = frozenset(),
+) -> dict[str, str | int]:
+    """Return the admin form data for a train whose stops are typed by name.
+
+    `existing` lists the stored stops the first forms stand for; `deleted` the form indexes to delete.
+    """
+    existing = existing or []
+    data: dict[str, str | int] = {
+        "train_number": train_number,
+        "name": name,
+        "total_seats": total_seats,
+        "stops-TOTAL_FORMS": len(stops),
+        "stops-INITIAL_FORMS": len(existing),
+        "stops-MIN_NUM_FORMS": 0,
+        "stops-MAX_NUM_FORMS": 64,
+        "_save": "Save",
+    }
+    for index, (position, station_name) in enumerate(stops):
+        data[f"stops-{index}-position"] = position
+        data[f"stops-{index}-station"] = ""
+        data[f"stops-{index}-station_name"] = station_name
+        if index < len(existing):
+            data[f"stops-{index}-id"] = existing[index].pk
+            data[f"stops-{index}-train"] = existing[index].train_id
+        if index in deleted:
+            data[f"stops-{index}-DELETE"] = "on"
+    return data
+
+
+def errors_of(response) -> str:
+    """Return the text of the form's error lists, for assertions and failure messages."""
+    return " | ".join(
+        re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', response.content.decode(), re.DOTALL)
+    )
+
+
+@pytest.fixture
+def superuser_client(admin_user) -> Client:
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.fixture
+def booked_train(make_train, owner) -> Train:
+    train = make_train(300, 10, "Alpha", "Beta", "Gamma")
+    booking_create(user=owner, train_number=300, seat_count=3, source="Alpha", destination="Beta")
+    return train
+
+
+def test_the_train_and_station_lists_render_for_a_superuser(superuser_client, make_train):
+    make_train(101, 40, "Alpha", "Beta", "Gamma")
+
+    trains = superuser_client.get("/admin/trains/train/")
+    stations = superuser_client.get("/admin/trains/station/?q=alp")
+
+    assert trains.status_code == 200
+    assert "Alpha → Gamma" in trains.content.decode()
+    assert stations.status_code == 200
+    assert "Alpha" in stations.content.decode()
+
+
+def test_the_add_and_change_pages_render(superuser_client, make_train):
+    train = make_train(101, 40, "Alpha", "Beta")
+
+    assert superuser_client.get(ADD_URL).status_code == 200
+    assert superuser_client.get(change_url(train)).status_code == 200
+
+
+def test_a_train_added_in_the_admin_is_bookable_through_the_api(superuser_client, owner):
+    Station.objects.create(name="Beta")
+    data = train_form(
+        train_number=555, total_seats=4, name=" Coastal ", stops=[(0, "Alpha"), (1, " beta "), (2, "Gamma")]
+    )
+
+    response = superuser_client.post(ADD_URL, data)
+
+    assert response.status_code == 302, errors_of(response)
+    train = Train.objects.get(train_number=555)
+    assert train.name == "Coastal"
+    assert train_route(train=train) == ["Alpha", "Beta", "Gamma"]
+    assert Station.objects.filter(name__iexact="beta").count() == 1
+    booked = client_for(owner).post(
+        "/user/book_seat/",
+        {"train_number": 555, "seat_count": 2, "source": "Beta", "destination": "Gamma"},
+        format="json",
+    )
+    assert booked.status_code == 201, booked.content
+    assert booked.json()["seat_numbers"] == [1, 2]
+
+
+def test_a_stop_can_be_chosen_from_the_existing_stations(superuser_client):
+    alpha, omega = Station.objects.create(name="Alpha"), Station.objects.create(name="Omega")
+    data = train_form(train_number=556, total_seats=4, stops=[(0, ""), (1, "")])
+    data["stops-0-station"], data["stops-1-station"] = alpha.pk, omega.pk
+
+    response = superuser_client.post(ADD_URL, data)
+
+    assert response.status_code == 302, errors_of(response)
+    assert train_route(train=Train.objects.get(train_number=556)) == ["Alpha", "Omega"]
+
+
+def test_stops_are_stored_in_position_order_whatever_the_form_order(superuser_client):
+    data = train_form(train_number=557, total_seats=4, stops=[(2, "Gamma"), (0, "Alpha"), (1, "Beta")])
+
+    response = superuser_client.post(ADD_URL, data)
+
+    assert response.status_code == 302, errors_of(response)
+    assert train_route(train=Train.objects.get(train_number=557)) == ["Alpha", "Beta", "Gamma"]
+
+
+@pytest.mark.parametrize(
+    ("stops", "message"),
+    [
+        ([(0, "Alpha"), (1, "Beta"), (2, " ALPHA "), (3, "Gamma")], "appears more than once"),
+        ([(0, "Alpha"), (1, "alpha")], "Destination must differ from source"),
+        ([(0, "Alpha")], "at least its source and destination"),
+        ([(0, "Alpha"), (2, "Beta")], "without gaps"),
+        ([(1, "Alpha"), (2, "Beta")], "without gaps"),
+        ([(0, "Alpha"), (0, "Beta")], "without gaps"),
+        ([(0, "Alpha"), (1, "")], "Choose a station or type its name"),
+    ],
+)
+def test_the_admin_refuses_a_route_the_api_would_refuse(superuser_client, stops, message):
+    response = superuser_client.post(ADD_URL, train_form(train_number=558, total_seats=4, stops=stops))
+
+    assert response.status_code == 200
+    assert message in errors_of(response)
+    assert not Train.objects.filter(train_number=558).exists()
+
+
+@pytest.mark.parametrize("total_seats", [0, 10_001])
+def test_the_admin_refuses_seats_outside_the_allowed_range(superuser_client, total_seats):
+    data = train_form(train_number=559, total_seats=total_seats, stops=[(0, "Alpha"), (1, "Beta")])
+
+    response = superuser_client.post(ADD_URL, data)
+
+    assert response.status_code == 200
+    assert not Train.objects.filter(train_number=559).exists()
+
+
+def test_the_admin_refuses_a_duplicate_train_number(superuser_client, make_train):
+    make_train(560, 4, "Alpha", "Beta")
+
+    response = superuser_client.post(
+        ADD_URL, train_form(train_number=560, total_seats=4, stops=[(0, "Gamma"), (1, "Delta")])
+    )
+
+    assert response.status_code == 200
+    assert "already exists" in errors_of(response)
+
+
+def test_staff_who_are_not_superusers_cannot_add_a_train(staff):
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_train", "change_train", "view_train", "add_stop"])
+    )
+    client = Client()
+    client.force_login(staff)
+
+    page = client.get(ADD_URL)
+    posted = client.post(ADD_URL, train_form(train_number=561, total_seats=4, stops=[(0, "A"), (1, "B")]))
+
+    assert page.status_code == 403
+    assert posted.status_code == 403
+    assert not Train.objects.filter(train_number=561).exists()
+
+
+def test_staff_who_are_not_superusers_cannot_change_a_train(staff, make_train):
+    train = make_train(562, 4, "Alpha", "Beta")
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["change_train", "view_train"]))
+    client = Client()
+    client.force_login(staff)
+    stops = list(train.stops.order_by("position"))
+
+    posted = client.post(
+        change_url(train),
+        train_form(train_number=562, total_seats=99, stops=[(0, "Alpha"), (1, "Beta")], existing=stops),
+    )
+
+    assert posted.status_code == 403
+    train.refresh_from_db()
+    assert train.total_seats == 4
+
+
+def test_the_stops_of_an_unbooked_train_can_be_reordered_and_extended(superuser_client, make_train):
+    train = make_train(563, 4, "Alpha", "Beta", "Gamma")
+    stops = list(train.stops.order_by("position"))
+    data = train_form(
+        train_number=563,
+        total_seats=4,
+        stops=[(0, "Alpha"), (2, "Beta"), (1, "Gamma"), (3, "Delta")],
+        existing=stops,
+    )
+
+    response = superuser_client.post(change_url(train), data)
+
+    assert response.status_code == 302, errors_of(response)
+    assert train_route(train=train) == ["Alpha", "Gamma", "Beta", "Delta"]
+
+
+def test_the_stops_of_a_booked_train_cannot_be_changed(superuser_client, booked_train):
+    stops = list(booked_train.stops.order_by("position"))
+    data = train_form(
+        train_number=300, total_seats=10, stops=[(0, "Alpha"), (1, "Delta"), (2, "Gamma")], existing=stops
+    )
+
+    response = superuser_client.post(change_url(booked_train), data)
+
+    assert response.status_code == 200
+    assert "has bookings" in errors_of(response)
+    assert train_route(train=booked_train) == ["Alpha", "Beta", "Gamma"]
+
+
+def test_the_stops_of_a_booked_train_cannot_be_deleted(superuser_client, booked_train):
+    stops = list(booked_train.stops.order_by("position"))
+    data = train_form(
+        train_number=300,
+        total_seats=10,
+        stops=[(0, "Alpha"), (1, "Beta"), (1, "Gamma")],
+        existing=stops,
+        deleted={1},
+    )
+
+    response = superuser_client.post(change_url(booked_train), data)
+
+    assert response.status_code == 200
+    assert "has bookings" in errors_of(response)
+    assert train_route(train=booked_train) == ["Alpha", "Beta", "Gamma"]
+
+
+def test_a_cancelled_booking_still_freezes_the_route(superuser_client, booked_train, admin_user):
+    booking_cancel(booking_id=Booking.objects.get().pk, actor=admin_user)
+    stops = list(booked_train.stops.order_by("position"))
+    data = train_form(
+        train_number=300, total_seats=10, stops=[(0, "Alpha"), (1, "Delta"), (2, "Gamma")], existing=stops
+    )
+
+    response = superuser_client.post(change_url(booked_train), data)
+
+    assert "has bookings" in errors_of(response)
+
+
+def test_a_booked_train_can_still_be_renamed_and_given_more_seats(superuser_client, booked_train):
+    stops = list(booked_train.stops.order_by("position"))
+    data = train_form(
+        train_number=300,
+        total_seats=20,
+        name="Renamed",
+        stops=[(0, "Alpha"), (1, "Beta"), (2, "Gamma")],
+        existing=stops,
+    )
+
+    response = superuser_client.post(change_url(booked_train), data)
+
+    assert response.status_code == 302, errors_of(response)
+    booked_train.refresh_from_db()
+    assert (booked_train.name, booked_train.total_seats) == ("Renamed", 20)
+    assert train_route(train=booked_train) == ["Alpha", "Beta", "Gamma"]
+
+
+def test_the_seats_cannot_drop_below_a_sold_seat(superuser_client, booked_train):
+    stops = list(booked_train.stops.order_by("position"))
+    data = train_form(
+        train_number=300, total_seats=2, stops=[(0, "Alpha"), (1, "Beta"), (2, "Gamma")], existing=stops
+    )
+
+    response = superuser_client.post(change_url(booked_train), data)
+
+    assert response.status_code == 200
+    assert "Seat 3 is sold" in errors_of(response)
+    booked_train.refresh_from_db()
+    assert booked_train.total_seats == 10
+
+
+def test_the_change_page_shows_the_seats_sold_on_each_leg(superuser_client, booked_train):
+    response = superuser_client.get(change_url(booked_train))
+
+    page = response.content.decode()
+    assert "Leg Alpha → Beta: 3/10 sold" in page
+    assert "Leg Beta → Gamma: 0/10 sold" in page
+
+
+def test_the_list_shows_confirmed_bookings_and_the_busiest_leg(superuser_client, booked_train, owner):
+    booking_create(user=owner, train_number=300, seat_count=1)
+
+    response = superuser_client.get("/admin/trains/train/")
+
+    row = response.content.decode().split("Alpha → Gamma")[1].split("</tr>")[0]
+    assert ">2<" in row  # confirmed bookings
+    assert "4/10" in row  # Alpha to Beta: 3 + 1 seats
+
+
+def test_the_train_list_costs_the_same_queries_however_many_trains_and_bookings(
+    superuser_client, make_train: Callable[..., Train], owner
+):
+    make_train(1, 10, "A", "B", "C")
+    with CaptureQueriesContext(connection) as few:
+        assert superuser_client.get("/admin/trains/train/").status_code == 200
+
+    for number in range(2, 12):
+        make_train(number, 10, "A", "B", "C")
+        booking_create(user=owner, train_number=number, seat_count=2, source="A", destination="B")
+    with CaptureQueriesContext(connection) as many:
+        assert superuser_client.get("/admin/trains/train/").status_code == 200
+
+    assert len(many) == len(few)
+
+
+def test_a_station_cannot_be_renamed_onto_another_in_a_different_case(superuser_client):
+    Station.objects.create(name="Alpha")
+    beta = Station.objects.create(name="Beta")
+
+    response = superuser_client.post(
+        f"/admin/trains/station/{beta.pk}/change/", {"name": " ALPHA ", "_save": "Save"}
+    )
+
+    assert response.status_code == 200
+    assert "already has this name" in errors_of(response)
+    beta.refresh_from_db()
+    assert beta.name == "Beta"
+
+
+def test_station_autocomplete_finds_stations_by_name(superuser_client):
+    Station.objects.create(name="Alpha")
+
+    response = superuser_client.get(
+        "/admin/autocomplete/",
+        {"term": "alp", "app_label": "trains", "model_name": "stop", "field_name": "station"},
+    )
+
+    assert response.status_code == 200
+    assert [result["text"] for result in response.json()["results"]] == ["Alpha"]
