@@ -6,7 +6,6 @@ from django.http import HttpRequest, JsonResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
-from rest_framework.views import exception_handler as drf_exception_handler
 
 
 class SafeJSONParser(JSONParser):
@@ -57,6 +56,10 @@ class ServiceBusy(exceptions.APIException):
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Render every API error as DRF-shaped JSON, with a `code` for request-level errors."""
+    # Imported here: rest_framework.views loads DEFAULT_PARSER_CLASSES, which names this
+    # module, so a top-level import fails whenever this module is imported first.
+    from rest_framework.views import exception_handler as drf_exception_handler
+
     if isinstance(exc, OperationalError):
         # A lock timeout or a lost database connection: the request did nothing, retrying is safe.
         exc = ServiceBusy()
