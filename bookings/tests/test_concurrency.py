@@ -79,7 +79,7 @@ def run_together(calls: list[Call], workers: int = WORKERS) -> list[Call]:
                 finally:
                     with in_flight_lock:
                         in_flight -= 1
-        except BaseException as error:  # noqa: BLE001 - re-raised in the main thread below
+        except BaseException as error:  # re-raised in the main thread below
             errors.append(error)
         finally:
             # Each thread has its own connection; a left-open one would block the test database teardown.
