@@ -293,3 +293,19 @@ def test_bookings_racing_with_cancellations_never_oversell(make_train):
         if call.status == 201:
             assert Booking.objects.get(pk=call.body["booking_id"]).seat_numbers == call.body["seat_numbers"]
     assert_inventory_is_consistent(train)
+
+
+def test_racing_requests_reusing_one_idempotency_key_for_different_bodies_book_once(make_train, owner):
+    train = make_train(506, 30, "Alpha", "Beta", "Gamma")
+    calls = [
+        book_call(owner, {"train_number": 506, "seat_count": count}, {"Idempotency-Key": "checkout-9c1e"})
+        for count in [1, 2, 3, 4] * 5
+    ]
+
+    run_together(calls, workers=20)
+
+    assert statuses(calls) == {201: 5, 422: 15}
+    (booking,) = Booking.objects.filter(train=train)
+    assert all(call.data["seat_count"] == booking.seat_count for call in calls if call.status == 201)
+    assert all(call.body["code"] == "idempotency_key_reused" for call in calls if call.status == 422)
+    assert_inventory_is_consistent(train)
