@@ -19,14 +19,15 @@ Locking contract
 """
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from rest_framework import exceptions
 
 from bookings.allocation import choose_seats, free_seats, segment_mask
 from bookings.models import Booking, SeatLeg
 from railway.api import Conflict, Forbidden, NotFound
-from trains.models import Station, Train, station_key
+from trains.models import Seat, Station, Train, station_key
 
 
 class TrainNotFound(NotFound):
@@ -61,15 +62,7 @@ class NotBookingOwner(Forbidden):
 
 def occupied_legs_by_seat(*, train: Train) -> dict[int, int]:
     """Return {seat number: mask of sold legs} for the train's seats that are sold anywhere."""
-    # Rows are unique per (leg, seat), so the sum of 1 << leg is the bitwise OR of the legs.
-    table = SeatLeg._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT seat_number, SUM(CAST(1 AS BIGINT) << leg) FROM {table} "  # noqa: S608
-            "WHERE train_id = %s GROUP BY seat_number",
-            [train.pk],
-        )
-        return {seat: int(mask) for seat, mask in cursor.fetchall()}
+    return dict(Seat.objects.filter(train=train).exclude(sold_legs=0).values_list("number", "sold_legs"))
 
 
 def segment_resolve(*, route: list[Station], source: str | None, destination: str | None) -> tuple[int, int]:
@@ -178,6 +171,9 @@ def _sell_seats(
             for seat in seats
             for leg in range(from_position, to_position)
         )
+        Seat.objects.filter(train=train, number__in=seats).update(
+            sold_legs=F("sold_legs").bitor(segment_mask(from_position, to_position))
+        )
     return booking
 
 
@@ -198,6 +194,9 @@ def booking_cancel(*, booking_id: int, actor) -> Booking:
         booking.cancelled_at = timezone.now()
         booking.save(update_fields=["status", "cancelled_at"])
         SeatLeg.objects.filter(booking=booking).delete()
+        Seat.objects.filter(train_id=booking.train_id, number__in=booking.seat_numbers).update(
+            sold_legs=F("sold_legs").bitand(~segment_mask(booking.from_position, booking.to_position))
+        )
     return booking
 
 

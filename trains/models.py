@@ -70,3 +70,27 @@ class Stop(models.Model):
 
     def __str__(self) -> str:
         return f"{self.train.train_number} #{self.position} {self.station.name}"
+
+
+class Seat(models.Model):
+    """A seat of a train, with the legs sold on it as a bit mask (bit i set: leg i is sold).
+
+    The mask lets the seat engine read a train's inventory as one row per seat. It is
+    derived from the bookings' SeatLeg rows, which the database keeps unique per seat
+    and leg, and is written in the same transaction as they are.
+    """
+
+    train = models.ForeignKey(Train, on_delete=models.CASCADE, related_name="seats")
+    number = models.PositiveSmallIntegerField()
+    sold_legs = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["train", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["train", "number"], name="seat_unique_number"),
+            models.CheckConstraint(condition=models.Q(number__gte=1), name="seat_number_positive"),
+            models.CheckConstraint(condition=models.Q(sold_legs__gte=0), name="seat_sold_legs_mask"),
+        ]
+
+    def __str__(self) -> str:
+        return f"seat {self.number} of train {self.train_id}"

@@ -1,10 +1,11 @@
 """Writes on the network: adding trains with their routes, and changing them while unsold."""
 
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from rest_framework import exceptions
 
 from bookings.selectors import train_has_bookings, train_highest_seat_held
-from trains.models import Station, Stop, Train, station_key
+from trains.models import Seat, Station, Stop, Train, station_key
 
 
 def station_get_or_create(*, name: str) -> Station:
@@ -77,11 +78,22 @@ def train_create(
                 Stop(train=train, station=station_get_or_create(name=station_name), position=position)
                 for position, station_name in enumerate(route)
             )
+            train_seats_resize(train=train, total_seats=total_seats)
     except IntegrityError:
         raise exceptions.ValidationError(
             {"train_number": ["A train with this number already exists."]}
         ) from None
     return train
+
+
+def train_seats_resize(*, train: Train, total_seats: int) -> None:
+    """Make the train's seats exactly 1..total_seats; seats removed must be unsold (callers check)."""
+    Seat.objects.filter(train=train, number__gt=total_seats).delete()
+    highest = Seat.objects.filter(train=train).aggregate(highest=Max("number"))["highest"] or 0
+    Seat.objects.bulk_create(
+        (Seat(train=train, number=number) for number in range(highest + 1, total_seats + 1)),
+        batch_size=2000,
+    )
 
 
 def route_from_stops(*, stops: list[tuple[int, str]]) -> list[str]:
@@ -127,6 +139,7 @@ def train_update(*, train: Train, train_number: int, name: str, total_seats: int
         # The seat engine's train lock (bookings.services): no seat can be sold while we check.
         Train.objects.select_for_update(no_key=True).filter(pk=train.pk).values_list("pk").get()
         total_seats_change_validate(train=train, total_seats=total_seats)
+        train_seats_resize(train=train, total_seats=total_seats)
         train.train_number, train.name, train.total_seats = train_number, name.strip(), total_seats
         train.save(update_fields=["train_number", "name", "total_seats"])
     return train

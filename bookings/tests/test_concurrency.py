@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 
 from bookings.allocation import free_seats, segment_mask
 from bookings.models import Booking, SeatLeg
+from bookings.tests.invariants import assert_seat_masks_match_seat_legs
 from conftest import client_for
 from trains.models import Train
 from users.models import User
@@ -151,6 +152,7 @@ def assert_inventory_is_consistent(train: Train) -> None:
     sold_per_leg = Counter(leg for leg, _ in per_leg_and_seat)
     assert all(sold <= train.total_seats for sold in sold_per_leg.values())
     assert all(1 <= seat <= train.total_seats for _, seat in per_leg_and_seat)
+    assert_seat_masks_match_seat_legs(train)
 
 
 def occupied_masks(train: Train) -> dict[int, int]:

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from bookings.models import Booking, SeatLeg
 from bookings.selectors import trains_between
 from bookings.services import BookingAlreadyCancelled, InsufficientSeats, booking_cancel, booking_create
+from bookings.tests.invariants import assert_seat_masks_match_seat_legs
 from trains.models import Train
 
 STATIONS = [f"Halt {letter}" for letter in "ABCDEFG"]
@@ -108,6 +109,7 @@ def assert_inventory_matches(train: Train, reference: ReferenceTrain) -> None:
     assert {booking.pk for booking in confirmed} == set(reference.bookings) - reference.cancelled
     for booking in confirmed:
         assert booking.seat_numbers == reference.bookings[booking.pk][0]
+    assert_seat_masks_match_seat_legs(train)
 
 
 @pytest.mark.django_db
