@@ -1,15 +1,29 @@
 """HTTP endpoints for booking, availability, booking lists and cancellation."""
 
+import datetime
+
 from django.contrib.auth import get_user_model
 from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from bookings.idempotency import idempotent
+from bookings.idempotency import (
+    IdempotencyKeyReused,
+    idempotency_key,
+    idempotency_store_refusal,
+    idempotent,
+    request_fingerprint,
+)
 from bookings.models import Booking
 from bookings.selectors import booking_with_stations, bookings_of_user, trains_between
-from bookings.services import booking_cancel, booking_create
+from bookings.services import (
+    booking_cancel,
+    booking_create,
+    booking_sell_in_database,
+    sale_in_database_available,
+)
 from railway.api import Forbidden, NotFound, StrictCharField, StrictIntegerField
 
 
@@ -22,7 +36,8 @@ class BookingOutputSerializer(serializers.Serializer):
     seat_count = serializers.IntegerField()
     seat_numbers = serializers.ListField(child=serializers.IntegerField())
     status = serializers.CharField()
-    created_at = serializers.DateTimeField()
+    # Always UTC, as bookings_sell_seats() writes it, whatever the service's TIME_ZONE.
+    created_at = serializers.DateTimeField(default_timezone=datetime.UTC)
 
     @classmethod
     def of(cls, booking: Booking) -> dict:
@@ -44,17 +59,45 @@ class BookSeatApi(APIView):
         destination = StationParameter(required=False)
 
     def post(self, request: Request) -> Response:
+        if sale_in_database_available():
+            return self.sell_in_database(request)
         return idempotent(request, lambda: self.book(request), on_error=self.handle_exception)
 
-    def book(self, request: Request) -> Response:
+    def booking_params(self, request: Request) -> dict:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         params = dict(data.validated_data)
-        user_id = params.pop("user_id", request.user.pk)
-        if user_id != request.user.pk:
+        if params.pop("user_id", request.user.pk) != request.user.pk:
             raise Forbidden("You may only book for yourself.")
-        booking = booking_create(user=request.user, **params)
+        return params
+
+    def book(self, request: Request) -> Response:
+        booking = booking_create(user=request.user, **self.booking_params(request))
         return Response(BookingOutputSerializer.of(booking), status=status.HTTP_201_CREATED)
+
+    def sell_in_database(self, request: Request) -> Response:
+        key = idempotency_key(request)
+        fingerprint = request_fingerprint(request) if key is not None else None
+        try:
+            sale = booking_sell_in_database(
+                user=request.user,
+                idempotency_key=key,
+                fingerprint=fingerprint,
+                **self.booking_params(request),
+            )
+        except IdempotencyKeyReused:
+            raise
+        except APIException as exc:
+            refusal = self.handle_exception(exc)
+            if key is None:
+                return refusal
+            return idempotency_store_refusal(
+                request=request, key=key, fingerprint=fingerprint, response=refusal
+            )
+        response = Response(sale.body, status=sale.status)
+        if sale.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
 
 
 class SeatAvailabilityApi(APIView):

@@ -52,8 +52,7 @@ def _claim(*, user, key: str, fingerprint: str) -> IdempotencyRecord:
     except IntegrityError:
         pass
     record = IdempotencyRecord.objects.select_for_update().get(user=user, key=key)
-    expired = record.created_at < timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
-    if expired:
+    if _expired(record):
         record.request_fingerprint = fingerprint
         record.response_status = None
         record.response_body = None
@@ -62,17 +61,55 @@ def _claim(*, user, key: str, fingerprint: str) -> IdempotencyRecord:
     return record
 
 
+def idempotency_key(request: Request) -> str | None:
+    """Return the request's Idempotency-Key, None when it has none; refuse a malformed one with 400."""
+    key = request.headers.get(HEADER)
+    if key is not None and (not key.strip() or len(key) > MAX_KEY_LENGTH):
+        raise exceptions.ValidationError(
+            {HEADER: [f"The key must be 1 to {MAX_KEY_LENGTH} characters and not blank."]}
+        )
+    return key
+
+
+def replay(record: IdempotencyRecord) -> Response:
+    response = Response(record.response_body, status=record.response_status)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _expired(record: IdempotencyRecord) -> bool:
+    return record.created_at < timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
+
+
+def idempotency_store_refusal(
+    *, request: Request, key: str, fingerprint: str, response: Response
+) -> Response:
+    """Store a finished 4xx under the key and return it, or replay what the key already holds.
+
+    For work that commits its own record when it succeeds (bookings_sell_seats), so that
+    only refusals are stored here, each in its own short transaction.
+    """
+    if response.status_code >= 500:
+        return response
+    with transaction.atomic():
+        record = _claim(user=request.user, key=key, fingerprint=fingerprint)
+        if record.response_status is not None:
+            if record.request_fingerprint != fingerprint:
+                raise IdempotencyKeyReused()
+            return replay(record)
+        record.response_status = response.status_code
+        record.response_body = response.data
+        record.save(update_fields=["response_status", "response_body"])
+    return response
+
+
 def idempotent(
     request: Request, run: Callable[[], Response], on_error: Callable[[Exception], Response]
 ) -> Response:
     """Run `run()` once per (user, Idempotency-Key); replay its finished response on retries."""
-    key = request.headers.get(HEADER)
+    key = idempotency_key(request)
     if key is None:
         return run()
-    if not key.strip() or len(key) > MAX_KEY_LENGTH:
-        raise exceptions.ValidationError(
-            {HEADER: [f"The key must be 1 to {MAX_KEY_LENGTH} characters and not blank."]}
-        )
     fingerprint = request_fingerprint(request)
     try:
         with transaction.atomic():
@@ -80,9 +117,7 @@ def idempotent(
             if record.response_status is not None:
                 if record.request_fingerprint != fingerprint:
                     raise IdempotencyKeyReused()
-                replay = Response(record.response_body, status=record.response_status)
-                replay["Idempotent-Replayed"] = "true"
-                return replay
+                return replay(record)
             try:
                 with transaction.atomic():
                     response = run()

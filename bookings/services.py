@@ -18,13 +18,17 @@ Locking contract
   request with 503 and Retry-After instead of hanging it.
 """
 
+import json
+from dataclasses import dataclass
+
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from rest_framework import exceptions
 
 from bookings.allocation import choose_seats, free_seats, segment_mask
+from bookings.idempotency import IdempotencyKeyReused
 from bookings.models import Booking, SeatLeg
 from railway.api import Conflict, Forbidden, NotFound
 from trains.models import Seat, Station, Train, station_key
@@ -65,28 +69,39 @@ def occupied_legs_by_seat(*, train: Train) -> dict[int, int]:
     return dict(Seat.objects.filter(train=train).exclude(sold_legs=0).values_list("number", "sold_legs"))
 
 
+def segment_error(code: str, *, source: str | None, destination: str | None) -> exceptions.ValidationError:
+    """Return the 400 for a segment the route cannot serve; `code` as bookings_sell_seats reports it."""
+    if code == "source_not_on_route":
+        return exceptions.ValidationError(
+            {"source": [f"'{(source or '').strip()}' is not on this train's route."]}
+        )
+    if code == "destination_not_on_route":
+        return exceptions.ValidationError(
+            {"destination": [f"'{(destination or '').strip()}' is not on this train's route."]}
+        )
+    if code == "same_station":
+        return exceptions.ValidationError({"destination": ["Destination must differ from source."]})
+    return exceptions.ValidationError(
+        {"destination": ["Destination comes before source on this train's route."]}
+    )
+
+
 def segment_resolve(*, route: list[Station], source: str | None, destination: str | None) -> tuple[int, int]:
     """Return the stop positions of a segment given by station names (default: the whole route)."""
     positions = {station.key: position for position, station in enumerate(route)}
     from_position, to_position = 0, len(route) - 1
     if source is not None:
         if station_key(source) not in positions:
-            raise exceptions.ValidationError(
-                {"source": [f"'{source.strip()}' is not on this train's route."]}
-            )
+            raise segment_error("source_not_on_route", source=source, destination=destination)
         from_position = positions[station_key(source)]
     if destination is not None:
         if station_key(destination) not in positions:
-            raise exceptions.ValidationError(
-                {"destination": [f"'{destination.strip()}' is not on this train's route."]}
-            )
+            raise segment_error("destination_not_on_route", source=source, destination=destination)
         to_position = positions[station_key(destination)]
     if from_position == to_position:
-        raise exceptions.ValidationError({"destination": ["Destination must differ from source."]})
+        raise segment_error("same_station", source=source, destination=destination)
     if from_position > to_position:
-        raise exceptions.ValidationError(
-            {"destination": ["Destination comes before source on this train's route."]}
-        )
+        raise segment_error("wrong_order", source=source, destination=destination)
     return from_position, to_position
 
 
@@ -171,10 +186,79 @@ def _sell_seats(
             for seat in seats
             for leg in range(from_position, to_position)
         )
-        Seat.objects.filter(train=train, number__in=seats).update(
+        marked = Seat.objects.filter(train=train, number__in=seats).update(
             sold_legs=F("sold_legs").bitor(segment_mask(from_position, to_position))
         )
+        if marked != len(seats):
+            # A train whose seat rows are missing would sell seats its masks never show.
+            raise RuntimeError(f"Train {train.train_number} lacks seat rows for {seats}.")
     return booking
+
+
+def sale_in_database_available() -> bool:
+    """Return whether bookings_sell_seats() serves bookings: on PostgreSQL, unless turned off."""
+    return settings.BOOKING_SQL_ENGINE and connection.vendor == "postgresql"
+
+
+@dataclass(frozen=True)
+class Sale:
+    """The finished answer to a booking request: a 201, or a replay of an earlier answer."""
+
+    status: int
+    body: dict
+    replayed: bool = False
+
+
+def booking_sell_in_database(
+    *,
+    user,
+    train_number: int,
+    seat_count: int,
+    source: str | None = None,
+    destination: str | None = None,
+    idempotency_key: str | None = None,
+    fingerprint: str | None = None,
+) -> Sale:
+    """Sell seats as booking_create does, in one statement: PostgreSQL's bookings_sell_seats().
+
+    Same rules, same lock order, same seat choice; the sale and its idempotency record
+    commit together. Refusals raise the same errors as booking_create; with a key, the
+    caller stores the rendered refusal (bookings.idempotency.idempotency_store_refusal).
+    """
+    if not 1 <= seat_count <= settings.BOOKING_MAX_SEATS:
+        raise exceptions.ValidationError(
+            {"seat_count": [f"Book between 1 and {settings.BOOKING_MAX_SEATS} seats at a time."]}
+        )
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT bookings_sell_seats(%s, %s, %s, %s, %s, %s, %s, %s)",
+                [
+                    user.pk,
+                    train_number,
+                    None if source is None else station_key(source),
+                    None if destination is None else station_key(destination),
+                    seat_count,
+                    idempotency_key,
+                    fingerprint,
+                    settings.IDEMPOTENCY_KEY_TTL_HOURS,
+                ],
+            )
+            # Django leaves jsonb undecoded, for its JSONField to decode.
+            outcome = json.loads(cursor.fetchone()[0])
+    except IntegrityError:
+        # seatleg_sold_once refused a row: only possible if the lock was bypassed.
+        raise SeatsTaken() from None
+    if outcome["outcome"] in ("booked", "replay"):
+        return Sale(status=outcome["status"], body=outcome["body"], replayed=outcome["outcome"] == "replay")
+    if outcome["outcome"] == "key_reused":
+        raise IdempotencyKeyReused()
+    code = outcome["code"]
+    if code == "train_not_found":
+        raise TrainNotFound()
+    if code == "insufficient_seats":
+        raise InsufficientSeats(extra={"available_seats": outcome["available_seats"]})
+    raise segment_error(code, source=source, destination=destination)
 
 
 def booking_cancel(*, booking_id: int, actor) -> Booking:

@@ -120,6 +120,8 @@ REST_FRAMEWORK = {
 
 # Most seats one booking may take; the spec allows 1..10.
 BOOKING_MAX_SEATS = 10
+# On PostgreSQL, sell seats in one statement (bookings_sell_seats); off: the Python engine.
+BOOKING_SQL_ENGINE = env_bool("BOOKING_SQL_ENGINE", default=True)
 # How long a finished response is kept for replay under its Idempotency-Key.
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24, minimum=24)
 

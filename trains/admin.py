@@ -22,6 +22,7 @@ from trains.services import (
     route_from_stops,
     total_seats_change_validate,
     train_route_replace,
+    train_seats_resize,
     train_update,
 )
 
@@ -216,6 +217,7 @@ class TrainAdmin(SuperuserWritesMixin, admin.ModelAdmin):
         else:
             obj.name = obj.name.strip()
             obj.save()
+            train_seats_resize(train=obj, total_seats=obj.total_seats)
 
     def save_formset(self, request: HttpRequest, form: TrainAdminForm, formset: Any, change: bool) -> None:
         if not isinstance(formset, StopFormSet):
