@@ -31,6 +31,15 @@ def slack(*, mask: int, from_position: int, to_position: int, leg_count: int) ->
     return left + right
 
 
+def group_allowance(leg_count: int) -> int:
+    """Return how many more stranded legs a group may cost to sit together than apart.
+
+    Sitting together is worth something, but a run that strands many legs costs later
+    passengers their seats: docs/seat-utilisation.md measures the trade-off.
+    """
+    return leg_count // 4
+
+
 def choose_seats(
     *,
     occupied: Mapping[int, int],
@@ -42,9 +51,11 @@ def choose_seats(
 ) -> list[int] | None:
     """Return `count` seats free on the whole segment, or None when there are not enough.
 
-    Best fit: prefer seats whose free stretch hugs the segment most tightly, so that
-    long free stretches stay whole for long journeys. A run of adjacent seats is taken
-    when one exists (the tightest such run); otherwise the tightest seats singly.
+    Best fit: prefer seats whose free stretch hugs the segment most tightly (least slack),
+    so that long free stretches stay whole for long journeys; ties go to the lowest seat
+    number. A group gets the run of adjacent seats with the least total slack, unless that
+    run strands more than `group_allowance(leg_count)` legs beyond what the group's
+    tightest seats taken singly would strand; then it gets those seats singly.
     """
     wanted = segment_mask(from_position, to_position)
     candidates = free_seats(occupied=occupied, total_seats=total_seats, wanted=wanted)
@@ -59,8 +70,9 @@ def choose_seats(
         )
         for seat in candidates
     }
+    tightest = sorted(candidates, key=lambda seat: (fit[seat], seat))[:count]
     if count == 1:
-        return [min(candidates, key=lambda seat: (fit[seat], seat))]
+        return tightest
 
     best_run: tuple[int, int] | None = None  # (total slack, first seat)
     run_start, run_slack = 0, 0
@@ -78,6 +90,7 @@ def choose_seats(
             if best_run is None or (run_slack, run_start) < best_run:
                 best_run = (run_slack, run_start)
         previous = seat
-    if best_run is not None:
+    allowance = group_allowance(leg_count)
+    if best_run is not None and best_run[0] <= sum(fit[seat] for seat in tightest) + allowance:
         return list(range(best_run[1], best_run[1] + count))
-    return sorted(sorted(candidates, key=lambda seat: (fit[seat], seat))[:count])
+    return sorted(tightest)
