@@ -31,15 +31,6 @@ def slack(*, mask: int, from_position: int, to_position: int, leg_count: int) ->
     return left + right
 
 
-def group_allowance(leg_count: int) -> int:
-    """Return how many more stranded legs a group may cost to sit together than apart.
-
-    Sitting together is worth something, but a run that strands many legs costs later
-    passengers their seats: docs/seat-utilisation.md measures the trade-off.
-    """
-    return leg_count // 4
-
-
 def choose_seats(
     *,
     occupied: Mapping[int, int],
@@ -53,9 +44,9 @@ def choose_seats(
 
     Best fit: prefer seats whose free stretch hugs the segment most tightly (least slack),
     so that long free stretches stay whole for long journeys; ties go to the lowest seat
-    number. A group gets the run of adjacent seats with the least total slack, unless that
-    run strands more than `group_allowance(leg_count)` legs beyond what the group's
-    tightest seats taken singly would strand; then it gets those seats singly.
+    number. A group always sits together when it can: it gets the run of consecutive seat
+    numbers, all free on the segment, with the least total slack (lowest first seat on
+    ties), and the tightest seats singly only when no such run exists.
     """
     wanted = segment_mask(from_position, to_position)
     candidates = free_seats(occupied=occupied, total_seats=total_seats, wanted=wanted)
@@ -90,7 +81,6 @@ def choose_seats(
             if best_run is None or (run_slack, run_start) < best_run:
                 best_run = (run_slack, run_start)
         previous = seat
-    allowance = group_allowance(leg_count)
-    if best_run is not None and best_run[0] <= sum(fit[seat] for seat in tightest) + allowance:
+    if best_run is not None:
         return list(range(best_run[1], best_run[1] + count))
     return sorted(tightest)
