@@ -207,12 +207,31 @@ def scored(score: Callable[[int, int, int, BookingRequest, int], float]) -> Poli
     return policy
 
 
+def groups_apart_allowance(occupied, total_seats, leg_count, request, rng):
+    """Our policy as it was briefly: a group sits apart, on its `k` tightest seats, when its
+    best run strands more than `leg_count // 4` legs beyond them. Breaks the adjacency
+    contract; kept to measure what the contract costs."""
+    free = free_seats(
+        occupied=occupied, total_seats=total_seats, wanted=segment_mask(request.start, request.end)
+    )
+    chosen = ours(occupied, total_seats, leg_count, request, rng)
+    if chosen is None or request.seats == 1:
+        return chosen
+    fit = {seat: sum(stranded(occupied.get(seat, 0), request, leg_count)) for seat in free}
+    tightest = sorted(free, key=lambda seat: (fit[seat], seat))[: request.seats]
+    run_is_adjacent = max(chosen) - min(chosen) + 1 == request.seats
+    if run_is_adjacent and sum(map(fit.get, chosen)) <= sum(map(fit.get, tightest)) + leg_count // 4:
+        return chosen
+    return sorted(tightest)
+
+
 POLICIES: dict[str, Policy] = {
     "ours": ours,
     "first-fit": first_fit,
     "random": random_free,
     "worst-fit": scored(lambda left, right, mask, request, leg_count: -(left + right)),
     "before: strict runs": scored(lambda left, right, mask, request, leg_count: left + right),
+    "alt: groups apart": groups_apart_allowance,
 }
 
 
