@@ -42,9 +42,11 @@ def choose_seats(
 ) -> list[int] | None:
     """Return `count` seats free on the whole segment, or None when there are not enough.
 
-    Best fit: prefer seats whose free stretch hugs the segment most tightly, so that
-    long free stretches stay whole for long journeys. A run of adjacent seats is taken
-    when one exists (the tightest such run); otherwise the tightest seats singly.
+    Best fit: prefer seats whose free stretch hugs the segment most tightly (least slack),
+    so that long free stretches stay whole for long journeys; ties go to the lowest seat
+    number. A group always sits together when it can: it gets the run of consecutive seat
+    numbers, all free on the segment, with the least total slack (lowest first seat on
+    ties), and the tightest seats singly only when no such run exists.
     """
     wanted = segment_mask(from_position, to_position)
     candidates = free_seats(occupied=occupied, total_seats=total_seats, wanted=wanted)
@@ -59,8 +61,9 @@ def choose_seats(
         )
         for seat in candidates
     }
+    tightest = sorted(candidates, key=lambda seat: (fit[seat], seat))[:count]
     if count == 1:
-        return [min(candidates, key=lambda seat: (fit[seat], seat))]
+        return tightest
 
     best_run: tuple[int, int] | None = None  # (total slack, first seat)
     run_start, run_slack = 0, 0
@@ -80,4 +83,4 @@ def choose_seats(
         previous = seat
     if best_run is not None:
         return list(range(best_run[1], best_run[1] + count))
-    return sorted(sorted(candidates, key=lambda seat: (fit[seat], seat))[:count])
+    return sorted(tightest)

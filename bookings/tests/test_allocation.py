@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bookings.allocation import choose_seats, segment_mask
@@ -34,9 +34,11 @@ class Request:
     def free(self) -> list[int]:
         return [seat for seat in range(1, self.total_seats + 1) if self.is_free(seat)]
 
-    def has_consecutive_free_run(self) -> bool:
+    def free_runs(self) -> list[list[int]]:
+        """Return every run of `count` consecutive seat numbers free on the whole segment."""
         free = set(self.free())
-        return any(all(first + offset in free for offset in range(self.count)) for first in free)
+        runs = [list(range(first, first + self.count)) for first in sorted(free)]
+        return [run for run in runs if free.issuperset(run)]
 
     def stranded_legs(self, seat: int) -> int:
         """Count the free legs directly before and after the segment on this seat."""
@@ -64,7 +66,7 @@ class Request:
 def requests(draw: st.DrawFn, count: st.SearchStrategy[int] | None = None) -> Request:
     """Draw a small train with arbitrary sold legs per seat and a request; `count` may be fixed."""
     total_seats = draw(st.integers(1, 12))
-    leg_count = draw(st.integers(1, 6))
+    leg_count = draw(st.integers(1, 12))
     sold_legs = draw(
         st.dictionaries(
             st.integers(1, total_seats),
@@ -76,6 +78,14 @@ def requests(draw: st.DrawFn, count: st.SearchStrategy[int] | None = None) -> Re
     to_position = draw(st.integers(from_position + 1, leg_count))
     count = draw(st.integers(1, total_seats + 2) if count is None else count)
     return Request(total_seats, leg_count, sold_legs, from_position, to_position, count)
+
+
+def group_beside_a_seat_stranding(legs: int) -> Request:
+    """Return a pair wanted on legs 5-6 of 12, where seats 1 and 3 fit exactly and seat 2,
+    between them, strands `legs` legs (2 to 4): apart, the pair would strand none."""
+    around = {2: frozenset({3, 8}), 3: frozenset({2, 8}), 4: frozenset({2, 9})}[legs]
+    exact = frozenset({4, 7})
+    return Request(3, 12, {1: exact, 2: around, 3: exact}, 5, 7, 2)
 
 
 @given(requests())
@@ -95,11 +105,24 @@ def test_chosen_seats_are_distinct_in_range_free_on_every_leg_and_as_many_as_ask
 
 
 @given(requests())
+@example(group_beside_a_seat_stranding(4))
 def test_it_chooses_consecutive_seats_whenever_a_free_run_exists(case: Request):
     seats = case.choose()
-    if seats is None or not case.has_consecutive_free_run():
+    if seats is None or not case.free_runs():
         return
     assert sorted(seats) == list(range(min(seats), min(seats) + case.count))
+
+
+@given(requests())
+@example(group_beside_a_seat_stranding(3))
+@example(group_beside_a_seat_stranding(4))
+def test_a_group_gets_the_free_run_stranding_fewest_legs_lowest_first_seat_on_ties(case: Request):
+    seats = case.choose()
+    runs = case.free_runs()
+    if seats is None or not runs:
+        return
+    best = min(runs, key=lambda run: (sum(map(case.stranded_legs, run)), run[0]))
+    assert sorted(seats) == best
 
 
 @given(requests(count=st.just(1)))
@@ -113,13 +136,12 @@ def test_a_single_seat_is_the_free_seat_that_strands_the_fewest_legs(case: Reque
 
 
 @given(requests())
-def test_without_a_free_run_it_takes_the_seats_that_strand_the_fewest_legs(case: Request):
+def test_without_a_free_run_it_takes_the_lowest_seats_among_those_stranding_the_fewest_legs(case: Request):
     seats = case.choose()
-    if seats is None or case.has_consecutive_free_run():
+    if seats is None or case.free_runs():
         return
-    chosen = sorted(case.stranded_legs(seat) for seat in seats)
-    best = sorted(case.stranded_legs(seat) for seat in case.free())[: case.count]
-    assert chosen == best
+    best = sorted(case.free(), key=lambda seat: (case.stranded_legs(seat), seat))[: case.count]
+    assert sorted(seats) == sorted(best)
 
 
 @given(st.integers(0, 62).flatmap(lambda start: st.tuples(st.just(start), st.integers(start + 1, 63))))
@@ -127,3 +149,7 @@ def test_the_segment_mask_covers_exactly_the_legs_ridden(segment: tuple[int, int
     from_position, to_position = segment
     mask = segment_mask(from_position, to_position)
     assert {leg for leg in range(63) if mask >> leg & 1} == set(range(from_position, to_position))
+
+
+def test_a_pair_sits_together_even_when_that_strands_more_legs_than_sitting_apart():
+    assert group_beside_a_seat_stranding(4).choose() == [1, 2]

@@ -1,0 +1,382 @@
+"""Simulate random segment demand on long routes and compare seat allocation policies.
+
+Each policy sells concrete seats to the same online stream of requests; its seat-legs sold
+are compared with the interval-colouring bound: the per-leg counter that accepts a request
+iff every leg of it still has room (what a perfect seat assignment would sell on that stream).
+Run `python -m bench.utilisation --help`; docs/seat-utilisation.md explains the method.
+"""
+
+import argparse
+import heapq
+import json
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from bookings.allocation import choose_seats, free_seats, segment_mask
+
+DEFAULT_SHAPES = ((20, 100), (8, 50), (40, 200))
+GROUP_SIZES = (1, 2, 3, 4)
+GROUP_WEIGHTS = (0.55, 0.25, 0.1, 0.1)
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    """One passenger request: `seats` seats from stop `start` to stop `end`."""
+
+    start: int
+    end: int
+    seats: int
+
+    @property
+    def seat_legs(self) -> int:
+        return (self.end - self.start) * self.seats
+
+
+# A policy gets a train's occupancy (seat -> mask of sold legs) and a request and returns the
+# seats to sell, or None when it cannot.
+Policy = Callable[[Mapping[int, int], int, int, BookingRequest, random.Random], list[int] | None]
+
+
+def draw_segment(rng: random.Random, leg_count: int, demand: str) -> tuple[int, int]:
+    """Draw a segment: uniform over all stop pairs, or with length weighted by 1/length."""
+    if demand == "uniform":
+        start, end = sorted(rng.sample(range(leg_count + 1), 2))
+        return start, end
+    length = rng.choices(range(1, leg_count + 1), weights=[1 / n for n in range(1, leg_count + 1)])[0]
+    start = rng.randrange(leg_count - length + 1)
+    return start, start + length
+
+
+def request_stream(
+    rng: random.Random, *, stops: int, seats: int, demand: str, offered_load: float
+) -> list[BookingRequest]:
+    """Return random requests until their seat-legs reach `offered_load` times the train's."""
+    leg_count = stops - 1
+    target = offered_load * seats * leg_count
+    stream: list[BookingRequest] = []
+    offered = 0
+    while offered < target:
+        start, end = draw_segment(rng, leg_count, demand)
+        request = BookingRequest(start, end, rng.choices(GROUP_SIZES, weights=GROUP_WEIGHTS)[0])
+        stream.append(request)
+        offered += request.seat_legs
+    return stream
+
+
+def counter_bound(stream: list[BookingRequest], *, seats: int, leg_count: int) -> int:
+    """Return the seat-legs a per-leg counter sells: accept iff load + k <= seats on every leg."""
+    load = [0] * leg_count
+    sold = 0
+    for request in stream:
+        legs = range(request.start, request.end)
+        if all(load[leg] + request.seats <= seats for leg in legs):
+            for leg in legs:
+                load[leg] += request.seats
+            sold += request.seat_legs
+    return sold
+
+
+def offline_bound(stream: list[BookingRequest], *, seats: int, leg_count: int) -> int:
+    """Return the most seat-legs any offline choice could sell if groups could be split.
+
+    Maximum-weight selection of intervals with per-leg capacity `seats`, as a min-cost flow:
+    `seats` units go from stop 0 to the last stop, along the leg arcs (cost 0) or along a
+    request's arc (capacity: its seat count; cost: minus its length). The arc matrix is an
+    interval matrix, so the flow is integral. Splitting groups only relaxes the real problem,
+    so this is an upper bound on every policy, online or not.
+    """
+    # Arc list: [head, capacity, cost, index of reverse arc]; nodes are stops.
+    graph: list[list[list[int]]] = [[] for _ in range(leg_count + 1)]
+
+    def add_arc(tail: int, head: int, capacity: int, cost: int) -> None:
+        graph[tail].append([head, capacity, cost, len(graph[head])])
+        graph[head].append([tail, 0, -cost, len(graph[tail]) - 1])
+
+    for leg in range(leg_count):
+        add_arc(leg, leg + 1, seats, 0)
+    for request in stream:
+        add_arc(request.start, request.end, request.seats, -(request.end - request.start))
+
+    # Every arc points forward, so the initial potentials are shortest paths in a DAG.
+    potential = [0] * (leg_count + 1)
+    for node in range(leg_count + 1):
+        for head, _capacity, cost, _ in graph[node]:
+            if head > node:
+                potential[head] = min(potential[head], potential[node] + cost)
+    remaining, total_cost, sink = seats, 0, leg_count
+    while remaining:
+        distance = [None] * (leg_count + 1)
+        via: list[tuple[int, int] | None] = [None] * (leg_count + 1)
+        distance[0] = 0
+        queue = [(0, 0)]
+        while queue:
+            dist, node = heapq.heappop(queue)
+            if dist > distance[node]:
+                continue
+            for index, (head, capacity, cost, _) in enumerate(graph[node]):
+                reduced = dist + cost + potential[node] - potential[head]
+                if capacity and (distance[head] is None or reduced < distance[head]):
+                    distance[head] = reduced
+                    via[head] = (node, index)
+                    heapq.heappush(queue, (reduced, head))
+        for node in range(leg_count + 1):
+            if distance[node] is not None:
+                potential[node] += distance[node]
+        push, node = remaining, sink
+        while node:
+            tail, index = via[node]
+            push = min(push, graph[tail][index][1])
+            node = tail
+        node = sink
+        while node:
+            tail, index = via[node]
+            arc = graph[tail][index]
+            arc[1] -= push
+            graph[node][arc[3]][1] += push
+            total_cost += push * arc[2]
+            node = tail
+        remaining -= push
+    return -total_cost
+
+
+def ours(occupied, total_seats, leg_count, request, rng):
+    return choose_seats(
+        occupied=occupied,
+        total_seats=total_seats,
+        leg_count=leg_count,
+        from_position=request.start,
+        to_position=request.end,
+        count=request.seats,
+    )
+
+
+def first_fit(occupied, total_seats, leg_count, request, rng):
+    free = free_seats(
+        occupied=occupied, total_seats=total_seats, wanted=segment_mask(request.start, request.end)
+    )
+    return free[: request.seats] if len(free) >= request.seats else None
+
+
+def random_free(occupied, total_seats, leg_count, request, rng):
+    free = free_seats(
+        occupied=occupied, total_seats=total_seats, wanted=segment_mask(request.start, request.end)
+    )
+    return rng.sample(free, request.seats) if len(free) >= request.seats else None
+
+
+def stranded(mask: int, request: BookingRequest, leg_count: int) -> tuple[int, int]:
+    """Return the free legs a seat would leave directly before and after the segment."""
+    left = 0
+    while request.start - left - 1 >= 0 and not mask >> (request.start - left - 1) & 1:
+        left += 1
+    right = 0
+    while request.end + right < leg_count and not mask >> (request.end + right) & 1:
+        right += 1
+    return left, right
+
+
+def scored(score: Callable[[int, int, int, BookingRequest, int], float]) -> Policy:
+    """Return a policy of our shape: the run of k free seats with the least total score, else
+    the k best-scoring seats; `score(left, right, mask, request, leg_count)` for one seat."""
+
+    def policy(occupied, total_seats, leg_count, request, rng):
+        free = free_seats(
+            occupied=occupied, total_seats=total_seats, wanted=segment_mask(request.start, request.end)
+        )
+        if len(free) < request.seats:
+            return None
+        fit = {}
+        for seat in free:
+            mask = occupied.get(seat, 0)
+            fit[seat] = score(*stranded(mask, request, leg_count), mask, request, leg_count)
+        free_set = set(free)
+        runs = [
+            (sum(fit[first + offset] for offset in range(request.seats)), first)
+            for first in free
+            if all(first + offset in free_set for offset in range(request.seats))
+        ]
+        if runs:
+            first = min(runs)[1]
+            return list(range(first, first + request.seats))
+        return sorted(sorted(free, key=lambda seat: (fit[seat], seat))[: request.seats])
+
+    return policy
+
+
+def groups_apart_allowance(occupied, total_seats, leg_count, request, rng):
+    """Our policy as it was briefly: a group sits apart, on its `k` tightest seats, when its
+    best run strands more than `leg_count // 4` legs beyond them. Breaks the adjacency
+    contract; kept to measure what the contract costs."""
+    free = free_seats(
+        occupied=occupied, total_seats=total_seats, wanted=segment_mask(request.start, request.end)
+    )
+    chosen = ours(occupied, total_seats, leg_count, request, rng)
+    if chosen is None or request.seats == 1:
+        return chosen
+    fit = {seat: sum(stranded(occupied.get(seat, 0), request, leg_count)) for seat in free}
+    tightest = sorted(free, key=lambda seat: (fit[seat], seat))[: request.seats]
+    run_is_adjacent = max(chosen) - min(chosen) + 1 == request.seats
+    if run_is_adjacent and sum(map(fit.get, chosen)) <= sum(map(fit.get, tightest)) + leg_count // 4:
+        return chosen
+    return sorted(tightest)
+
+
+POLICIES: dict[str, Policy] = {
+    "ours": ours,
+    "first-fit": first_fit,
+    "random": random_free,
+    "worst-fit": scored(lambda left, right, mask, request, leg_count: -(left + right)),
+    "before: strict runs": scored(lambda left, right, mask, request, leg_count: left + right),
+    "alt: groups apart": groups_apart_allowance,
+}
+
+
+def sell(
+    policy: Policy, stream: list[BookingRequest], *, seats: int, leg_count: int, seed: int
+) -> tuple[int, float]:
+    """Return the seat-legs `policy` sells on `stream` and the share of groups it seats apart,
+    checking every seat it hands out."""
+    rng = random.Random(seed)
+    occupied: dict[int, int] = {}
+    sold, groups, apart = 0, 0, 0
+    for request in stream:
+        chosen = policy(occupied, seats, leg_count, request, rng)
+        if chosen is None:
+            continue
+        wanted = segment_mask(request.start, request.end)
+        assert len(set(chosen)) == request.seats
+        for seat in chosen:
+            assert 1 <= seat <= seats and not occupied.get(seat, 0) & wanted
+            occupied[seat] = occupied.get(seat, 0) | wanted
+        sold += request.seat_legs
+        if request.seats > 1:
+            groups += 1
+            apart += max(chosen) - min(chosen) + 1 != request.seats
+    return sold, apart / groups if groups else 0.0
+
+
+def simulate(
+    *,
+    stops: int,
+    seats: int,
+    demand: str,
+    offered_load: float,
+    trials: int,
+    seed: int,
+    policies: Mapping[str, Policy],
+    with_offline: bool = True,
+) -> dict:
+    """Run `trials` seeded streams on one train shape and return per-policy medians."""
+    leg_count = stops - 1
+    utilisation: dict[str, list[float]] = {name: [] for name in policies}
+    sold: dict[str, list[int]] = {name: [] for name in policies}
+    apart: dict[str, list[float]] = {name: [] for name in policies}
+    bounds, offline = [], []
+    for trial in range(trials):
+        # A string seed is hashed with SHA-512, so it does not depend on PYTHONHASHSEED.
+        trial_seed = random.Random(f"{seed}/{stops}/{seats}/{demand}/{trial}").getrandbits(32)
+        stream = request_stream(
+            random.Random(trial_seed), stops=stops, seats=seats, demand=demand, offered_load=offered_load
+        )
+        bound = counter_bound(stream, seats=seats, leg_count=leg_count)
+        bounds.append(bound)
+        if with_offline:
+            offline.append(offline_bound(stream, seats=seats, leg_count=leg_count))
+        for name, policy in policies.items():
+            legs, groups_apart = sell(policy, stream, seats=seats, leg_count=leg_count, seed=trial_seed)
+            sold[name].append(legs)
+            apart[name].append(groups_apart)
+            utilisation[name].append(legs / bound)
+    return {
+        "stops": stops,
+        "seats": seats,
+        "demand": demand,
+        "offered_load": offered_load,
+        "trials": trials,
+        "capacity_seat_legs": seats * leg_count,
+        "bound_seat_legs_median": statistics.median(bounds),
+        "offline_seat_legs_median": statistics.median(offline) if offline else None,
+        "policies": {
+            name: {
+                "seat_legs_median": statistics.median(sold[name]),
+                "utilisation_median": statistics.median(utilisation[name]),
+                "utilisation_min": min(utilisation[name]),
+                "groups_apart_median": statistics.median(apart[name]),
+                "offline_ratio_median": (
+                    statistics.median(s / o for s, o in zip(sold[name], offline, strict=True))
+                    if offline
+                    else None
+                ),
+            }
+            for name in policies
+        },
+    }
+
+
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stops", type=int, nargs="+", help="stops per route (pairs with --seats)")
+    parser.add_argument("--seats", type=int, nargs="+", help="seats per train (pairs with --stops)")
+    parser.add_argument("--demand", nargs="+", default=["uniform", "short"], choices=["uniform", "short"])
+    parser.add_argument("--load", type=float, default=1.75, help="offered seat-legs / capacity")
+    parser.add_argument("--trials", type=int, default=25)
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--no-offline", action="store_true", help="skip the min-cost-flow bound")
+    parser.add_argument("--json", metavar="PATH", help="also write the results here")
+    arguments = parser.parse_args(argv)
+    if (arguments.stops is None) != (arguments.seats is None) or (
+        arguments.stops and len(arguments.stops) != len(arguments.seats)
+    ):
+        parser.error("give --stops and --seats together, with as many values each")
+    return arguments
+
+
+def main(argv: list[str] | None = None) -> None:
+    arguments = parse_arguments(argv)
+    shapes = list(zip(arguments.stops, arguments.seats, strict=True)) if arguments.stops else DEFAULT_SHAPES
+    started = time.perf_counter()
+    results = [
+        simulate(
+            stops=stops,
+            seats=seats,
+            demand=demand,
+            offered_load=arguments.load,
+            trials=arguments.trials,
+            seed=arguments.seed,
+            policies=POLICIES,
+            with_offline=not arguments.no_offline,
+        )
+        for stops, seats in shapes
+        for demand in arguments.demand
+    ]
+    header = f"{'shape':<20}{'demand':<9}{'policy':<20}{'seat-legs':>10}{'bound':>8}{'util':>9}{'min':>9}"
+    header += f"{'offline':>9}{'of opt':>8}{'apart':>7}"
+    print(header)
+    for result in results:
+        shape = f"{result['stops']} stops/{result['seats']} seats"
+        offline_median = result["offline_seat_legs_median"]
+        for name, figures in result["policies"].items():
+            offline_ratio = figures["offline_ratio_median"]
+            print(
+                f"{shape:<20}{result['demand']:<9}{name:<20}{figures['seat_legs_median']:>10.0f}"
+                f"{result['bound_seat_legs_median']:>8.0f}{figures['utilisation_median']:>9.2%}"
+                f"{figures['utilisation_min']:>9.2%}"
+                f"{'-' if offline_median is None else f'{offline_median:.0f}':>9}"
+                f"{'-' if offline_ratio is None else f'{offline_ratio:.1%}':>8}"
+                f"{figures['groups_apart_median']:>7.0%}"
+            )
+    elapsed = time.perf_counter() - started
+    print(f"{arguments.trials} trials per row, seed {arguments.seed}, {elapsed:.1f} s", file=sys.stderr)
+    if arguments.json:
+        with open(arguments.json, "w") as output:
+            json.dump(
+                {"arguments": vars(arguments), "seconds": elapsed, "results": results}, output, indent=2
+            )
+
+
+if __name__ == "__main__":
+    main()
