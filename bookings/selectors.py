@@ -14,9 +14,10 @@ from trains.models import Stop, Train, station_key
 
 def _station_name_at(position_field: str) -> Subquery:
     return Subquery(
-        Stop.objects.filter(train=OuterRef("train"), position=OuterRef(position_field)).values(
-            "station__name"
-        )[:1]
+        # No ORDER BY: (train, position) is unique, and Stop's default ordering joins the train.
+        Stop.objects.filter(train=OuterRef("train"), position=OuterRef(position_field))
+        .order_by()
+        .values("station__name")[:1]
     )
 
 
