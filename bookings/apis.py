@@ -25,6 +25,14 @@ from bookings.services import (
     sale_in_database_available,
 )
 from railway.api import Forbidden, NotFound, StrictCharField, StrictIntegerField
+from railway.pagination import (
+    CursorField,
+    PageLimitField,
+    QueryIntegerField,
+    cursor_encode,
+    next_page_link,
+    page_split,
+)
 
 
 class BookingOutputSerializer(serializers.Serializer):
@@ -104,35 +112,85 @@ class SeatAvailabilityApi(APIView):
     class InputSerializer(serializers.Serializer):
         source = StationParameter()
         destination = StationParameter()
+        limit = PageLimitField(default=200, max_value=200)
+        after = QueryIntegerField(min_value=0, max_value=2_147_483_647, default=0)
+
+    class OutputSerializer(serializers.Serializer):
+        train_number = serializers.IntegerField()
+        name = serializers.CharField()
+        source = serializers.CharField()
+        destination = serializers.CharField()
+        total_seats = serializers.IntegerField()
+        available_seats = serializers.IntegerField()
 
     def get(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
-        rows = trains_between(**data.validated_data)
-        return Response(
-            [
-                {
-                    "train_number": row.train.train_number,
-                    "name": row.train.name,
-                    "source": row.train_source,
-                    "destination": row.train_destination,
-                    "total_seats": row.train.total_seats,
-                    "available_seats": row.train.total_seats - row.sold,
-                }
-                for row in rows
-            ]
+        params = data.validated_data
+        limit = params["limit"]
+        trains = trains_between(
+            source=params["source"],
+            destination=params["destination"],
+            after_train_number=params["after"],
+            limit=limit + 1,
         )
+        trains, more = page_split(trains, limit=limit)
+        response = Response(self.OutputSerializer(trains, many=True).data)
+        if more:
+            response["Link"] = next_page_link(request, after=trains[-1].train_number)
+        return response
 
 
 class BookingDetailsApi(APIView):
+    ROW_FIELDS = (
+        "id",
+        "train__train_number",
+        "user_id",
+        "source_name",
+        "destination_name",
+        "seat_count",
+        "seat_numbers",
+        "status",
+        "created_at",
+    )
+    _created_at = serializers.DateTimeField()
+
+    class InputSerializer(serializers.Serializer):
+        limit = PageLimitField(default=100, max_value=500)
+        before = CursorField(required=False)
+
     def get(self, request: Request, id: int) -> Response:
         if id != request.user.pk:
             if not request.user.is_staff:
                 raise Forbidden("You may only read your own bookings.")
             if not get_user_model().objects.filter(pk=id).exists():
                 raise NotFound("No user with this id.")
-        bookings = bookings_of_user(user_id=id)
-        return Response(BookingOutputSerializer(bookings, many=True).data)
+        data = self.InputSerializer(data=request.query_params)
+        data.is_valid(raise_exception=True)
+        limit = data.validated_data["limit"]
+        bookings = bookings_of_user(user_id=id, before=data.validated_data.get("before"))
+        # Plain rows, not model instances through the serializer: a page of 500 stays cheap.
+        # The fields and their formats are BookingOutputSerializer's (a test holds them equal).
+        rows, more = page_split(list(bookings.values(*self.ROW_FIELDS)[: limit + 1]), limit=limit)
+        response = Response([self.row_output(row) for row in rows])
+        if more:
+            cursor = cursor_encode(created_at=rows[-1]["created_at"], row_id=rows[-1]["id"])
+            response["Link"] = next_page_link(request, before=cursor)
+        return response
+
+    @classmethod
+    def row_output(cls, row: dict) -> dict:
+        return {
+            "booking_id": row["id"],
+            "train_number": row["train__train_number"],
+            "user_id": row["user_id"],
+            "source": row["source_name"],
+            "destination": row["destination_name"],
+            "seat_count": row["seat_count"],
+            "seat_numbers": row["seat_numbers"],
+            "status": row["status"],
+            "created_at": cls._created_at.to_representation(row["created_at"]),
+        }
 
 
 class CancelBookingApi(APIView):

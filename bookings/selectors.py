@@ -2,19 +2,22 @@
 
 import itertools
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db.models import Count, F, IntegerField, Max, OuterRef, QuerySet, Subquery, Value
+from django.db import connection
+from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from bookings.models import Booking, SeatLeg
-from trains.models import Station, Stop, Train, station_key
+from trains.models import Stop, Train, station_key
 
 
 def _station_name_at(position_field: str) -> Subquery:
     return Subquery(
-        Stop.objects.filter(train=OuterRef("train"), position=OuterRef(position_field)).values(
-            "station__name"
-        )[:1]
+        # No ORDER BY: (train, position) is unique, and Stop's default ordering joins the train.
+        Stop.objects.filter(train=OuterRef("train"), position=OuterRef(position_field))
+        .order_by()
+        .values("station__name")[:1]
     )
 
 
@@ -26,11 +29,20 @@ def bookings_with_stations(*, bookings: QuerySet[Booking]) -> QuerySet[Booking]:
     )
 
 
-def bookings_of_user(*, user_id: int) -> QuerySet[Booking]:
-    """Return the user's bookings, newest first, cancelled ones included, with station names."""
-    return bookings_with_stations(bookings=Booking.objects.filter(user_id=user_id)).order_by(
-        "-created_at", "-id"
-    )
+def bookings_of_user(*, user_id: int, before: tuple[datetime, int] | None = None) -> QuerySet[Booking]:
+    """Return the user's bookings, newest first, cancelled ones included, with station names.
+
+    `before` is a keyset position (created_at, id): only bookings after it in that order
+    are returned, so that the index booking_user_newest serves any page as a range scan.
+    """
+    bookings = Booking.objects.filter(user_id=user_id)
+    if before is not None:
+        created_at, booking_id = before
+        # created_at <= bounds the index range; the exclusion settles ties on the timestamp.
+        bookings = bookings.filter(created_at__lte=created_at).exclude(
+            created_at=created_at, id__gte=booking_id
+        )
+    return bookings_with_stations(bookings=bookings).order_by("-created_at", "-id")
 
 
 def booking_with_stations(*, booking_id: int) -> Booking:
@@ -38,43 +50,73 @@ def booking_with_stations(*, booking_id: int) -> Booking:
     return bookings_with_stations(bookings=Booking.objects.filter(pk=booking_id)).get()
 
 
-def trains_between(*, source: str, destination: str) -> QuerySet[Stop]:
-    """Return, by train number, each train calling at `source` and later at `destination`.
+@dataclass(frozen=True)
+class TrainAvailability:
+    train_number: int
+    name: str
+    source: str
+    destination: str
+    total_seats: int
+    available_seats: int
 
-    Each row is the train's stop at `source`, annotated with the train's own ends and
-    `available_seats`: seats free on every leg from source to destination, which is
-    exactly what a booking of that segment could get right now.
+
+# From the source station's stops (index stop_station_lookup) to the same trains' stops at
+# the destination, so only trains calling at the source are read, never the whole network.
+# A seat is free on the segment when its mask of sold legs has none of the legs
+# boarding..alighting-1: (-1 << boarding) & ~(-1 << alighting), written without
+# arithmetic so that no leg number can overflow a signed 64-bit integer.
+_TRAINS_BETWEEN_SQL = """
+SELECT train.train_number, train.name, train.total_seats,
+    (SELECT station.name FROM trains_stop stop
+       JOIN trains_station station ON station.id = stop.station_id
+      WHERE stop.train_id = train.id ORDER BY stop.position LIMIT 1),
+    (SELECT station.name FROM trains_stop stop
+       JOIN trains_station station ON station.id = stop.station_id
+      WHERE stop.train_id = train.id ORDER BY stop.position DESC LIMIT 1),
+    (SELECT COUNT(*) FROM trains_seat seat
+      WHERE seat.train_id = train.id
+        AND (seat.sold_legs & (CAST(-1 AS BIGINT) << boarding.position)
+             & ~(CAST(-1 AS BIGINT) << alighting.position)) = 0)
+FROM trains_station origin
+JOIN trains_stop boarding ON boarding.station_id = origin.id
+JOIN trains_stop alighting
+  ON alighting.train_id = boarding.train_id AND alighting.position > boarding.position
+JOIN trains_station target ON target.id = alighting.station_id
+JOIN trains_train train ON train.id = boarding.train_id
+WHERE origin.key = %s AND target.key = %s AND train.train_number > %s
+ORDER BY train.train_number
+LIMIT %s
+"""
+
+
+def trains_between(
+    *, source: str, destination: str, after_train_number: int = 0, limit: int = 200
+) -> list[TrainAvailability]:
+    """Return, by train number, up to `limit` trains calling at `source` and later at `destination`.
+
+    `available_seats` counts the seats free on every leg from source to destination, read
+    from the seats' sold-leg masks: exactly what a booking of that segment could get now.
+    Only trains numbered above `after_train_number` are returned. One query, whose cost
+    grows with the trains calling at `source`, not with the size of the network.
     """
-    origin = Station.objects.filter(key=station_key(source)).first()
-    target = Station.objects.filter(key=station_key(destination)).first()
-    if origin is None or target is None or origin.pk == target.pk:
-        return Stop.objects.none()
-    alighting = Stop.objects.filter(train=OuterRef("train"), station=target).values("position")[:1]
-    sold_seats = (
-        SeatLeg.objects.filter(
-            train=OuterRef("train"),
-            leg__gte=OuterRef("position"),
-            leg__lt=OuterRef("alight_position"),
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _TRAINS_BETWEEN_SQL,
+            [station_key(source), station_key(destination), after_train_number, limit],
         )
-        .order_by()
-        .values("train")
-        .annotate(seats=Count("seat_number", distinct=True))
-        .values("seats")
-    )
-    first_stop = Stop.objects.filter(train=OuterRef("train")).order_by("position").values("station__name")[:1]
-    last_stop = Stop.objects.filter(train=OuterRef("train")).order_by("-position").values("station__name")[:1]
-    return (
-        Stop.objects.filter(station=origin)
-        .annotate(alight_position=Subquery(alighting, output_field=IntegerField()))
-        .filter(alight_position__gt=F("position"))
-        .select_related("train")
-        .annotate(
-            sold=Coalesce(Subquery(sold_seats, output_field=IntegerField()), Value(0)),
-            train_source=Subquery(first_stop),
-            train_destination=Subquery(last_stop),
-        )
-        .order_by("train__train_number")
-    )
+        return [
+            TrainAvailability(
+                train_number=train_number,
+                name=name,
+                source=train_source,
+                destination=train_destination,
+                total_seats=total_seats,
+                available_seats=available_seats,
+            )
+            for train_number, name, total_seats, train_source, train_destination, available_seats in (
+                cursor.fetchall()
+            )
+        ]
 
 
 def train_has_bookings(*, train: Train) -> bool:

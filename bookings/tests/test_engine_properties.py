@@ -95,9 +95,11 @@ def scenarios(draw: st.DrawFn) -> Scenario:
 def available_seats_shown(train: Train, source: str, destination: str) -> int:
     """Return what the availability endpoint's selector reports for this train and segment."""
     (row,) = [
-        row for row in trains_between(source=source, destination=destination) if row.train_id == train.pk
+        row
+        for row in trains_between(source=source, destination=destination)
+        if row.train_number == train.train_number
     ]
-    return row.train.total_seats - row.sold
+    return row.available_seats
 
 
 def assert_inventory_matches(train: Train, reference: ReferenceTrain) -> None:
