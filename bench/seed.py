@@ -132,7 +132,11 @@ def database_wipe() -> None:
     if connection.vendor == "postgresql":
         tables = ", ".join(model._meta.db_table for model in seeded)
         with connection.cursor() as cursor:
+            # Foreign keys are checked at commit; rows written earlier in this transaction
+            # must be checked now, or TRUNCATE refuses to run over their pending checks.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     else:
         for model in seeded:
             model.objects.all().delete()
