@@ -229,7 +229,9 @@ def machine_busy_seconds() -> float:
     import psutil
 
     times = psutil.cpu_times()
-    return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+    # Guest time is already in user time; steal is time the hypervisor gave to others.
+    not_ours = ("idle", "iowait", "steal", "guest", "guest_nice")
+    return sum(getattr(times, name) for name in times._fields if name not in not_ours)
 
 
 def cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
