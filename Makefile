@@ -1,12 +1,13 @@
 # One entry point for newcomers and CI. `make run` serves the API on the embedded
-# SQLite database with demo data; `make test` runs the whole suite.
+# SQLite database with demo data; `make test` runs the whole suite; `make bench` measures
+# the service on PostgreSQL (docs/performance.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo lint clean
+.PHONY: run test install migrate demo lint clean bench
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +26,15 @@ test: install
 
 clean:
 	rm -rf $(VENV) db.sqlite3* test_db.sqlite3* .pytest_cache .hypothesis
+
+$(BIN)/.bench-installed: $(BIN)/.installed bench/requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	touch $@
+
+# Seeds DATABASE_URL (default postgres://postgres@127.0.0.1:5432/railway_bench), serves it under
+# gunicorn and loads it with wrk. Quick run: make bench BENCH_ARGS="--small".
+bench: $(BIN)/.bench-installed
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -10,3 +10,5 @@ from railway.settings import *  # noqa: F403
 # Password hashing is deliberately slow; tests create many users.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+# The benchmark's naive baseline (bench/, not part of the service) is tested with the suite.
+INSTALLED_APPS = [*INSTALLED_APPS, "bench.naive"]  # noqa: F405

@@ -1,0 +1,842 @@
+"""Run the benchmark: seed, serve under gunicorn with production settings, load with wrk, check.
+
+`make bench` (or `python -m bench`) runs every scenario at each connection count, our endpoints
+and the naive baseline in the same gunicorn, then checks the inventory's invariants in SQL,
+prints a table and the ratios to the baseline, and writes bench/results/latest.json.
+It exits non-zero when an invariant is broken, a 201 was not stored, or any answer was a 5xx.
+"""
+
+import argparse
+import json
+import os
+import platform
+import random
+import resource
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.seed import (
+    DEFAULT_DATABASE_URL,
+    HOT_TRAIN_NUMBER,
+    LISTER_USERNAME,
+    add_size_arguments,
+    bench_environment_setdefault,
+    database_create_if_missing,
+    size_from_args,
+)
+
+BENCH_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BENCH_DIR.parent
+LUA_DIR = BENCH_DIR / "lua"
+SCENARIO_ORDER = (
+    "hot-full",
+    "naive-hot",
+    "hot-segments",
+    "spread",
+    "naive-spread",
+    "availability",
+    "booking-list",
+)
+# Ours beside the baseline it is compared with.
+COUNTERPARTS = {"hot-full": "naive-hot", "hot-segments": "naive-hot", "spread": "naive-spread"}
+BOOKING_TABLES = {"ours": "bookings_booking", "naive": "naive_naivebooking"}
+
+
+@dataclass
+class Scenario:
+    name: str
+    script: str  # book.lua or get.lua
+    env: dict[str, str]
+    table: str | None = None  # where its bookings are stored, for booking scenarios
+    reset: Callable[[], object] | None = None  # run before the warm-up and again before measuring
+    hot_train_id: Callable[[], int] | None = None  # the train whose invariants are checked after it
+
+
+@dataclass
+class Result:
+    scenario: str
+    connections: int
+    duration_s: float
+    requests: int
+    requests_per_s: float
+    bookings: int | None
+    bookings_per_s: float | None
+    selling_s: float | None
+    bookings_per_s_selling: float | None
+    latency_ms: dict[str, float]
+    statuses: dict[str, int]
+    socket_errors: dict[str, int]
+    cpu_s: dict[str, float | None]
+    peak_rss_mb: dict[str, float]
+    checks: dict[str, object] = field(default_factory=dict)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    add_size_arguments(parser)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers (default 4: 2 cores)")
+    parser.add_argument("--worker-class", default="sync", help="gunicorn worker class (default sync)")
+    parser.add_argument("--connections", default="16,64", help="comma-separated (default 16,64)")
+    parser.add_argument("--warmup", type=float, default=3, help="seconds of warm-up per scenario (default 3)")
+    parser.add_argument(
+        "--duration", type=float, default=10, help="measured seconds per scenario (default 10)"
+    )
+    parser.add_argument("--wrk-threads", type=int, default=2, help="wrk threads (default 2)")
+    parser.add_argument(
+        "--scenarios", default=",".join(SCENARIO_ORDER), help="comma-separated subset, in the default order"
+    )
+    parser.add_argument("--no-seed", action="store_true", help="reuse the data of the last seed")
+    parser.add_argument("--output", type=Path, default=BENCH_DIR / "results" / "latest.json")
+    parser.add_argument(
+        "--profile", action="store_true", help="py-spy flame graph of one worker during hot-segments"
+    )
+    return parser.parse_args(argv)
+
+
+def wrk_path() -> str:
+    path = shutil.which("wrk")
+    if path is None:
+        sys.exit(
+            "wrk is not installed. On Debian or Ubuntu: sudo apt-get install -y wrk "
+            "(macOS: brew install wrk). The benchmark drives the service with it."
+        )
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def machine() -> dict[str, object]:
+    import psutil
+
+    model = platform.processor()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": model,
+        "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+# --- Processes and their resources ---------------------------------------------
+
+
+def gunicorn_start(
+    *, port: int, workers: int, worker_class: str, env: dict[str, str], log: Path
+) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "railway.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        worker_class,
+        "--error-logfile",
+        str(log),
+    ]
+    server = subprocess.Popen(  # noqa: S603
+        command, cwd=PROJECT_DIR, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"gunicorn exited at start-up; see {log}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/user/get_seat_availability/", timeout=2)
+        except urllib.error.HTTPError as answer:
+            if answer.code == 401 and len(gunicorn_workers(server.pid)) == workers:
+                return server
+        except OSError:
+            pass
+        time.sleep(0.2)
+    server.terminate()
+    sys.exit(f"gunicorn did not answer within 30 s; see {log}")
+
+
+def gunicorn_stop(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def gunicorn_workers(master_pid: int) -> list[int]:
+    import psutil
+
+    try:
+        return [child.pid for child in psutil.Process(master_pid).children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    import psutil
+
+    seconds = {}
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        seconds[pid] = times.user + times.system
+    return seconds
+
+
+def postgres_pids(database: str) -> list[int]:
+    """Return the PostgreSQL backends serving `database` (others on a shared server are not ours)."""
+    import psutil
+
+    pids = []
+    for process in psutil.process_iter(["name", "cmdline"]):
+        title = " ".join(process.info["cmdline"] or [])
+        if (process.info["name"] or "").startswith("postgres") and f" {database} " in f" {title} ":
+            pids.append(process.pid)
+    return pids
+
+
+def machine_busy_seconds() -> float:
+    """Return the CPU seconds all processes of the machine have used, summed over cores."""
+    import psutil
+
+    times = psutil.cpu_times()
+    # Guest time is already in user time; steal is time the hypervisor gave to others.
+    not_ours = ("idle", "iowait", "steal", "guest", "guest_nice")
+    return sum(getattr(times, name) for name in times._fields if name not in not_ours)
+
+
+def cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    # A process started in the window counts from zero; one that ended is lost (rare: connections persist).
+    return round(sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items()), 2)
+
+
+def peak_rss_mb(pid: int) -> float:
+    """Return the process's peak resident memory (VmHWM) in MB, or its current RSS where unavailable."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    import psutil
+
+    try:
+        return round(psutil.Process(pid).memory_info().rss / 2**20, 1)
+    except psutil.NoSuchProcess:
+        return 0.0
+
+
+class SellingClock(threading.Thread):
+    """Sample the count of bookings made since the window opened, to find when the last one came."""
+
+    def __init__(self, *, table: str, watermark: int) -> None:
+        super().__init__(daemon=True)
+        self.table, self.watermark = table, watermark
+        self.samples: list[tuple[float, int]] = []
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        from django.db import connection
+
+        from bench.invariants import bookings_after
+
+        started = time.monotonic()
+        try:
+            while not self.stopped.is_set():
+                self.samples.append(
+                    (time.monotonic() - started, bookings_after(table=self.table, watermark=self.watermark))
+                )
+                self.stopped.wait(0.05)
+        finally:
+            connection.close()
+
+    def selling_seconds(self, final_count: int) -> float | None:
+        """Return when the count first reached its final value (None if it never rose)."""
+        for elapsed, count in self.samples:
+            if count >= final_count > 0:
+                return round(elapsed, 2)
+        return None
+
+
+# --- Scenarios ---------------------------------------------------------------------
+
+
+def load_data(workdir: Path, *, rng: random.Random) -> dict[str, object]:
+    """Write the files the Lua scripts read: tokens, booking targets, paths."""
+    from rest_framework.authtoken.models import Token
+
+    from bench.naive.models import NaiveTrain
+    from trains.models import Stop, Train
+
+    tokens = list(
+        Token.objects.exclude(user__username=LISTER_USERNAME)
+        .order_by("user_id")
+        .values_list("key", flat=True)
+    )
+    lister = Token.objects.select_related("user").get(user__username=LISTER_USERNAME)
+    routes: dict[int, list[str]] = {}
+    numbers: dict[int, int] = dict(Train.objects.values_list("id", "train_number"))
+    for train_id, name in Stop.objects.order_by("train_id", "position").values_list(
+        "train_id", "station__name"
+    ):
+        routes.setdefault(train_id, []).append(name)
+    hot_id = Train.objects.get(train_number=HOT_TRAIN_NUMBER).pk
+    hot_route = routes.pop(hot_id)
+    network = sorted(routes)
+
+    def segment(route: list[str]) -> tuple[str, str]:
+        start = rng.randrange(len(route) - 1)
+        return route[start], route[rng.randint(start + 1, len(route) - 1)]
+
+    def booking_line(number: int, source: str, destination: str) -> str:
+        return json.dumps({"train_number": number, "source": source, "destination": destination})[1:-1]
+
+    spread = []
+    for _ in range(20_000):
+        train_id = rng.choice(network)
+        spread.append(booking_line(numbers[train_id], *segment(routes[train_id])))
+    pairs = []
+    for _ in range(20_000):
+        source, destination = segment(routes[rng.choice(network)])
+        query = urllib.parse.urlencode({"source": source, "destination": destination})
+        pairs.append(f"/user/get_seat_availability/?{query}")
+    naive_numbers = NaiveTrain.objects.exclude(train_number=HOT_TRAIN_NUMBER).values_list(
+        "train_number", flat=True
+    )
+    files = {
+        "tokens": tokens,
+        "lister_token": [lister.key],
+        "hot_full": [f'"train_number": {HOT_TRAIN_NUMBER}'],
+        "hot_segments": [booking_line(HOT_TRAIN_NUMBER, *segment(hot_route)) for _ in range(5_000)],
+        "spread": spread,
+        "naive_hot": [f'"train_number": {HOT_TRAIN_NUMBER}'],
+        "naive_spread": [f'"train_number": {number}' for number in naive_numbers],
+        "availability": pairs,
+        "booking_list": [f"/user/get_booking_details/{lister.user_id}/"],
+    }
+    paths = {}
+    for name, lines in files.items():
+        paths[name] = workdir / f"{name}.txt"
+        paths[name].write_text("\n".join(lines) + "\n")
+    return {"paths": paths, "hot_route_stops": len(hot_route), "load_users": len(tokens)}
+
+
+def scenarios(data_paths: dict[str, Path], *, hot_seats: int) -> dict[str, Scenario]:
+    from bench.seed import hot_train_reset, naive_hot_train_reset
+
+    def book(targets: str, path: str) -> dict[str, str]:
+        return {
+            "BENCH_TOKENS": str(data_paths["tokens"]),
+            "BENCH_TARGETS": str(data_paths[targets]),
+            "BENCH_PATH": path,
+            "BENCH_MAX_SEATS": "2",
+        }
+
+    def get(paths: str, tokens: str = "tokens") -> dict[str, str]:
+        return {"BENCH_TOKENS": str(data_paths[tokens]), "BENCH_PATHS": str(data_paths[paths])}
+
+    hot_state: dict[str, int] = {}
+
+    def hot_reset() -> None:
+        hot_state["id"] = hot_train_reset(seats=hot_seats)
+
+    ours, naive = BOOKING_TABLES["ours"], BOOKING_TABLES["naive"]
+    return {
+        "hot-full": Scenario(
+            "hot-full",
+            "book.lua",
+            book("hot_full", "/user/book_seat/"),
+            ours,
+            hot_reset,
+            lambda: hot_state["id"],
+        ),
+        "hot-segments": Scenario(
+            "hot-segments",
+            "book.lua",
+            book("hot_segments", "/user/book_seat/"),
+            ours,
+            hot_reset,
+            lambda: hot_state["id"],
+        ),
+        "spread": Scenario("spread", "book.lua", book("spread", "/user/book_seat/"), ours),
+        "naive-hot": Scenario(
+            "naive-hot",
+            "book.lua",
+            book("naive_hot", "/naive/book_seat/"),
+            naive,
+            lambda: naive_hot_train_reset(seats=hot_seats),
+        ),
+        "naive-spread": Scenario(
+            "naive-spread", "book.lua", book("naive_spread", "/naive/book_seat/"), naive
+        ),
+        "availability": Scenario("availability", "get.lua", get("availability")),
+        "booking-list": Scenario("booking-list", "get.lua", get("booking_list", "lister_token")),
+    }
+
+
+def wrk_run(
+    *, url: str, scenario: Scenario, connections: int, seconds: float, threads: int, extra_env: dict[str, str]
+) -> tuple[dict, list[int]]:
+    command = [
+        wrk_path(),
+        "--threads",
+        str(min(threads, connections)),
+        "--connections",
+        str(connections),
+        "--duration",
+        f"{max(1, round(seconds))}s",
+        "--timeout",
+        "10s",
+        "--script",
+        str(LUA_DIR / scenario.script),
+        url,
+    ]
+    env = {**os.environ, **scenario.env, **extra_env, "BENCH_LUA_DIR": str(LUA_DIR)}
+    finished = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    for line in finished.stdout.splitlines():
+        if line.startswith("BENCH_JSON "):
+            summary = json.loads(line.removeprefix("BENCH_JSON "))
+            break
+    else:
+        raise RuntimeError(f"wrk printed no summary:\n{finished.stdout}\n{finished.stderr}")
+    ids: list[int] = []
+    ids_file = extra_env.get("BENCH_IDS_FILE")
+    if ids_file and Path(ids_file).exists():
+        ids = [int(line) for line in Path(ids_file).read_text().split()]
+    return summary, ids
+
+
+def database_quiesce(*, timeout: float = 10) -> None:
+    """Wait until no other session of the database is busy: requests wrk gave up on have finished."""
+    from django.db import connection
+
+    time.sleep(0.2)
+    deadline = time.monotonic() + timeout
+    quiet_samples = 0
+    while quiet_samples < 3 and time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state <> 'idle'"
+            )
+            busy = cursor.fetchone()[0]
+        quiet_samples = quiet_samples + 1 if busy == 0 else 0
+        time.sleep(0.05)
+
+
+def scenario_run(
+    *,
+    scenario: Scenario,
+    connections: int,
+    args: argparse.Namespace,
+    url: str,
+    server: subprocess.Popen,
+    workdir: Path,
+    profile_svg: Path | None,
+) -> Result:
+    from django.db import connection
+
+    from bench.invariants import bookings_after, highest_id, inventory_violations, stored_booking_ids
+
+    run_id = f"{scenario.name}-{connections}-{secrets.token_hex(4)}"
+    if scenario.reset:
+        scenario.reset()
+    if args.warmup > 0:
+        wrk_run(
+            url=url,
+            scenario=scenario,
+            connections=connections,
+            seconds=args.warmup,
+            threads=args.wrk_threads,
+            extra_env={"BENCH_KEY_PREFIX": f"warm-{run_id}"},
+        )
+        database_quiesce()
+    if scenario.reset:
+        scenario.reset()
+    watermark = highest_id(table=scenario.table) if scenario.table else 0
+    connection.close()  # the clock thread uses its own connection; ours would sit idle in the window
+    ids_file = workdir / f"ids-{run_id}.txt"
+    clock = SellingClock(table=scenario.table, watermark=watermark) if scenario.table else None
+    workers = gunicorn_workers(server.pid)
+    server_pids = [server.pid, *workers]
+    database = connection.settings_dict["NAME"]
+    db_pids = postgres_pids(database)
+    profiler = None
+    if profile_svg is not None:
+        profiler = subprocess.Popen(  # noqa: S603
+            [
+                str(Path(sys.executable).with_name("py-spy")),
+                "record",
+                "--pid",
+                str(workers[0]),
+                "--duration",
+                str(max(1, round(args.duration))),
+                "--rate",
+                "200",
+                "--output",
+                str(profile_svg),
+                "--format",
+                "flamegraph",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    server_before, db_before = cpu_seconds(server_pids), cpu_seconds(db_pids)
+    busy_before, load_before = machine_busy_seconds(), os.getloadavg()[0]
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if clock:
+        clock.start()
+    summary, ids = wrk_run(
+        url=url,
+        scenario=scenario,
+        connections=connections,
+        seconds=args.duration,
+        threads=args.wrk_threads,
+        extra_env={"BENCH_KEY_PREFIX": run_id, "BENCH_IDS_FILE": str(ids_file) if scenario.table else ""},
+    )
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_after, db_after = cpu_seconds(server_pids), cpu_seconds(postgres_pids(database))
+    busy = machine_busy_seconds() - busy_before
+    database_quiesce()
+    if clock:
+        clock.stopped.set()
+        clock.join()
+    if profiler is not None:
+        profiler.wait()
+    wrk_cpu = (children_after.ru_utime - children_before.ru_utime) + (
+        children_after.ru_stime - children_before.ru_stime
+    )
+
+    duration = summary["duration_us"] / 1e6
+    server_cpu = cpu_delta(server_before, server_after)
+    db_cpu = cpu_delta(db_before, db_after) if db_after else None
+    statuses = {str(status): count for status, count in sorted(summary["statuses"].items())}
+    created = statuses.get("201", 0)
+    latency = summary["latency_us"]
+    result = Result(
+        scenario=scenario.name,
+        connections=connections,
+        duration_s=round(duration, 2),
+        requests=summary["requests"],
+        requests_per_s=round(summary["requests"] / duration, 1),
+        bookings=None,
+        bookings_per_s=None,
+        selling_s=None,
+        bookings_per_s_selling=None,
+        latency_ms={
+            key: round(latency[key] / 1000, 2) for key in ("p50", "p90", "p95", "p99", "max", "mean")
+        },
+        statuses=statuses,
+        socket_errors=summary["socket_errors"],
+        cpu_s={
+            "gunicorn": server_cpu,
+            "postgres": db_cpu,
+            "wrk": round(wrk_cpu, 2),
+            # Everything else on the machine in the window (other tenants, the checker, the kernel).
+            "other": round(busy - server_cpu - (db_cpu or 0) - wrk_cpu, 2),
+            "load_average_1m_before": round(load_before, 2),
+        },
+        peak_rss_mb={str(pid): peak_rss_mb(pid) for pid in workers},
+    )
+    if scenario.table:
+        stored = bookings_after(table=scenario.table, watermark=watermark)
+        selling = clock.selling_seconds(stored) if clock else None
+        result.bookings = created
+        result.bookings_per_s = round(created / duration, 1)
+        # While seats last: a hot train that sells out mid-window would otherwise cap both rates alike.
+        result.selling_s = selling if selling is not None and selling < duration * 0.95 else None
+        result.bookings_per_s_selling = round(created / (result.selling_s or duration), 1)
+        result.checks = {
+            "stored_in_window": stored,
+            "answered_201": created,
+            # Requests in flight when wrk stopped finish on the server but their answers are dropped.
+            "unanswered_at_cutoff": stored - created,
+            "ids_answered": len(ids),
+            "ids_distinct": len(set(ids)),
+            "ids_stored": stored_booking_ids(table=scenario.table, ids=sorted(set(ids))),
+        }
+        if scenario.hot_train_id is not None:
+            result.checks["hot_train_invariants"] = inventory_violations(
+                train_id=scenario.hot_train_id(), naive=False
+            )
+    return result
+
+
+def result_failures(result: Result) -> list[str]:
+    failures = []
+    label = f"{result.scenario} @{result.connections}"
+    server_errors = sum(count for status, count in result.statuses.items() if status.startswith("5"))
+    if server_errors:
+        failures.append(f"{label}: {server_errors} answers were 5xx")
+    checks = result.checks
+    if checks:
+        if not 0 <= checks["unanswered_at_cutoff"] <= result.connections:
+            failures.append(
+                f"{label}: {checks['answered_201']} answers were 201 but {checks['stored_in_window']} "
+                f"bookings stored (at most {result.connections} may be in flight, unanswered, at the cutoff)"
+            )
+        if (
+            not checks["ids_stored"]
+            == checks["ids_distinct"]
+            == checks["ids_answered"]
+            == checks["answered_201"]
+        ):
+            failures.append(f"{label}: booking ids of 201 answers missing, repeated or not stored: {checks}")
+        for name, count in (checks.get("hot_train_invariants") or {}).items():
+            if count:
+                failures.append(f"{label}: {name}: {count}")
+    return failures
+
+
+# --- Output --------------------------------------------------------------------------
+
+
+def _number(value: float | None, digits: int = 0) -> str:
+    return "-" if value is None else f"{value:,.{digits}f}"
+
+
+def table(results: list[Result]) -> str:
+    header = (
+        f"{'scenario':<14}{'conns':>6}{'req/s':>9}{'book/s':>9}{'sold-out':>9}{'book/s*':>9}"
+        f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'cpu gun':>9}{'cpu pg':>8}{'cpu wrk':>8}{'other':>8}"
+        f"{'rss MB':>8}  statuses"
+    )
+    lines = [header, "-" * len(header)]
+    for result in results:
+        statuses = " ".join(f"{status}:{count}" for status, count in result.statuses.items())
+        lines.append(
+            f"{result.scenario:<14}{result.connections:>6}{_number(result.requests_per_s):>9}"
+            f"{_number(result.bookings_per_s):>9}{_number(result.selling_s, 1):>9}"
+            f"{_number(result.bookings_per_s_selling):>9}"
+            f"{result.latency_ms['p50']:>9.1f}{result.latency_ms['p95']:>9.1f}{result.latency_ms['p99']:>9.1f}"
+            f"{_number(result.cpu_s['gunicorn'], 1):>9}{_number(result.cpu_s['postgres'], 1):>8}"
+            f"{_number(result.cpu_s['wrk'], 1):>8}{_number(result.cpu_s['other'], 1):>8}"
+            f"{max(result.peak_rss_mb.values(), default=0):>8.0f}  {statuses}"
+        )
+    lines.append(
+        "book/s: 201s per second of the window; sold-out: seconds until the last booking when seats ran out; "
+        "book/s*: 201s per second while seats lasted; cpu: seconds in the window (other: the rest of the "
+        "machine); rss: peak per worker (largest)."
+    )
+    return "\n".join(lines)
+
+
+def ratios(results: list[Result]) -> list[dict[str, object]]:
+    by_key = {(result.scenario, result.connections): result for result in results}
+    rows = []
+    for (name, connections), ours in by_key.items():
+        baseline = by_key.get((COUNTERPARTS.get(name, ""), connections))
+        if baseline is None:
+            continue
+        rows.append(
+            {
+                "scenario": name,
+                "baseline": baseline.scenario,
+                "connections": connections,
+                "bookings_per_s": _ratio(ours.bookings_per_s_selling, baseline.bookings_per_s_selling),
+                "requests_per_s": _ratio(ours.requests_per_s, baseline.requests_per_s),
+                "p99_ms": [ours.latency_ms["p99"], baseline.latency_ms["p99"]],
+            }
+        )
+    return rows
+
+
+def _ratio(ours: float | None, baseline: float | None) -> float | None:
+    if not ours or not baseline:
+        return None
+    return round(ours / baseline, 2)
+
+
+def ratio_table(rows: list[dict[str, object]]) -> str:
+    lines = [f"{'ours':<14}{'vs':<14}{'conns':>6}{'book/s*':>9}{'req/s':>9}{'p99 ours/naive ms':>20}"]
+    for row in rows:
+        p99 = row["p99_ms"]
+        lines.append(
+            f"{row['scenario']:<14}{row['baseline']:<14}{row['connections']:>6}"
+            f"{_number(row['bookings_per_s'], 2):>9}{_number(row['requests_per_s'], 2):>9}"
+            f"{p99[0]:>11.1f} / {p99[1]:.1f}"  # type: ignore[index]
+        )
+    return "\n".join(lines)
+
+
+# --- Main ------------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    wrk_path()
+    connection_counts = [int(count) for count in args.connections.split(",") if count.strip()]
+    chosen = [name.strip() for name in args.scenarios.split(",") if name.strip()]
+    unknown = set(chosen) - set(SCENARIO_ORDER)
+    if unknown:
+        sys.exit(f"unknown scenarios: {', '.join(sorted(unknown))}")
+
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    # Production settings: the service's own defaults with DEBUG off, a fresh secret, no TLS
+    # redirect (wrk speaks plain HTTP on loopback) and connections kept across requests.
+    os.environ.update(
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "0",
+            "DB_CONN_MAX_AGE": os.environ.get("DB_CONN_MAX_AGE", "600"),
+            "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+        }
+    )
+    bench_environment_setdefault()
+    database_create_if_missing(os.environ["DATABASE_URL"])
+    import django
+    from django.core.management import call_command
+    from django.db import connection
+
+    django.setup()
+    if connection.vendor != "postgresql":
+        sys.exit("The benchmark runs against PostgreSQL; set DATABASE_URL=postgres://...")
+    call_command("migrate", verbosity=0)
+    size = size_from_args(args)
+    seed_report = None
+    if not args.no_seed:
+        from bench.seed import seed
+
+        print(f"Seeding {size} (seed {args.seed}) ...", flush=True)
+        seed_report = seed(size=size, seed=args.seed)
+        print(f"Seeded in {seed_report.seconds}s", flush=True)
+
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="railway-bench-"))
+    data = load_data(workdir, rng=random.Random(args.seed))
+    connection.close()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server_env = {key: value for key, value in os.environ.items() if key != "PYTHONSTARTUP"}
+    server = gunicorn_start(
+        port=port,
+        workers=args.workers,
+        worker_class=args.worker_class,
+        env=server_env,
+        log=args.output.with_name("gunicorn.log"),
+    )
+    database = connection.settings_dict["NAME"]
+    print(f"gunicorn: {args.workers} {args.worker_class} workers on {url}, database {database}")
+    all_scenarios = scenarios(data["paths"], hot_seats=size.hot_seats)  # type: ignore[arg-type]
+    results: list[Result] = []
+    profile_svg = None
+    try:
+        for connections in connection_counts:
+            for name in (name for name in SCENARIO_ORDER if name in chosen):
+                profile_this = args.profile and name == "hot-segments" and connections == connection_counts[0]
+                svg = args.output.with_name(f"{args.output.stem}-hot-segments.svg") if profile_this else None
+                result = scenario_run(
+                    scenario=all_scenarios[name],
+                    connections=connections,
+                    args=args,
+                    url=url,
+                    server=server,
+                    workdir=workdir,
+                    profile_svg=svg,
+                )
+                if svg is not None:
+                    profile_svg = svg
+                results.append(result)
+                print(
+                    f"  {name:<14} @{connections:<3} {result.requests_per_s:>8,.0f} req/s "
+                    f"p99 {result.latency_ms['p99']:.1f} ms  {result.statuses}",
+                    flush=True,
+                )
+    finally:
+        gunicorn_stop(server)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    from bench.invariants import inventory_violations
+
+    final = inventory_violations()
+    failures = [failure for result in results for failure in result_failures(result)]
+    failures += [f"final inventory: {name}: {count}" for name, count in final.items() if count]
+
+    ratio_rows = ratios(results)
+    print()
+    print(table(results))
+    print()
+    print("Ratios to the naive baseline (ours / naive; book/s* while seats lasted):")
+    print(ratio_table(ratio_rows))
+    print()
+    print("Invariants at the end of the run:")
+    for name, count in final.items():
+        print(f"  {name}: {count}")
+    verdict = "FAIL" if failures else "PASS"
+    for failure in failures:
+        print(f"  FAIL {failure}")
+    print(verdict)
+
+    report = {
+        "verdict": verdict,
+        "failures": failures,
+        "command": " ".join(["python -m bench", *(argv if argv is not None else sys.argv[1:])]),
+        "machine": machine(),
+        "settings": {
+            "workers": args.workers,
+            "worker_class": args.worker_class,
+            "warmup_s": args.warmup,
+            "duration_s": args.duration,
+            "wrk_threads": args.wrk_threads,
+            "database": connection.settings_dict["NAME"],
+            "conn_max_age": connection.settings_dict["CONN_MAX_AGE"],
+        },
+        "size": size.__dict__,
+        "seed": args.seed,
+        "seed_report": seed_report.__dict__ if seed_report else None,
+        "load_users": data["load_users"],
+        "hot_route_stops": data["hot_route_stops"],
+        "results": [result.__dict__ for result in results],
+        "ratios": ratio_rows,
+        "final_invariants": final,
+        "profile_svg": str(profile_svg) if profile_svg else None,
+        "git_commit": _git_commit(),
+    }
+    args.output.write_text(json.dumps(report, indent=2) + "\n")
+    print(f"Results: {args.output}" + (f"; flame graph: {profile_svg}" if profile_svg else ""))
+    return 1 if failures else 0
+
+
+def _git_commit() -> str | None:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "HEAD"],  # noqa: S607
+            cwd=PROJECT_DIR,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None

@@ -1,0 +1,472 @@
+"""Seed the benchmark database: a network of trains with sold seats, load users, hot and naive trains.
+
+Run `python -m bench.seed [--small] [--seed N]`; `python -m bench` seeds before it measures.
+Everything is drawn from one seeded random generator, so a seed gives the same network.
+Existing bookings get concrete seats from the engine's own allocator (run in memory, train by
+train), with consistent SeatLeg rows and seat masks, and are written with COPY on PostgreSQL
+(bulk_create elsewhere), so the default size seeds in a minute or two.
+"""
+
+import argparse
+import csv
+import io
+import os
+import random
+import sys
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.db import connection, models, transaction
+
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/railway_bench"
+# The hot trains have a number no network train has; the naive hot train shares it.
+HOT_TRAIN_NUMBER = 1
+FIRST_NETWORK_TRAIN_NUMBER = 10_001
+LISTER_USERNAME = "bench-lister"
+SEAT_COUNTS = (100, 150, 200, 300, 400)
+# Group sizes of existing bookings: mostly one or two passengers.
+PARTY_SIZES = (1, 1, 1, 1, 2, 2, 2, 3, 4)
+
+
+@dataclass(frozen=True)
+class SeedSize:
+    trains: int
+    stations: int
+    bookings: int
+    users: int
+    lister_bookings: int = 1_000
+    hot_seats: int = 1_000
+    hot_stops: int = 20
+    min_stops: int = 5
+    max_stops: int = 20
+
+
+DEFAULT_SIZE = SeedSize(trains=10_000, stations=2_000, bookings=100_000, users=2_000)
+SMALL_SIZE = SeedSize(trains=500, stations=200, bookings=5_000, users=200)
+
+
+@dataclass
+class SeedReport:
+    trains: int = 0
+    stations: int = 0
+    seats: int = 0
+    bookings: int = 0
+    seat_legs: int = 0
+    users: int = 0
+    seconds: float = 0.0
+    steps: dict[str, float] = field(default_factory=dict)
+
+
+def _chunks(rows: Iterable[tuple], size: int) -> Iterator[list[tuple]]:
+    chunk: list[tuple] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _insert(model: type[models.Model], columns: Sequence[str], rows: Iterable[tuple]) -> int:
+    """Insert rows (values in `columns` order, column names as attnames); return how many."""
+    count = 0
+    if connection.vendor == "postgresql":
+        copy_sql = (
+            f"COPY {model._meta.db_table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
+        )
+        with connection.cursor() as cursor:
+            for chunk in _chunks(rows, 200_000):
+                buffer = io.StringIO()
+                csv.writer(buffer).writerows(
+                    tuple("\\N" if value is None else value for value in row) for row in chunk
+                )
+                buffer.seek(0)
+                cursor.cursor.copy_expert(copy_sql, buffer)
+                count += len(chunk)
+    else:
+        for chunk in _chunks(rows, 2_000):
+            model.objects.bulk_create(model(**dict(zip(columns, row, strict=True))) for row in chunk)
+            count += len(chunk)
+    return count
+
+
+def _reset_sequences(seeded_models: Sequence[type[models.Model]]) -> None:
+    from django.core.management.color import no_style
+
+    statements = connection.ops.sequence_reset_sql(no_style(), seeded_models)
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+def _seeded_models() -> list[type[models.Model]]:
+    from rest_framework.authtoken.models import Token
+
+    from bench.naive.models import NaiveBooking, NaiveTrain
+    from bookings.models import Booking, IdempotencyRecord, SeatLeg
+    from trains.models import Seat, Station, Stop, Train
+    from users.models import User
+
+    # Children before parents, so that deleting in this order never trips a foreign key.
+    return [
+        NaiveBooking,
+        NaiveTrain,
+        SeatLeg,
+        IdempotencyRecord,
+        Booking,
+        Seat,
+        Stop,
+        Train,
+        Station,
+        Token,
+        User,
+    ]
+
+
+def database_wipe() -> None:
+    """Delete every row the seed writes (all users included): the bench database is the bench's own."""
+    seeded = _seeded_models()
+    if connection.vendor == "postgresql":
+        tables = ", ".join(model._meta.db_table for model in seeded)
+        with connection.cursor() as cursor:
+            # Foreign keys are checked at commit; rows written earlier in this transaction
+            # must be checked now, or TRUNCATE refuses to run over their pending checks.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    else:
+        for model in seeded:
+            model.objects.all().delete()
+
+
+def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ignore[no-untyped-def]
+    """Replace the database's contents with a seeded network, load users, and empty hot trains."""
+    from django.contrib.auth.hashers import make_password
+    from django.utils import timezone
+
+    from bench.naive.models import NaiveTrain
+    from bookings.allocation import choose_seats, segment_mask
+    from bookings.models import Booking, SeatLeg
+    from trains.models import Seat, Station, Stop, Train, station_key
+    from users.models import User
+
+    rng = random.Random(seed)
+    report = SeedReport()
+    started = step_started = time.monotonic()
+
+    def step(name: str) -> None:
+        nonlocal step_started
+        now = time.monotonic()
+        report.steps[name] = round(now - step_started, 2)
+        log(f"  seed: {name} in {now - step_started:.1f}s")
+        step_started = now
+
+    now = timezone.now()
+    with transaction.atomic():
+        database_wipe()
+        step("wipe")
+
+        station_names = [f"Station {number:04d}" for number in range(1, size.stations + 1)]
+        report.stations = _insert(
+            Station,
+            ["id", "name", "key"],
+            ((pk, name, station_key(name)) for pk, name in enumerate(station_names, start=1)),
+        )
+
+        routes: list[list[int]] = []  # station ids, origin first
+        seats_of: list[int] = []
+        for _ in range(size.trains):
+            stop_count = rng.randint(size.min_stops, min(size.max_stops, size.stations))
+            routes.append([pk + 1 for pk in rng.sample(range(size.stations), stop_count)])
+            seats_of.append(rng.choice(SEAT_COUNTS))
+        report.trains = _insert(
+            Train,
+            ["id", "train_number", "name", "total_seats", "created_at"],
+            (
+                (index + 1, FIRST_NETWORK_TRAIN_NUMBER + index, f"Bench Express {index + 1}", seats, now)
+                for index, seats in enumerate(seats_of)
+            ),
+        )
+        _insert(
+            Stop,
+            ["train_id", "station_id", "position"],
+            (
+                (index + 1, station_id, position)
+                for index, route in enumerate(routes)
+                for position, station_id in enumerate(route)
+            ),
+        )
+        step(f"{report.stations} stations, {report.trains} trains")
+
+        # Users: the load's pool, and the one whose long booking list is read.
+        password = make_password("bench-not-a-login")
+        usernames = [f"bench-user-{number:05d}" for number in range(1, size.users + 1)]
+        usernames.append(LISTER_USERNAME)
+        report.users = _insert(
+            User,
+            [
+                "id",
+                "password",
+                "is_superuser",
+                "username",
+                "first_name",
+                "last_name",
+                "email",
+                "is_staff",
+                "is_active",
+                "date_joined",
+            ],
+            (
+                (pk, password, False, name, "", "", f"{name}@bench.example", False, True, now)
+                for pk, name in enumerate(usernames, start=1)
+            ),
+        )
+        lister_id = len(usernames)
+        from rest_framework.authtoken.models import Token
+
+        _insert(
+            Token,
+            ["key", "user_id", "created"],
+            ((f"{rng.getrandbits(160):040x}", pk, now) for pk in range(1, len(usernames) + 1)),
+        )
+        step(f"{report.users} users with tokens")
+
+        # Existing bookings, seats chosen by the engine's allocator on in-memory inventory.
+        occupied: list[dict[int, int]] = [{} for _ in range(size.trains)]
+        booking_rows: list[tuple] = []
+        seat_leg_rows: list[tuple] = []
+        attempts = 0
+        while len(booking_rows) < size.bookings and attempts < size.bookings * 2:
+            attempts += 1
+            index = rng.randrange(size.trains)
+            leg_count = len(routes[index]) - 1
+            from_position = rng.randrange(leg_count)
+            to_position = rng.randint(from_position + 1, leg_count)
+            seats = choose_seats(
+                occupied=occupied[index],
+                total_seats=seats_of[index],
+                leg_count=leg_count,
+                from_position=from_position,
+                to_position=to_position,
+                count=rng.choice(PARTY_SIZES),
+            )
+            if seats is None:
+                continue
+            mask = segment_mask(from_position, to_position)
+            train_seats = occupied[index]
+            for seat in seats:
+                train_seats[seat] = train_seats.get(seat, 0) | mask
+            booking_id = len(booking_rows) + 1
+            user_id = lister_id if booking_id <= size.lister_bookings else rng.randint(1, size.users)
+            created_at = now - timedelta(seconds=rng.randrange(30 * 86_400))
+            booking_rows.append(
+                (
+                    booking_id,
+                    user_id,
+                    index + 1,
+                    from_position,
+                    to_position,
+                    len(seats),
+                    seats,
+                    Booking.Status.CONFIRMED.value,
+                    created_at,
+                    None,
+                )
+            )
+            seat_leg_rows.extend(
+                (index + 1, leg, seat, booking_id)
+                for seat in seats
+                for leg in range(from_position, to_position)
+            )
+        step(f"allocated {len(booking_rows)} bookings")
+        report.bookings = _insert(
+            Booking,
+            [
+                "id",
+                "user_id",
+                "train_id",
+                "from_position",
+                "to_position",
+                "seat_count",
+                "seat_numbers",
+                "status",
+                "created_at",
+                "cancelled_at",
+            ],
+            (_json_row(row) if connection.vendor == "postgresql" else row for row in booking_rows),
+        )
+        report.seat_legs = _insert(SeatLeg, ["train_id", "leg", "seat_number", "booking_id"], seat_leg_rows)
+        report.seats = _insert(
+            Seat,
+            ["train_id", "number", "sold_legs"],
+            (
+                (index + 1, number, occupied[index].get(number, 0))
+                for index in range(size.trains)
+                for number in range(1, seats_of[index] + 1)
+            ),
+        )
+        step(f"{report.bookings} bookings, {report.seat_legs} seat-legs, {report.seats} seats")
+
+        # Naive twins of the network trains, their counters at what the busiest leg leaves free.
+        _insert(
+            NaiveTrain,
+            ["train_number", "total_seats", "available_seats"],
+            (
+                (
+                    FIRST_NETWORK_TRAIN_NUMBER + index,
+                    seats_of[index],
+                    seats_of[index] - _busiest_leg_sold(occupied[index], len(routes[index]) - 1),
+                )
+                for index in range(size.trains)
+            ),
+        )
+        _reset_sequences(_seeded_models())
+        hot_train_reset(seats=size.hot_seats, stops=size.hot_stops)
+        naive_hot_train_reset(seats=size.hot_seats)
+        step("naive and hot trains")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        step("analyze")
+    report.seconds = round(time.monotonic() - started, 2)
+    return report
+
+
+def _json_row(row: tuple) -> tuple:
+    import json
+
+    return (*row[:6], json.dumps(row[6]), *row[7:])
+
+
+def _busiest_leg_sold(occupied: dict[int, int], leg_count: int) -> int:
+    return max(
+        (sum(1 for mask in occupied.values() if mask >> leg & 1) for leg in range(leg_count)), default=0
+    )
+
+
+def hot_train_reset(*, seats: int | None = None, stops: int = 20) -> int:
+    """Re-create the hot train empty (same route, `seats` seats or as before); return its id."""
+    from bookings.models import Booking, SeatLeg
+    from trains.models import Station, Train
+    from trains.services import train_create
+
+    with transaction.atomic():
+        existing = Train.objects.filter(train_number=HOT_TRAIN_NUMBER).first()
+        if existing is not None:
+            route = list(existing.stops.order_by("position").values_list("station__name", flat=True))
+            seats = seats or existing.total_seats
+            SeatLeg.objects.filter(train=existing).delete()
+            Booking.objects.filter(train=existing).delete()
+            existing.delete()
+        else:
+            route = list(Station.objects.order_by("id").values_list("name", flat=True)[:stops])
+    train = train_create(
+        train_number=HOT_TRAIN_NUMBER,
+        source=route[0],
+        destination=route[-1],
+        total_seats=seats or 1_000,
+        name="Bench Hot Express",
+        stops=route,
+    )
+    return train.pk
+
+
+def naive_hot_train_reset(*, seats: int | None = None) -> int:
+    """Re-create the naive hot train empty, with `seats` seats (or as many as before); return its id."""
+    from bench.naive.models import NaiveTrain
+
+    existing = NaiveTrain.objects.filter(train_number=HOT_TRAIN_NUMBER).first()
+    if existing is not None:
+        seats = seats or existing.total_seats
+        existing.delete()
+    train = NaiveTrain.objects.create(
+        train_number=HOT_TRAIN_NUMBER, total_seats=seats or 1_000, available_seats=seats or 1_000
+    )
+    return train.pk
+
+
+def bench_environment_setdefault() -> None:
+    """Point Django at the bench settings and database unless the environment says otherwise."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
+    os.environ.setdefault("DEBUG", "0")
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+    if not os.environ.get("SECRET_KEY"):
+        import secrets
+
+        os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)
+
+
+def database_create_if_missing(url: str) -> None:
+    """Create the PostgreSQL database named in `url` when the server does not have it yet."""
+    import dj_database_url
+    import psycopg2
+    from psycopg2 import sql
+
+    config = dj_database_url.parse(url)
+    if config["ENGINE"] != "django.db.backends.postgresql":
+        return
+    params = {
+        "dbname": "postgres",
+        "user": config.get("USER") or None,
+        "password": config.get("PASSWORD") or None,
+        "host": config.get("HOST") or None,
+        "port": config.get("PORT") or None,
+    }
+    admin = psycopg2.connect(**{key: value for key, value in params.items() if value})
+    admin.autocommit = True
+    try:
+        with admin.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
+            if cursor.fetchone() is None:
+                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
+    finally:
+        admin.close()
+
+
+def size_from_args(args: argparse.Namespace) -> SeedSize:
+    base = SMALL_SIZE if args.small else DEFAULT_SIZE
+    overrides = {
+        name: getattr(args, name)
+        for name in ("trains", "stations", "bookings", "users", "hot_seats")
+        if getattr(args, name, None) is not None
+    }
+    return SeedSize(**{**base.__dict__, **overrides})
+
+
+def add_size_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--small", action="store_true", help="500 trains, 200 stations, 5,000 bookings")
+    parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+    parser.add_argument("--trains", type=int, help=f"network trains (default {DEFAULT_SIZE.trains})")
+    parser.add_argument("--stations", type=int, help=f"stations (default {DEFAULT_SIZE.stations})")
+    parser.add_argument("--bookings", type=int, help=f"existing bookings (default {DEFAULT_SIZE.bookings})")
+    parser.add_argument("--users", type=int, help=f"load users with tokens (default {DEFAULT_SIZE.users})")
+    parser.add_argument(
+        "--hot-seats", type=int, help=f"seats of the hot trains (default {DEFAULT_SIZE.hot_seats})"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.seed", description=__doc__.split("\n\n")[0])
+    add_size_arguments(parser)
+    args = parser.parse_args(argv)
+    bench_environment_setdefault()
+    database_create_if_missing(os.environ["DATABASE_URL"])
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    report = seed(size=size_from_args(args), seed=args.seed)
+    print(
+        f"seeded {report.trains} trains, {report.stations} stations, {report.bookings} bookings "
+        f"({report.seat_legs} seat-legs), {report.seats} seats, {report.users} users in {report.seconds}s"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
