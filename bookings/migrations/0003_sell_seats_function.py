@@ -25,11 +25,11 @@ DECLARE
     v_record bookings_idempotencyrecord%ROWTYPE;
     v_train_id bigint;
     v_total integer;
+    v_keys text[];
+    v_names text[];
     v_legs integer;
     v_from integer;
     v_to integer;
-    v_from_name text;
-    v_to_name text;
     v_wanted bigint;
     v_free integer;
     v_seats integer[];
@@ -68,24 +68,23 @@ BEGIN
         RETURN bookings_sell_seats_refusal(p_user_id, p_idempotency_key, 'train_not_found', NULL);
     END IF;
 
-    SELECT max(position) INTO v_legs FROM trains_stop WHERE train_id = v_train_id;
+    -- The route, as station keys and names by position (arrays are 1-based: position + 1).
+    SELECT array_agg(st.key ORDER BY s.position), array_agg(st.name ORDER BY s.position)
+      INTO v_keys, v_names
+      FROM trains_stop s JOIN trains_station st ON st.id = s.station_id
+     WHERE s.train_id = v_train_id;
+    v_legs := cardinality(v_keys) - 1;
+    v_from := coalesce(array_position(v_keys, p_source_key), 0) - 1;
+    v_to := coalesce(array_position(v_keys, p_destination_key), 0) - 1;
     IF p_source_key IS NULL THEN
         v_from := 0;
-    ELSE
-        SELECT s.position INTO v_from FROM trains_stop s JOIN trains_station st ON st.id = s.station_id
-         WHERE s.train_id = v_train_id AND st.key = p_source_key;
-        IF NOT FOUND THEN
-            RETURN bookings_sell_seats_refusal(p_user_id, p_idempotency_key, 'source_not_on_route', NULL);
-        END IF;
+    ELSIF v_from < 0 THEN
+        RETURN bookings_sell_seats_refusal(p_user_id, p_idempotency_key, 'source_not_on_route', NULL);
     END IF;
     IF p_destination_key IS NULL THEN
         v_to := v_legs;
-    ELSE
-        SELECT s.position INTO v_to FROM trains_stop s JOIN trains_station st ON st.id = s.station_id
-         WHERE s.train_id = v_train_id AND st.key = p_destination_key;
-        IF NOT FOUND THEN
-            RETURN bookings_sell_seats_refusal(p_user_id, p_idempotency_key, 'destination_not_on_route', NULL);
-        END IF;
+    ELSIF v_to < 0 THEN
+        RETURN bookings_sell_seats_refusal(p_user_id, p_idempotency_key, 'destination_not_on_route', NULL);
     END IF;
     IF v_from = v_to THEN
         RETURN bookings_sell_seats_refusal(p_user_id, p_idempotency_key, 'same_station', NULL);
@@ -93,14 +92,13 @@ BEGIN
         RETURN bookings_sell_seats_refusal(p_user_id, p_idempotency_key, 'wrong_order', NULL);
     END IF;
 
-    -- 3. Choose seats: bookings.allocation.choose_seats, in SQL. Bits from..to-1 are the legs ridden.
+    -- 3. Choose seats: bookings.allocation.choose_seats. Bits from..to-1 are the legs ridden.
     v_wanted := ((-1)::bigint << v_from) & ~((-1)::bigint << v_to);
-    SELECT count(*) INTO v_free FROM trains_seat
-     WHERE train_id = v_train_id AND sold_legs & v_wanted = 0 AND number <= v_total;
-    IF v_free < p_seat_count THEN
+    SELECT seats, free INTO v_seats, v_free
+      FROM bookings_choose_seats(v_train_id, v_total, v_legs, v_from, v_to, p_seat_count);
+    IF v_seats IS NULL THEN
         RETURN bookings_sell_seats_refusal(p_user_id, p_idempotency_key, 'insufficient_seats', v_free);
     END IF;
-    v_seats := bookings_choose_seats(v_train_id, v_total, v_legs, v_from, v_to, p_seat_count);
 
     -- 4. Write the booking, its seat-legs (the constraint-backed guarantee) and the seat masks.
     INSERT INTO bookings_booking
@@ -113,16 +111,12 @@ BEGIN
     UPDATE trains_seat SET sold_legs = sold_legs | v_wanted
      WHERE train_id = v_train_id AND number = ANY (v_seats);
 
-    SELECT st.name INTO v_from_name FROM trains_stop s JOIN trains_station st ON st.id = s.station_id
-     WHERE s.train_id = v_train_id AND s.position = v_from;
-    SELECT st.name INTO v_to_name FROM trains_stop s JOIN trains_station st ON st.id = s.station_id
-     WHERE s.train_id = v_train_id AND s.position = v_to;
     v_body := jsonb_build_object(
         'booking_id', v_booking_id,
         'train_number', p_train_number,
         'user_id', p_user_id,
-        'source', v_from_name,
-        'destination', v_to_name,
+        'source', v_names[v_from + 1],
+        'destination', v_names[v_to + 1],
         'seat_count', p_seat_count,
         'seat_numbers', to_jsonb(v_seats),
         'status', 'confirmed',
@@ -159,53 +153,65 @@ $$;
 """
 
 # Best fit, as bookings.allocation.choose_seats: slack = free legs stranded either side of the
-# segment on that seat; a run of consecutive seats with the least total slack, else the
-# tightest seats singly; ties to the lowest seat number.
+# segment on that seat; for a group, the run of consecutive seats with the least total slack,
+# else the tightest seats singly; ties to the lowest seat number. Returns NULL seats (and the
+# number of free seats) when too few are free. PL/pgSQL, so that its plans are cached per
+# connection. Slack comes from the mask with exact bit arithmetic on bit(64) strings, whose
+# first character is bit 63: the highest sold leg below `from` is 64 - position('1'), and the
+# lowest sold leg from `to` on is found the same way after isolating it (above & -above).
 CHOOSE_SEATS = r"""
 CREATE OR REPLACE FUNCTION bookings_choose_seats(
-    p_train_id bigint, p_total integer, p_legs integer, p_from integer, p_to integer, p_count integer
-) RETURNS integer[]
-LANGUAGE sql STABLE
+    p_train_id bigint, p_total integer, p_legs integer, p_from integer, p_to integer, p_count integer,
+    OUT seats integer[], OUT free integer
+)
+LANGUAGE plpgsql STABLE
 AS $$
-    WITH free AS (
+DECLARE
+    v_wanted bigint := ((-1)::bigint << p_from) & ~((-1)::bigint << p_to);
+    v_below_mask bigint := ~((-1)::bigint << p_from);
+    v_above_mask bigint := (-1)::bigint << p_to;
+    v_numbers integer[];
+    v_slacks integer[];
+    v_first integer;
+BEGIN
+    SELECT array_agg(number ORDER BY number), array_agg(slack ORDER BY number)
+      INTO v_numbers, v_slacks
+      FROM (
         SELECT number,
-               -- free legs just below p_from: p_from - 1 - (highest sold leg below p_from), or p_from
                CASE WHEN below = 0 THEN p_from
-                    ELSE p_from - 1 - (64 - position('1' IN below::bit(64)::text))
-               END
-               -- free legs from p_to on: (lowest sold leg at or above p_to) - p_to, or p_legs - p_to
+                    ELSE p_from - 65 + position(B'1' IN below::bit(64)) END
              + CASE WHEN above = 0 THEN p_legs - p_to
-                    ELSE (64 - position('1' IN (above & -above)::bit(64)::text)) - p_to
-               END AS slack
-          FROM (SELECT number,
-                       sold_legs & ~((-1)::bigint << p_from) AS below,
-                       sold_legs & ((-1)::bigint << p_to) AS above
+                    ELSE 64 - position(B'1' IN (above & -above)::bit(64)) - p_to END AS slack
+          FROM (SELECT number, sold_legs & v_below_mask AS below, sold_legs & v_above_mask AS above
                   FROM trains_seat
-                 WHERE train_id = p_train_id AND number <= p_total
-                   AND sold_legs & (((-1)::bigint << p_from) & ~((-1)::bigint << p_to)) = 0) AS masks
-    ),
-    runs AS (
-        SELECT number - p_count + 1 AS first_seat,
-               sum(slack) OVER w AS run_slack,
-               number - lag(number, p_count - 1) OVER (ORDER BY number) AS span
-          FROM free
-        WINDOW w AS (ORDER BY number ROWS BETWEEN p_count - 1 PRECEDING AND CURRENT ROW)
-    ),
-    best_run AS (
-        SELECT first_seat FROM runs
-         WHERE p_count > 1 AND span = p_count - 1
-         ORDER BY run_slack, first_seat
-         LIMIT 1
-    )
-    SELECT CASE
-        WHEN p_count = 1 THEN
-            (SELECT ARRAY[number] FROM free ORDER BY slack, number LIMIT 1)
-        WHEN EXISTS (SELECT 1 FROM best_run) THEN
-            (SELECT array_agg(n ORDER BY n) FROM best_run, generate_series(first_seat, first_seat + p_count - 1) AS n)
-        ELSE
-            (SELECT array_agg(number ORDER BY number)
-               FROM (SELECT number FROM free ORDER BY slack, number LIMIT p_count) AS tightest)
-    END
+                 WHERE train_id = p_train_id AND number <= p_total AND sold_legs & v_wanted = 0) AS masks
+      ) AS candidates;
+    free := coalesce(cardinality(v_numbers), 0);
+    IF free < p_count THEN
+        RETURN;
+    END IF;
+    IF p_count = 1 THEN
+        SELECT ARRAY[n] INTO seats
+          FROM unnest(v_numbers, v_slacks) AS c(n, slack)
+         ORDER BY slack, n LIMIT 1;
+        RETURN;
+    END IF;
+    SELECT first_seat INTO v_first
+      FROM (SELECT n - p_count + 1 AS first_seat,
+                   sum(slack) OVER w AS run_slack,
+                   n - lag(n, p_count - 1) OVER (ORDER BY n) AS span
+              FROM unnest(v_numbers, v_slacks) AS c(n, slack)
+            WINDOW w AS (ORDER BY n ROWS BETWEEN p_count - 1 PRECEDING AND CURRENT ROW)) AS runs
+     WHERE span = p_count - 1
+     ORDER BY run_slack, first_seat
+     LIMIT 1;
+    IF FOUND THEN
+        seats := ARRAY(SELECT generate_series(v_first, v_first + p_count - 1));
+    ELSE
+        seats := ARRAY(SELECT n FROM (SELECT n FROM unnest(v_numbers, v_slacks) AS c(n, slack)
+                                       ORDER BY slack, n LIMIT p_count) AS tightest ORDER BY n);
+    END IF;
+END;
 $$;
 """
 
