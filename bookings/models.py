@@ -11,7 +11,10 @@ class Booking(models.Model):
         CONFIRMED = "confirmed", "Confirmed"
         CANCELLED = "cancelled", "Cancelled"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings")
+    # No index of its own: booking_user_newest starts with the user.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings", db_index=False
+    )
     train = models.ForeignKey(Train, on_delete=models.PROTECT, related_name="bookings")
     # Stop positions on the train's route; the booking rides legs from_position .. to_position - 1.
     from_position = models.PositiveSmallIntegerField()
@@ -54,7 +57,11 @@ class SeatLeg(models.Model):
     A per-date inventory adds the journey date to this key.
     """
 
-    train = models.ForeignKey(Train, on_delete=models.PROTECT, related_name="+")
+    # The train is the booking's; a second foreign key would only double the checks on every
+    # row written. seatleg_sold_once serves as its index.
+    train = models.ForeignKey(
+        Train, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
+    )
     leg = models.PositiveSmallIntegerField()
     seat_number = models.PositiveSmallIntegerField()
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="seat_legs")
@@ -65,7 +72,6 @@ class SeatLeg(models.Model):
             models.CheckConstraint(condition=models.Q(seat_number__gte=1), name="seatleg_seat_positive"),
             models.CheckConstraint(condition=models.Q(leg__lt=63), name="seatleg_leg_in_range"),
         ]
-        indexes = [models.Index(fields=["booking"], name="seatleg_booking")]
 
     def __str__(self) -> str:
         return f"seat {self.seat_number} leg {self.leg} of train {self.train_id}"
