@@ -246,7 +246,12 @@ def booking_sell_in_database(
             )
             # Django leaves jsonb undecoded, for its JSONField to decode.
             outcome = json.loads(cursor.fetchone()[0])
-    except IntegrityError:
+    except IntegrityError as error:
+        if getattr(error.__cause__, "diag", None) and error.__cause__.diag.constraint_name == (
+            "idempotency_key_per_user"
+        ):
+            # The key was spent meanwhile on another train's request: a different body.
+            raise IdempotencyKeyReused() from None
         # seatleg_sold_once refused a row: only possible if the lock was bypassed.
         raise SeatsTaken() from None
     if outcome["outcome"] in ("booked", "replay"):

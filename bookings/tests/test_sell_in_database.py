@@ -133,7 +133,7 @@ def seat_states(draw):
 @pytest.mark.django_db
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(state=seat_states())
-def test_the_sql_seat_choice_is_choose_seats_for_any_inventory(make_train, state):
+def test_the_sql_seat_choice_is_choose_seats_for_any_inventory(owner, make_train, state):
     legs, masks, from_position, to_position, count = state
     train = make_train(next(TRAIN_NUMBERS), len(masks), *STATIONS[: legs + 1])
     for number, mask in enumerate(masks, start=1):
@@ -147,13 +147,17 @@ def test_the_sql_seat_choice_is_choose_seats_for_any_inventory(make_train, state
         count=count,
     )
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT seats, free FROM bookings_choose_seats(%s, %s, %s, %s, %s, %s)",
-            [train.pk, len(masks), legs, from_position, to_position, count],
+    try:
+        sale = booking_sell_in_database(
+            user=owner,
+            train_number=train.train_number,
+            seat_count=count,
+            source=STATIONS[from_position],
+            destination=STATIONS[to_position],
         )
-        chosen, free = cursor.fetchone()
-
-    assert chosen == expected
-    wanted = segment_mask(from_position, to_position)
-    assert free == sum(1 for mask in masks if not mask & wanted)
+    except InsufficientSeats as refusal:
+        assert expected is None
+        wanted = segment_mask(from_position, to_position)
+        assert refusal.extra["available_seats"] == sum(1 for mask in masks if not mask & wanted)
+    else:
+        assert sale.body["seat_numbers"] == expected
