@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from rest_framework import exceptions, status
 from rest_framework.request import Request
@@ -86,17 +86,34 @@ def idempotency_store_refusal(
 ) -> Response:
     """Store a finished 4xx under the key and return it, or replay what the key already holds.
 
-    For work that commits its own record when it succeeds (bookings_sell_seats), so that
-    only refusals are stored here, each in its own short transaction.
+    For work that commits its own record when it succeeds (bookings_sell_seats): a refusal
+    wrote nothing, so storing it is one insert, unless the key already holds an answer.
     """
     if response.status_code >= 500:
         return response
+    table = IdempotencyRecord._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, key, request_fingerprint, response_status, response_body, "  # noqa: S608
+            "created_at) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (user_id, key) DO NOTHING RETURNING id",
+            [
+                request.user.pk,
+                key,
+                fingerprint,
+                response.status_code,
+                json.dumps(response.data),
+                timezone.now(),
+            ],
+        )
+        if cursor.fetchone() is not None:
+            return response
     with transaction.atomic():
         record = _claim(user=request.user, key=key, fingerprint=fingerprint)
         if record.response_status is not None:
             if record.request_fingerprint != fingerprint:
                 raise IdempotencyKeyReused()
             return replay(record)
+        # The key had expired: _claim took it over for this answer.
         record.response_status = response.status_code
         record.response_body = response.data
         record.save(update_fields=["response_status", "response_body"])

@@ -28,7 +28,7 @@ pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="bookings_sell_seats() exists on PostgreSQL only"
 )
 
-STATIONS = [f"Stop {n}" for n in range(12)]
+STATIONS = [f"Stop {n}" for n in range(13)]
 TRAIN_NUMBERS = itertools.count(80_000, 2)
 
 requests = st.lists(
