@@ -31,7 +31,7 @@ _CHECKS = {
         SELECT COUNT(*) FROM bookings_seatleg LEFT JOIN trains_seat
             ON trains_seat.train_id = bookings_seatleg.train_id
             AND trains_seat.number = bookings_seatleg.seat_number
-        WHERE {seatleg_train} AND trains_seat.id IS NULL
+        WHERE {seatleg_train} AND trains_seat.train_id IS NULL
     """,
     "bookings without exactly seat_count x legs seat-legs": """
         SELECT COUNT(*) FROM bookings_booking LEFT JOIN (

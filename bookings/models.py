@@ -52,13 +52,14 @@ class Booking(models.Model):
 class SeatLeg(models.Model):
     """One seat held on one leg of a train's route by a confirmed booking.
 
-    The unique constraint on (train, leg, seat) is the guarantee against selling a
-    seat twice: whatever the application does, the database refuses a second row.
-    A per-date inventory adds the journey date to this key.
+    Its primary key, (train, leg, seat), is the guarantee against selling a seat twice:
+    whatever the application does, the database refuses a second row. A per-date
+    inventory adds the journey date to this key.
     """
 
+    pk = models.CompositePrimaryKey("train", "leg", "seat_number")
     # The train is the booking's; a second foreign key would only double the checks on every
-    # row written. seatleg_sold_once serves as its index.
+    # row written, and the primary key serves as its index.
     train = models.ForeignKey(
         Train, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
     )
@@ -68,7 +69,6 @@ class SeatLeg(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["train", "leg", "seat_number"], name="seatleg_sold_once"),
             models.CheckConstraint(condition=models.Q(seat_number__gte=1), name="seatleg_seat_positive"),
             models.CheckConstraint(condition=models.Q(leg__lt=63), name="seatleg_leg_in_range"),
         ]

@@ -146,7 +146,7 @@ def train_leg_occupancy(*, train: Train) -> list[LegOccupancy]:
         SeatLeg.objects.filter(train=train)
         .order_by()
         .values("leg")
-        .annotate(sold=Count("id"))
+        .annotate(sold=Count("seat_number"))
         .values_list("leg", "sold")
     )
     route = list(
@@ -170,7 +170,7 @@ def trains_with_occupancy(*, trains: QuerySet[Train]) -> QuerySet[Train]:
         SeatLeg.objects.filter(train=OuterRef("pk"))
         .order_by()
         .values("leg")
-        .annotate(sold=Count("id"))
+        .annotate(sold=Count("seat_number"))
         .order_by("-sold")
         .values("sold")[:1]
     )

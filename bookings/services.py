@@ -8,11 +8,12 @@ Locking contract
   It is the only lock taken on the train, it is taken before any read of the
   inventory, and it is held only while seats are chosen and written: a handful of
   statements, no network call.
-* When the request carries an Idempotency-Key, its record row is claimed before
-  the train lock (see ``bookings.idempotency``), so the order is always
-  key, then train: no two writers can wait on each other in a cycle.
+* With an Idempotency-Key, the Python engine claims the key's record row before the
+  train lock (see ``bookings.idempotency``); bookings_sell_seats takes the train lock
+  first and inserts the key last. A request waiting on a key never holds a lock that
+  the key's holder needs, so no two writers can wait on each other in a cycle.
 * The lock makes choosing seats race-free. The guarantee does not rest on it: the
-  unique constraint ``seatleg_sold_once`` on (train, leg, seat) makes the database
+  primary key of SeatLeg, (train, leg, seat), makes the database
   refuse any seat sold twice on a leg, whatever a bug or a second app server does.
 * On PostgreSQL a lock that cannot be had within ``DB_LOCK_TIMEOUT_MS`` fails the
   request with 503 and Retry-After instead of hanging it.
@@ -135,7 +136,7 @@ def booking_create(
             seat_count=seat_count,
         )
     except IntegrityError:
-        # seatleg_sold_once refused a row: only possible if the lock was bypassed.
+        # SeatLeg's primary key refused a row: only possible if the lock was bypassed.
         raise SeatsTaken() from None
 
 
@@ -252,7 +253,7 @@ def booking_sell_in_database(
         ):
             # The key was spent meanwhile on another train's request: a different body.
             raise IdempotencyKeyReused() from None
-        # seatleg_sold_once refused a row: only possible if the lock was bypassed.
+        # SeatLeg's primary key refused a row: only possible if the lock was bypassed.
         raise SeatsTaken() from None
     if outcome["outcome"] in ("booked", "replay"):
         return Sale(status=outcome["status"], body=outcome["body"], replayed=outcome["outcome"] == "replay")

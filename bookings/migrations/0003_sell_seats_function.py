@@ -200,7 +200,7 @@ def drop_functions(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("bookings", "0002_initial"),
-        ("trains", "0002_seat"),
+        ("trains", "0001_initial"),
     ]
 
     operations = [migrations.RunPython(create_functions, drop_functions)]
