@@ -9,6 +9,7 @@ from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subqu
 from django.db.models.functions import Coalesce
 
 from bookings.models import Booking, SeatLeg
+from railway.prepared import execute_prepared
 from trains.models import Stop, Train, station_key
 
 
@@ -100,7 +101,9 @@ def trains_between(
     grows with the trains calling at `source`, not with the size of the network.
     """
     with connection.cursor() as cursor:
-        cursor.execute(
+        execute_prepared(
+            cursor,
+            "bookings_trains_between",
             _TRAINS_BETWEEN_SQL,
             [station_key(source), station_key(destination), after_train_number, limit],
         )
