@@ -1,9 +1,11 @@
 """GET /user/get_booking_details/<id>/: a user's bookings, newest first."""
 
+import datetime
 from datetime import timedelta
 
 import pytest
 
+from bookings.apis import BookingOutputSerializer, api_timestamp
 from bookings.models import Booking
 
 
@@ -119,3 +121,13 @@ def test_a_non_integer_id_is_a_json_404(owner_client, user_id):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("microsecond", [0, 1, 999_999])
+def test_list_timestamps_are_written_as_the_booking_object_writes_them(microsecond):
+    moment = datetime.datetime(2026, 11, 25, 18, 1, 13, microsecond, tzinfo=datetime.UTC)
+    field = BookingOutputSerializer().fields["created_at"]
+
+    assert api_timestamp(moment) == field.to_representation(moment)
+    in_kolkata = moment.astimezone(datetime.timezone(datetime.timedelta(hours=5, minutes=30)))
+    assert api_timestamp(in_kolkata) == field.to_representation(in_kolkata)
