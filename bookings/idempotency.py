@@ -9,7 +9,7 @@ responses (2xx to 4xx) are stored; a 5xx rolls everything back so a retry runs a
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -77,8 +77,18 @@ def replay(record: IdempotencyRecord) -> Response:
     return response
 
 
+def _expiry_cutoff() -> datetime:
+    return timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
+
+
 def _expired(record: IdempotencyRecord) -> bool:
-    return record.created_at < timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
+    return record.created_at < _expiry_cutoff()
+
+
+def idempotency_records_purge() -> int:
+    """Delete the records whose keys have expired, so the table stays the size of a day's traffic."""
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=_expiry_cutoff()).delete()
+    return deleted
 
 
 def idempotency_store_refusal(

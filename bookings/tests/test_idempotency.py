@@ -1,8 +1,10 @@
 """Idempotency-Key on POST /user/book_seat/: a retry replays the first answer and books nothing more."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from bookings.models import Booking, IdempotencyRecord
@@ -206,3 +208,21 @@ def test_an_expired_key_runs_the_request_anew(owner_client, train):
     assert again.status_code == 201
     assert again.json()["booking_id"] != first.json()["booking_id"]
     assert Booking.objects.count() == 2
+
+
+def test_purging_deletes_only_expired_keys(owner, owner_client, make_train):
+    make_train(7, 5)
+    for key in ("old", "fresh"):
+        owner_client.post(
+            "/user/book_seat/",
+            {"train_number": 7, "seat_count": 1},
+            format="json",
+            headers={"Idempotency-Key": key},
+        )
+    IdempotencyRecord.objects.filter(key="old").update(created_at=timezone.now() - timedelta(hours=25))
+
+    out = StringIO()
+    call_command("purge_idempotency_keys", stdout=out)
+
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["fresh"]
+    assert "Deleted 1 " in out.getvalue()
