@@ -329,8 +329,11 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
         step("naive and hot trains")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-        step("analyze")
+            # Leave the tables as autovacuum would on a live database (statistics, hint bits,
+            # visibility map), so that the first scenario does not pay for it. VACUUM cannot
+            # run inside a transaction (as in the tests): there, statistics only.
+            cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")
+        step("vacuum and analyze")
     report.seconds = round(time.monotonic() - started, 2)
     return report
 
