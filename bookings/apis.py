@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
@@ -71,7 +72,7 @@ class BookSeatApi(APIView):
         train_number = StrictIntegerField(min_value=1, max_value=2_147_483_647)
         # Any integer but the token user's id is a 403, not a 400 (the contract): no range here.
         user_id = StrictIntegerField(required=False)
-        seat_count = StrictIntegerField(min_value=1, max_value=10)
+        seat_count = StrictIntegerField(min_value=1, max_value=settings.BOOKING_MAX_SEATS)
         source = StationParameter(required=False)
         destination = StationParameter(required=False)
 

@@ -33,6 +33,7 @@ from bookings.idempotency import IdempotencyKeyReused
 from bookings.models import Booking, SeatLeg
 from railway.api import Conflict, Forbidden, NotFound
 from trains.models import Seat, Station, Train, station_key
+from trains.selectors import train_route_stations
 
 
 class TrainNotFound(NotFound):
@@ -106,8 +107,12 @@ def segment_resolve(*, route: list[Station], source: str | None, destination: st
     return from_position, to_position
 
 
-def train_route_stations(*, train: Train) -> list[Station]:
-    return [stop.station for stop in train.stops.select_related("station").order_by("position")]
+def seat_count_validate(*, seat_count: int) -> None:
+    """Refuse a booking of fewer than one or more than BOOKING_MAX_SEATS seats."""
+    if not 1 <= seat_count <= settings.BOOKING_MAX_SEATS:
+        raise exceptions.ValidationError(
+            {"seat_count": [f"Book between 1 and {settings.BOOKING_MAX_SEATS} seats at a time."]}
+        )
 
 
 def booking_create(
@@ -119,10 +124,7 @@ def booking_create(
     destination: str | None = None,
 ) -> Booking:
     """Sell `seat_count` seats on the segment to `user`, or raise InsufficientSeats."""
-    if not 1 <= seat_count <= settings.BOOKING_MAX_SEATS:
-        raise exceptions.ValidationError(
-            {"seat_count": [f"Book between 1 and {settings.BOOKING_MAX_SEATS} seats at a time."]}
-        )
+    seat_count_validate(seat_count=seat_count)
     train = Train.objects.filter(train_number=train_number).first()
     if train is None:
         raise TrainNotFound()
@@ -226,10 +228,7 @@ def booking_sell_in_database(
     commit together. Refusals raise the same errors as booking_create; with a key, the
     caller stores the rendered refusal (bookings.idempotency.idempotency_store_refusal).
     """
-    if not 1 <= seat_count <= settings.BOOKING_MAX_SEATS:
-        raise exceptions.ValidationError(
-            {"seat_count": [f"Book between 1 and {settings.BOOKING_MAX_SEATS} seats at a time."]}
-        )
+    seat_count_validate(seat_count=seat_count)
     try:
         with connection.cursor() as cursor:
             cursor.execute(
