@@ -81,6 +81,7 @@ class Result:
     socket_errors: dict[str, int]
     cpu_s: dict[str, float | None]
     peak_rss_mb: dict[str, float]
+    wal: dict[str, float] = field(default_factory=dict)
     checks: dict[str, object] = field(default_factory=dict)
 
 
@@ -232,6 +233,17 @@ def machine_busy_seconds() -> float:
     # Guest time is already in user time; steal is time the hypervisor gave to others.
     not_ours = ("idle", "iowait", "steal", "guest", "guest_nice")
     return sum(getattr(times, name) for name in times._fields if name not in not_ours)
+
+
+def wal_counters() -> dict[str, float]:
+    """Return the server's WAL counters: records, full-page images and bytes written so far."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT wal_records, wal_fpi, wal_bytes FROM pg_stat_wal")
+        records, fpi, size = cursor.fetchone()
+    connection.close()
+    return {"records": float(records), "full_page_images": float(fpi), "bytes": float(size)}
 
 
 def cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
@@ -510,6 +522,7 @@ def scenario_run(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
+    wal_before = wal_counters()
     server_before, db_before = cpu_seconds(server_pids), cpu_seconds(db_pids)
     busy_before, load_before = machine_busy_seconds(), os.getloadavg()[0]
     children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -526,6 +539,7 @@ def scenario_run(
     children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     server_after, db_after = cpu_seconds(server_pids), cpu_seconds(postgres_pids(database))
     busy = machine_busy_seconds() - busy_before
+    wal_after = wal_counters()
     database_quiesce()
     if clock:
         clock.stopped.set()
@@ -566,6 +580,11 @@ def scenario_run(
             "load_average_1m_before": round(load_before, 2),
         },
         peak_rss_mb={str(pid): peak_rss_mb(pid) for pid in workers},
+        # Per request: a page's first change after a checkpoint writes the whole page to the WAL.
+        wal={
+            key: round((wal_after[key] - wal_before[key]) / max(summary["requests"], 1), 2)
+            for key in wal_before
+        },
     )
     if scenario.table:
         stored = bookings_after(table=scenario.table, watermark=watermark)
