@@ -5,42 +5,57 @@ Each check counts the rows that break it; a sound inventory gives zero everywher
 
 from django.db import connection
 
-# (name, SQL counting violations). `{train}` becomes a filter on one train, or nothing.
+# The legs each held seat is sold on: one row per (train, leg, seat, booking), from the stops
+# of the route (portable SQL: SQLite has no generate_series).
+_HELD_LEGS = """
+    SELECT h.train_id, s.position AS leg, h.seat_number, h.booking_id FROM bookings_bookingseat h
+    JOIN trains_stop s ON s.train_id = h.train_id
+        AND s.position >= h.from_position AND s.position < h.to_position
+    WHERE {held_train}
+"""
+
+# (name, SQL counting violations). `{held_train}` and the like filter on one train, or on nothing.
 _CHECKS = {
     "seat sold twice on a leg": """
         SELECT COUNT(*) FROM (
-            SELECT train_id, leg, seat_number FROM bookings_seatleg WHERE {train}
+            SELECT train_id, leg, seat_number FROM ({held_legs}) held_legs
             GROUP BY train_id, leg, seat_number HAVING COUNT(*) > 1
         ) sold_twice
     """,
     "legs with more seats sold than the train has": """
         SELECT COUNT(*) FROM (
-            SELECT train_id, leg, COUNT(*) AS sold FROM bookings_seatleg WHERE {train}
-            GROUP BY train_id, leg
+            SELECT train_id, leg, COUNT(*) AS sold FROM ({held_legs}) held_legs GROUP BY train_id, leg
         ) per_leg JOIN trains_train ON trains_train.id = per_leg.train_id
         WHERE per_leg.sold > trains_train.total_seats
     """,
-    "seat masks that differ from their seat-legs": """
+    "seats held past the end of the route": """
+        SELECT COUNT(*) FROM bookings_bookingseat h
+        WHERE {held_train} AND h.to_position > (
+            SELECT MAX(position) FROM trains_stop WHERE trains_stop.train_id = h.train_id
+        )
+    """,
+    "seat masks that differ from the seats held": """
         SELECT COUNT(*) FROM trains_seat LEFT JOIN (
-            SELECT train_id, seat_number, SUM(CAST(1 AS BIGINT) << leg) AS legs FROM bookings_seatleg
-            WHERE {train} GROUP BY train_id, seat_number
+            SELECT train_id, seat_number, SUM(CAST(1 AS BIGINT) << leg) AS legs FROM ({held_legs}) held_legs
+            GROUP BY train_id, seat_number
         ) held ON held.train_id = trains_seat.train_id AND held.seat_number = trains_seat.number
         WHERE {seat_train} AND trains_seat.sold_legs <> COALESCE(held.legs, 0)
     """,
-    "seat-legs of seats the train does not have": """
-        SELECT COUNT(*) FROM bookings_seatleg LEFT JOIN trains_seat
-            ON trains_seat.train_id = bookings_seatleg.train_id
-            AND trains_seat.number = bookings_seatleg.seat_number
-        WHERE {seatleg_train} AND trains_seat.train_id IS NULL
+    "seats held that the train does not have": """
+        SELECT COUNT(*) FROM bookings_bookingseat h LEFT JOIN trains_seat
+            ON trains_seat.train_id = h.train_id AND trains_seat.number = h.seat_number
+        WHERE {held_train} AND trains_seat.train_id IS NULL
     """,
-    "bookings without exactly seat_count x legs seat-legs": """
+    "bookings not holding exactly seat_count seats on their train and segment": """
         SELECT COUNT(*) FROM bookings_booking LEFT JOIN (
-            SELECT booking_id, COUNT(*) AS held FROM bookings_seatleg WHERE {train} GROUP BY booking_id
+            SELECT h.booking_id, COUNT(*) AS held, SUM(CASE
+                WHEN h.train_id = b.train_id AND h.from_position = b.from_position
+                    AND h.to_position = b.to_position THEN 0 ELSE 1 END) AS astray
+            FROM bookings_bookingseat h JOIN bookings_booking b ON b.id = h.booking_id
+            WHERE {held_train} GROUP BY h.booking_id
         ) rows_held ON rows_held.booking_id = bookings_booking.id
-        WHERE {booking_train} AND COALESCE(rows_held.held, 0) <> CASE
-            WHEN bookings_booking.status = 'confirmed'
-            THEN bookings_booking.seat_count * (bookings_booking.to_position - bookings_booking.from_position)
-            ELSE 0 END
+        WHERE {booking_train} AND (COALESCE(rows_held.astray, 0) > 0 OR COALESCE(rows_held.held, 0) <> CASE
+            WHEN bookings_booking.status = 'confirmed' THEN bookings_booking.seat_count ELSE 0 END)
     """,
     "naive trains whose counter disagrees with their bookings": """
         SELECT COUNT(*) FROM naive_naivetrain LEFT JOIN (
@@ -55,13 +70,12 @@ _CHECKS = {
 def inventory_violations(*, train_id: int | None = None, naive: bool = True) -> dict[str, int]:
     """Return {check: rows breaking it} for the whole inventory, or only for train `train_id`."""
     if train_id is None:
-        filters = dict.fromkeys(("train", "seat_train", "seatleg_train", "booking_train"), "TRUE")
+        filters = dict.fromkeys(("held_train", "seat_train", "booking_train"), "TRUE")
     else:
         number = int(train_id)
         filters = {
-            "train": f"train_id = {number}",
+            "held_train": f"h.train_id = {number}",
             "seat_train": f"trains_seat.train_id = {number}",
-            "seatleg_train": f"bookings_seatleg.train_id = {number}",
             "booking_train": f"bookings_booking.train_id = {number}",
         }
     violations = {}
@@ -69,7 +83,7 @@ def inventory_violations(*, train_id: int | None = None, naive: bool = True) -> 
         for name, sql in _CHECKS.items():
             if name.startswith("naive") and not naive:
                 continue
-            cursor.execute(sql.format(**filters))
+            cursor.execute(sql.format(held_legs=_HELD_LEGS.format(**filters), **filters))
             violations[name] = cursor.fetchone()[0]
     return violations
 

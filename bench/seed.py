@@ -3,7 +3,7 @@
 Run `python -m bench.seed [--small] [--seed N]`; `python -m bench` seeds before it measures.
 Everything is drawn from one seeded random generator, so a seed gives the same network.
 Existing bookings get concrete seats from the engine's own allocator (run in memory, train by
-train), with consistent SeatLeg rows and seat masks, and are written with COPY on PostgreSQL
+train), with consistent BookingSeat rows and seat masks, and are written with COPY on PostgreSQL
 (bulk_create elsewhere), so the default size seeds in a minute or two.
 """
 
@@ -53,7 +53,7 @@ class SeedReport:
     stations: int = 0
     seats: int = 0
     bookings: int = 0
-    seat_legs: int = 0
+    seats_held: int = 0
     users: int = 0
     seconds: float = 0.0
     steps: dict[str, float] = field(default_factory=dict)
@@ -106,7 +106,7 @@ def _seeded_models() -> list[type[models.Model]]:
     from rest_framework.authtoken.models import Token
 
     from bench.naive.models import NaiveBooking, NaiveTrain
-    from bookings.models import Booking, IdempotencyRecord, SeatLeg
+    from bookings.models import Booking, BookingSeat, IdempotencyRecord
     from trains.models import Seat, Station, Stop, Train
     from users.models import User
 
@@ -114,7 +114,7 @@ def _seeded_models() -> list[type[models.Model]]:
     return [
         NaiveBooking,
         NaiveTrain,
-        SeatLeg,
+        BookingSeat,
         IdempotencyRecord,
         Booking,
         Seat,
@@ -149,7 +149,7 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
 
     from bench.naive.models import NaiveTrain
     from bookings.allocation import choose_seats, segment_mask
-    from bookings.models import Booking, SeatLeg
+    from bookings.models import Booking, BookingSeat
     from trains.models import Seat, Station, Stop, Train, station_key
     from users.models import User
 
@@ -237,7 +237,7 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
         # Existing bookings, seats chosen by the engine's allocator on in-memory inventory.
         occupied: list[dict[int, int]] = [{} for _ in range(size.trains)]
         booking_rows: list[tuple] = []
-        seat_leg_rows: list[tuple] = []
+        seat_held_rows: list[tuple] = []
         attempts = 0
         while len(booking_rows) < size.bookings and attempts < size.bookings * 2:
             attempts += 1
@@ -276,11 +276,7 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
                     None,
                 )
             )
-            seat_leg_rows.extend(
-                (index + 1, leg, seat, booking_id)
-                for seat in seats
-                for leg in range(from_position, to_position)
-            )
+            seat_held_rows.extend((booking_id, seat, index + 1, from_position, to_position) for seat in seats)
         step(f"allocated {len(booking_rows)} bookings")
         report.bookings = _insert(
             Booking,
@@ -298,7 +294,11 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
             ],
             (_json_row(row) if connection.vendor == "postgresql" else row for row in booking_rows),
         )
-        report.seat_legs = _insert(SeatLeg, ["train_id", "leg", "seat_number", "booking_id"], seat_leg_rows)
+        report.seats_held = _insert(
+            BookingSeat,
+            ["booking_id", "seat_number", "train_id", "from_position", "to_position"],
+            seat_held_rows,
+        )
         report.seats = _insert(
             Seat,
             ["train_id", "number", "sold_legs"],
@@ -308,7 +308,7 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
                 for number in range(1, seats_of[index] + 1)
             ),
         )
-        step(f"{report.bookings} bookings, {report.seat_legs} seat-legs, {report.seats} seats")
+        step(f"{report.bookings} bookings, {report.seats_held} seats held, {report.seats} seats")
 
         # Naive twins of the network trains, their counters at what the busiest leg leaves free.
         _insert(
@@ -352,7 +352,7 @@ def _busiest_leg_sold(occupied: dict[int, int], leg_count: int) -> int:
 
 def hot_train_reset(*, seats: int | None = None, stops: int = 20) -> int:
     """Re-create the hot train empty (same route, `seats` seats or as before); return its id."""
-    from bookings.models import Booking, SeatLeg
+    from bookings.models import Booking, BookingSeat
     from trains.models import Station, Train
     from trains.services import train_create
 
@@ -361,7 +361,7 @@ def hot_train_reset(*, seats: int | None = None, stops: int = 20) -> int:
         if existing is not None:
             route = list(existing.stops.order_by("position").values_list("station__name", flat=True))
             seats = seats or existing.total_seats
-            SeatLeg.objects.filter(train=existing).delete()
+            BookingSeat.objects.filter(train=existing).delete()
             Booking.objects.filter(train=existing).delete()
             existing.delete()
         else:
@@ -466,7 +466,7 @@ def main(argv: list[str] | None = None) -> int:
     report = seed(size=size_from_args(args), seed=args.seed)
     print(
         f"seeded {report.trains} trains, {report.stations} stations, {report.bookings} bookings "
-        f"({report.seat_legs} seat-legs), {report.seats} seats, {report.users} users in {report.seconds}s"
+        f"({report.seats_held} seats held), {report.seats} seats, {report.users} users in {report.seconds}s"
     )
     return 0
 

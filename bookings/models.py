@@ -1,4 +1,4 @@
-"""Bookings, the seat-legs they occupy, and stored responses for idempotent retries."""
+"""Bookings, the seats they hold, and stored responses for idempotent retries."""
 
 from django.conf import settings
 from django.db import models
@@ -20,7 +20,7 @@ class Booking(models.Model):
     from_position = models.PositiveSmallIntegerField()
     to_position = models.PositiveSmallIntegerField()
     seat_count = models.PositiveSmallIntegerField()
-    # The seats sold, kept after cancellation for the record; SeatLeg rows are what hold them.
+    # The seats sold, kept after cancellation for the record; BookingSeat rows are what hold them.
     seat_numbers = models.JSONField(default=list)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CONFIRMED)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -49,32 +49,40 @@ class Booking(models.Model):
         return f"Booking {self.pk} on {self.train_id} ({self.status})"
 
 
-class SeatLeg(models.Model):
-    """One seat held on one leg of a train's route by a confirmed booking.
+class BookingSeat(models.Model):
+    """One seat held by a confirmed booking, on the booking's segment of the route.
 
-    Its primary key, (train, leg, seat), is the guarantee against selling a seat twice:
-    whatever the application does, the database refuses a second row. A per-date
-    inventory adds the journey date to this key.
+    The segment is copied from the booking so that the database can guard it: an exclusion
+    constraint on PostgreSQL (``bookingseat_no_double_sale``: same train, same seat,
+    overlapping legs) and triggers of the same name on SQLite refuse a second row that
+    would sell a seat twice on any leg, whatever the application does. Both are created by
+    migration 0004, not declared here, because neither database can express the other's.
+    A per-date inventory adds the journey date to the constraint.
     """
 
-    pk = models.CompositePrimaryKey("train", "leg", "seat_number")
-    # The train is the booking's; a second foreign key would only double the checks on every
-    # row written, and the primary key serves as its index.
+    pk = models.CompositePrimaryKey("booking", "seat_number")
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="seats_held")
+    seat_number = models.PositiveSmallIntegerField()
+    # The booking's train and segment. No foreign key to the train: the booking has one, and a
+    # second would only double the checks on every row written.
     train = models.ForeignKey(
         Train, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
     )
-    leg = models.PositiveSmallIntegerField()
-    seat_number = models.PositiveSmallIntegerField()
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="seat_legs")
+    # The seat is held on legs from_position .. to_position - 1.
+    from_position = models.PositiveSmallIntegerField()
+    to_position = models.PositiveSmallIntegerField()
 
     class Meta:
         constraints = [
-            models.CheckConstraint(condition=models.Q(seat_number__gte=1), name="seatleg_seat_positive"),
-            models.CheckConstraint(condition=models.Q(leg__lt=63), name="seatleg_leg_in_range"),
+            models.CheckConstraint(condition=models.Q(seat_number__gte=1), name="bookingseat_seat_positive"),
+            models.CheckConstraint(
+                condition=models.Q(from_position__lt=models.F("to_position"), to_position__lt=64),
+                name="bookingseat_segment_forward",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"seat {self.seat_number} leg {self.leg} of train {self.train_id}"
+        return f"seat {self.seat_number} of booking {self.booking_id}"
 
 
 class IdempotencyRecord(models.Model):

@@ -5,12 +5,23 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery, Value
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
-from bookings.models import Booking, SeatLeg
+from bookings.models import Booking
 from railway.prepared import execute_prepared
-from trains.models import Stop, Train, station_key
+from trains.models import Seat, Stop, Train, station_key
 
 
 def _station_name_at(position_field: str) -> Subquery:
@@ -129,7 +140,8 @@ def train_has_bookings(*, train: Train) -> bool:
 
 def train_highest_seat_held(*, train: Train) -> int:
     """Return the highest seat number held on any leg of the train, or 0 when none is."""
-    return SeatLeg.objects.filter(train=train).aggregate(highest=Max("seat_number"))["highest"] or 0
+    held = Seat.objects.filter(train=train).exclude(sold_legs=0)
+    return held.aggregate(highest=Max("number"))["highest"] or 0
 
 
 @dataclass(frozen=True)
@@ -145,20 +157,18 @@ class LegOccupancy:
 
 def train_leg_occupancy(*, train: Train) -> list[LegOccupancy]:
     """Return, leg by leg along the route, how many of the train's seats are sold right now."""
-    sold_by_leg = dict(
-        SeatLeg.objects.filter(train=train)
-        .order_by()
-        .values("leg")
-        .annotate(sold=Count("seat_number"))
-        .values_list("leg", "sold")
-    )
+    # The seat masks are written with the bookings' seats, so they are the live count.
+    masks = Seat.objects.filter(train=train).exclude(sold_legs=0).values_list("sold_legs", flat=True)
+    sold_by_leg = [0] * Train.MAX_STOPS
+    for mask in masks:
+        for leg in range(Train.MAX_STOPS):
+            if mask >> leg & 1:
+                sold_by_leg[leg] += 1
     route = list(
         Stop.objects.filter(train=train).order_by("position").values_list("station__name", flat=True)
     )
     return [
-        LegOccupancy(
-            origin=origin, destination=destination, sold=sold_by_leg.get(leg, 0), total=train.total_seats
-        )
+        LegOccupancy(origin=origin, destination=destination, sold=sold_by_leg[leg], total=train.total_seats)
         for leg, (origin, destination) in enumerate(itertools.pairwise(route))
     ]
 
@@ -169,11 +179,23 @@ def trains_with_occupancy(*, trains: QuerySet[Train]) -> QuerySet[Train]:
     Every figure is a correlated subquery, so a list of trains costs one query however
     many stops, bookings or sold seats they have.
     """
-    busiest_leg = (
-        SeatLeg.objects.filter(train=OuterRef("pk"))
+    # Seats sold on one leg: those whose mask has the bit of the stop the leg starts from.
+    sold_on_leg = (
+        Seat.objects.filter(train=OuterRef("train"))
+        .annotate(
+            on_leg=ExpressionWrapper(
+                F("sold_legs").bitrightshift(OuterRef("position")).bitand(1), output_field=BigIntegerField()
+            )
+        )
+        .filter(on_leg=1)
         .order_by()
-        .values("leg")
-        .annotate(sold=Count("seat_number"))
+        .values("train")
+        .annotate(count=Count("*"))
+        .values("count")
+    )
+    busiest_leg = (
+        Stop.objects.filter(train=OuterRef("pk"))
+        .annotate(sold=Coalesce(Subquery(sold_on_leg, output_field=IntegerField()), Value(0)))
         .order_by("-sold")
         .values("sold")[:1]
     )

@@ -12,9 +12,10 @@ Locking contract
   train lock (see ``bookings.idempotency``); bookings_sell_seats takes the train lock
   first and inserts the key last. A request waiting on a key never holds a lock that
   the key's holder needs, so no two writers can wait on each other in a cycle.
-* The lock makes choosing seats race-free. The guarantee does not rest on it: the
-  primary key of SeatLeg, (train, leg, seat), makes the database
-  refuse any seat sold twice on a leg, whatever a bug or a second app server does.
+* The lock makes choosing seats race-free. The guarantee does not rest on it:
+  BookingSeat's ``bookingseat_no_double_sale`` (an exclusion constraint on
+  PostgreSQL, triggers on SQLite) makes the database refuse any seat sold twice on
+  a leg, whatever a bug or a second app server does.
 * On PostgreSQL a lock that cannot be had within ``DB_LOCK_TIMEOUT_MS`` fails the
   request with 503 and Retry-After instead of hanging it.
 """
@@ -30,7 +31,7 @@ from rest_framework import exceptions
 
 from bookings.allocation import choose_seats, free_seats, segment_mask
 from bookings.idempotency import IdempotencyKeyReused
-from bookings.models import Booking, SeatLeg
+from bookings.models import Booking, BookingSeat
 from railway.api import Conflict, Forbidden, NotFound
 from trains.models import Seat, Station, Train, station_key
 from trains.selectors import train_route_stations
@@ -138,7 +139,7 @@ def booking_create(
             seat_count=seat_count,
         )
     except IntegrityError:
-        # SeatLeg's primary key refused a row: only possible if the lock was bypassed.
+        # bookingseat_no_double_sale refused a seat: only possible if the lock was bypassed.
         raise SeatsTaken() from None
 
 
@@ -184,10 +185,15 @@ def _sell_seats(
             seat_count=seat_count,
             seat_numbers=seats,
         )
-        SeatLeg.objects.bulk_create(
-            SeatLeg(train=train, leg=leg, seat_number=seat, booking=booking)
+        BookingSeat.objects.bulk_create(
+            BookingSeat(
+                booking=booking,
+                seat_number=seat,
+                train=train,
+                from_position=from_position,
+                to_position=to_position,
+            )
             for seat in seats
-            for leg in range(from_position, to_position)
         )
         marked = Seat.objects.filter(train=train, number__in=seats).update(
             sold_legs=F("sold_legs").bitor(segment_mask(from_position, to_position))
@@ -252,7 +258,7 @@ def booking_sell_in_database(
         ):
             # The key was spent meanwhile on another train's request: a different body.
             raise IdempotencyKeyReused() from None
-        # SeatLeg's primary key refused a row: only possible if the lock was bypassed.
+        # bookingseat_no_double_sale refused a seat: only possible if the lock was bypassed.
         raise SeatsTaken() from None
     if outcome["outcome"] in ("booked", "replay"):
         return Sale(status=outcome["status"], body=outcome["body"], replayed=outcome["outcome"] == "replay")
@@ -282,7 +288,7 @@ def booking_cancel(*, booking_id: int, actor) -> Booking:
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = timezone.now()
         booking.save(update_fields=["status", "cancelled_at"])
-        SeatLeg.objects.filter(booking=booking).delete()
+        BookingSeat.objects.filter(booking=booking).delete()
         Seat.objects.filter(train_id=booking.train_id, number__in=booking.seat_numbers).update(
             sold_legs=F("sold_legs").bitand(~segment_mask(booking.from_position, booking.to_position))
         )

@@ -1,12 +1,12 @@
-"""A tiny seed gives a consistent inventory: masks match seat-legs, every booking holds its seats."""
+"""A tiny seed gives a consistent inventory: masks match the seats held, every booking holds its seats."""
 
 import pytest
 
 from bench.invariants import inventory_violations
 from bench.naive.models import NaiveTrain
 from bench.seed import HOT_TRAIN_NUMBER, LISTER_USERNAME, SeedSize, hot_train_reset, seed
-from bookings.models import Booking, SeatLeg
-from bookings.tests.invariants import assert_seat_masks_match_seat_legs
+from bookings.models import Booking, BookingSeat
+from bookings.tests.invariants import assert_seat_masks_match_seats_held
 from trains.models import Train
 
 TINY = SeedSize(trains=6, stations=12, bookings=60, users=4, lister_bookings=10, hot_seats=8, hot_stops=5)
@@ -17,10 +17,10 @@ def test_a_tiny_seed_is_consistent():
     report = seed(size=TINY, seed=3, log=lambda message: None)
 
     assert report.bookings == Booking.objects.count() == 60
-    assert report.seat_legs == SeatLeg.objects.count()
+    assert report.seats_held == BookingSeat.objects.count()
     assert Booking.objects.filter(user__username=LISTER_USERNAME).count() == 10
     for train in Train.objects.all():
-        assert_seat_masks_match_seat_legs(train)
+        assert_seat_masks_match_seats_held(train)
     assert not any(inventory_violations().values())
     hot = Train.objects.get(train_number=HOT_TRAIN_NUMBER)
     assert (hot.total_seats, hot.stops.count(), Booking.objects.filter(train=hot).count()) == (8, 5, 0)
@@ -44,9 +44,10 @@ def test_the_same_seed_gives_the_same_bookings():
 def test_the_hot_train_is_recreated_empty():
     seed(size=TINY, seed=3, log=lambda message: None)
     hot_id = hot_train_reset()
-    SeatLeg.objects.create(
+    BookingSeat.objects.create(
         train_id=hot_id,
-        leg=0,
+        from_position=0,
+        to_position=1,
         seat_number=1,
         booking=Booking.objects.create(
             user_id=1, train_id=hot_id, from_position=0, to_position=1, seat_count=1, seat_numbers=[1]

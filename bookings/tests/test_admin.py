@@ -6,7 +6,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from bookings.models import Booking, SeatLeg
+from bookings.models import Booking, BookingSeat
 from bookings.services import booking_cancel, booking_create
 from conftest import client_for
 
@@ -86,7 +86,7 @@ def test_the_cancel_action_frees_the_seats(superuser_client, train, owner, other
 
     assert response.status_code == 200
     assert messages_of(response) == ["Cancelled 2 booking(s); their seats are free again."]
-    assert not SeatLeg.objects.exists()
+    assert not BookingSeat.objects.exists()
     assert set(Booking.objects.values_list("status", flat=True)) == {Booking.Status.CANCELLED}
     assert available(owner) == 4
 
@@ -115,7 +115,7 @@ def test_the_cancel_action_leaves_other_bookings_alone(superuser_client, train, 
 
     kept.refresh_from_db()
     assert kept.status == Booking.Status.CONFIRMED
-    assert list(SeatLeg.objects.values_list("booking_id", flat=True).distinct()) == [kept.pk]
+    assert list(BookingSeat.objects.values_list("booking_id", flat=True).distinct()) == [kept.pk]
 
 
 def test_staff_who_may_only_view_bookings_cannot_cancel_them(staff, train, owner):

@@ -5,7 +5,7 @@ from datetime import datetime
 import pytest
 from rest_framework.test import APIClient
 
-from bookings.models import Booking, SeatLeg
+from bookings.models import Booking, BookingSeat
 
 URL = "/user/book_seat/"
 
@@ -70,7 +70,7 @@ def test_it_books_a_segment_matching_station_names_loosely(owner_client, make_tr
     assert response.json()["destination"] == "Gamma"
     booking = Booking.objects.get()
     assert (booking.from_position, booking.to_position) == (1, 2)
-    assert list(SeatLeg.objects.values_list("leg", flat=True)) == [1]
+    assert list(BookingSeat.objects.values_list("from_position", "to_position")) == [(1, 2)]
 
 
 def test_it_defaults_a_missing_end_of_the_segment_to_the_route_end(owner_client, make_train):

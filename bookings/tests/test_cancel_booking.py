@@ -2,7 +2,7 @@
 
 import pytest
 
-from bookings.models import Booking, SeatLeg
+from bookings.models import Booking, BookingSeat
 
 
 def url(booking_id):
@@ -23,7 +23,10 @@ def available(client, source, destination):
 
 
 def seats_held(booking):
-    return sorted(SeatLeg.objects.filter(booking_id=booking["booking_id"]).values_list("seat_number", "leg"))
+    rows = BookingSeat.objects.filter(booking_id=booking["booking_id"])
+    return sorted(
+        (held.seat_number, leg) for held in rows for leg in range(held.from_position, held.to_position)
+    )
 
 
 @pytest.fixture

@@ -18,8 +18,8 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from bookings.allocation import free_seats, segment_mask
-from bookings.models import Booking, SeatLeg
-from bookings.tests.invariants import assert_seat_masks_match_seat_legs
+from bookings.models import Booking, BookingSeat
+from bookings.tests.invariants import assert_seat_masks_match_seats_held, seat_legs_held
 from conftest import client_for
 from trains.models import Train
 from users.models import User
@@ -128,11 +128,6 @@ def statuses(calls: list[Call]) -> Counter[int]:
     return Counter(call.status for call in calls)
 
 
-def seat_legs_in_database(train: Train) -> Counter[tuple[int, int, int]]:
-    """Return the multiset of (leg, seat, booking id) rows held on the train."""
-    return Counter(SeatLeg.objects.filter(train=train).values_list("leg", "seat_number", "booking_id"))
-
-
 def seat_legs_of_confirmed_bookings(train: Train) -> Counter[tuple[int, int, int]]:
     """Return the multiset of (leg, seat, booking id) that the train's confirmed bookings hold."""
     held: Counter[tuple[int, int, int]] = Counter()
@@ -144,20 +139,20 @@ def seat_legs_of_confirmed_bookings(train: Train) -> Counter[tuple[int, int, int
 
 
 def assert_inventory_is_consistent(train: Train) -> None:
-    """Assert no seat is sold twice on a leg and SeatLeg rows are exactly the confirmed bookings' seats."""
+    """Assert no seat is sold twice on a leg and BookingSeat rows hold just the confirmed bookings' seats."""
     held = seat_legs_of_confirmed_bookings(train)
-    assert seat_legs_in_database(train) == held
+    assert seat_legs_held(train) == held
     per_leg_and_seat = Counter((leg, seat) for leg, seat, _ in held.elements())
     assert all(times == 1 for times in per_leg_and_seat.values())
     sold_per_leg = Counter(leg for leg, _ in per_leg_and_seat)
     assert all(sold <= train.total_seats for sold in sold_per_leg.values())
     assert all(1 <= seat <= train.total_seats for _, seat in per_leg_and_seat)
-    assert_seat_masks_match_seat_legs(train)
+    assert_seat_masks_match_seats_held(train)
 
 
 def occupied_masks(train: Train) -> dict[int, int]:
     masks: dict[int, int] = {}
-    for leg, seat in SeatLeg.objects.filter(train=train).values_list("leg", "seat_number"):
+    for leg, seat, _ in seat_legs_held(train):
         masks[seat] = masks.get(seat, 0) | 1 << leg
     return masks
 
@@ -173,7 +168,7 @@ def test_two_hundred_racing_one_seat_bookings_sell_each_of_fifty_seats_exactly_o
     assert sorted(sold) == list(range(1, 51))
     refusals = [call.body for call in calls if call.status == 409]
     assert all(body["code"] == "insufficient_seats" and body["available_seats"] == 0 for body in refusals)
-    assert SeatLeg.objects.filter(train=train).count() == 50
+    assert BookingSeat.objects.filter(train=train).count() == 50
     assert Booking.objects.filter(train=train, status=Booking.Status.CONFIRMED).count() == 50
     assert_inventory_is_consistent(train)
     availability = client_for(User.objects.first()).get(
@@ -236,7 +231,7 @@ def test_racing_retries_with_one_idempotency_key_book_once_and_get_the_same_answ
     assert all(call.body == calls[0].body for call in calls)
     assert sum(not call.replayed for call in calls) == 1
     assert Booking.objects.filter(train=train).count() == 1
-    assert SeatLeg.objects.filter(train=train).count() == 2
+    assert BookingSeat.objects.filter(train=train).count() == 2
     assert_inventory_is_consistent(train)
 
 
@@ -252,7 +247,7 @@ def test_racing_cancellations_of_one_booking_succeed_exactly_once(make_train, ow
     assert statuses(calls) == {200: 1, 409: 19}
     assert all(call.body["code"] == "already_cancelled" for call in calls if call.status == 409)
     assert Booking.objects.get(pk=booking_id).status == Booking.Status.CANCELLED
-    assert not SeatLeg.objects.filter(train=train).exists()
+    assert not BookingSeat.objects.filter(train=train).exists()
 
 
 def test_bookings_racing_with_cancellations_never_oversell(make_train):

@@ -1,7 +1,7 @@
 """Property tests of the seat engine on the real database against a plain reference model.
 
 Any sequence of bookings and cancellations on random segments must keep the inventory
-exact (no seat sold twice on a leg, SeatLeg rows equal to the confirmed bookings'
+exact (no seat sold twice on a leg, BookingSeat rows equal to the confirmed bookings'
 seats times legs) and agree with a dict of seat -> sold legs on every answer.
 """
 
@@ -13,10 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bookings.models import Booking, SeatLeg
+from bookings.models import Booking
 from bookings.selectors import trains_between
 from bookings.services import BookingAlreadyCancelled, InsufficientSeats, booking_cancel, booking_create
-from bookings.tests.invariants import assert_seat_masks_match_seat_legs
+from bookings.tests.invariants import assert_seat_masks_match_seats_held, seat_legs_held
 from trains.models import Train
 
 STATIONS = [f"Halt {letter}" for letter in "ABCDEFG"]
@@ -103,7 +103,7 @@ def available_seats_shown(train: Train, source: str, destination: str) -> int:
 
 
 def assert_inventory_matches(train: Train, reference: ReferenceTrain) -> None:
-    rows = Counter(SeatLeg.objects.filter(train=train).values_list("leg", "seat_number", "booking_id"))
+    rows = seat_legs_held(train)
     assert rows == reference.seat_legs()
     assert max(Counter((leg, seat) for leg, seat, _ in rows).values(), default=1) == 1
     assert all(sold <= train.total_seats for sold in Counter(leg for leg, _, _ in rows).values())
@@ -111,7 +111,7 @@ def assert_inventory_matches(train: Train, reference: ReferenceTrain) -> None:
     assert {booking.pk for booking in confirmed} == set(reference.bookings) - reference.cancelled
     for booking in confirmed:
         assert booking.seat_numbers == reference.bookings[booking.pk][0]
-    assert_seat_masks_match_seat_legs(train)
+    assert_seat_masks_match_seats_held(train)
 
 
 @pytest.mark.django_db

@@ -21,7 +21,7 @@ from bookings.services import (
     booking_create,
     booking_sell_in_database,
 )
-from bookings.tests.invariants import assert_seat_masks_match_seat_legs
+from bookings.tests.invariants import assert_seat_masks_match_seats_held
 from trains.models import Seat
 
 pytestmark = pytest.mark.skipif(
@@ -104,7 +104,7 @@ def test_both_engines_choose_the_same_seats_for_any_sequence(
             if outcome[0] == "booked":
                 made[engine].append(outcome[2])
     for train in twins.values():
-        assert_seat_masks_match_seat_legs(train)
+        assert_seat_masks_match_seats_held(train)
 
 
 @pytest.mark.django_db
