@@ -16,6 +16,23 @@ from django.db import migrations, models
 
 PREVIOUS = importlib.import_module("bookings.migrations.0003_sell_seats_function")
 
+# A seat's slack for a segment: the free legs a sale would strand on it, below `from` down to
+# its highest sold leg there and from `to` up to its lowest sold leg there (or the route's
+# ends). bit(64) strings start with bit 63, so a sold leg's index is 64 - position('1').
+# One SQL expression, so that the planner inlines it into the queries that sort by it.
+SEAT_SLACK = r"""
+CREATE OR REPLACE FUNCTION bookings_seat_slack(p_sold bigint, p_from integer, p_to integer, p_legs integer)
+RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+    SELECT CASE WHEN p_sold & ~((-1)::bigint << p_from) = 0 THEN p_from
+                ELSE p_from - 65 + position(B'1' IN (p_sold & ~((-1)::bigint << p_from))::bit(64)) END
+         + CASE WHEN p_sold & ((-1)::bigint << p_to) = 0 THEN p_legs - p_to
+                ELSE 64 - position(B'1' IN (p_sold & ((-1)::bigint << p_to) & -(p_sold & ((-1)::bigint << p_to)))::bit(64))
+                     - p_to END
+$$;
+"""
+
 SELL_SEATS = r"""
 CREATE OR REPLACE FUNCTION bookings_sell_seats(
     p_user_id bigint,
@@ -39,8 +56,6 @@ DECLARE
     v_from integer;
     v_to integer;
     v_wanted bigint;
-    v_below bigint;
-    v_above bigint;
     v_free integer;
     v_first integer;
     v_seats integer[];
@@ -108,52 +123,48 @@ BEGIN
     END IF;
 
     -- 4. The seats, as bookings.allocation.choose_seats chooses them. Legs from..to-1 are ridden.
-    -- A seat's slack is the free legs it would strand: below `from` down to its highest sold
-    -- leg there, and from `to` up to its lowest sold leg there (or the route's ends). bit(64)
-    -- strings start with bit 63, so a sold leg's index is 64 - position('1').
+    -- Every candidate is read in seat order from the primary key; bookings_seat_slack() is
+    -- inlined into each query.
     v_wanted := ((-1)::bigint << v_from) & ~((-1)::bigint << v_to);
-    v_below := ~((-1)::bigint << v_from);
-    v_above := (-1)::bigint << v_to;
     IF p_seat_count = 1 THEN
-        SELECT number, count(*) OVER () INTO v_first, v_free
-          FROM trains_seat,
-               LATERAL (SELECT sold_legs & v_below AS below, sold_legs & v_above AS above) AS parts
+        -- The tightest free seat; none found means none is free.
+        SELECT number INTO v_first
+          FROM trains_seat
          WHERE train_id = v_train_id AND sold_legs & v_wanted = 0
-         ORDER BY CASE WHEN below = 0 THEN v_from ELSE v_from - 65 + position(B'1' IN below::bit(64)) END
-                + CASE WHEN above = 0 THEN v_legs - v_to
-                       ELSE 64 - position(B'1' IN (above & -above)::bit(64)) - v_to END,
-                  number
+         ORDER BY bookings_seat_slack(sold_legs, v_from, v_to, v_legs), number
          LIMIT 1;
+        v_free := CASE WHEN v_first IS NULL THEN 0 ELSE 1 END;
         v_seats := ARRAY[v_first];
     ELSE
-        -- A run of adjacent seats with the least total slack, else the tightest seats singly.
-        WITH free AS MATERIALIZED (
-            SELECT number,
-                   CASE WHEN below = 0 THEN v_from ELSE v_from - 65 + position(B'1' IN below::bit(64)) END
-                 + CASE WHEN above = 0 THEN v_legs - v_to
-                        ELSE 64 - position(B'1' IN (above & -above)::bit(64)) - v_to END AS slack
-              FROM trains_seat,
-                   LATERAL (SELECT sold_legs & v_below AS below, sold_legs & v_above AS above) AS parts
-             WHERE train_id = v_train_id AND sold_legs & v_wanted = 0
-        ),
-        runs AS (
-            SELECT number - p_seat_count + 1 AS first_seat,
-                   sum(slack) OVER w AS run_slack,
-                   number - lag(number, p_seat_count - 1) OVER (ORDER BY number) AS span
-              FROM free
-            WINDOW w AS (ORDER BY number ROWS BETWEEN p_seat_count - 1 PRECEDING AND CURRENT ROW)
-        )
-        SELECT (SELECT count(*) FROM free),
-               (SELECT first_seat FROM runs WHERE span = p_seat_count - 1
-                 ORDER BY run_slack, first_seat LIMIT 1),
-               (SELECT array_agg(number ORDER BY number)
-                  FROM (SELECT number FROM free ORDER BY slack, number LIMIT p_seat_count) AS tightest)
-          INTO v_free, v_first, v_seats;
+        -- A run of adjacent free seats with the least total slack, found in one pass.
+        SELECT first_seat INTO v_first
+          FROM (SELECT number - p_seat_count + 1 AS first_seat,
+                       sum(slack) OVER run AS run_slack,
+                       number - lag(number, p_seat_count - 1) OVER run AS span
+                  FROM (SELECT number, bookings_seat_slack(sold_legs, v_from, v_to, v_legs) AS slack
+                          FROM trains_seat
+                         WHERE train_id = v_train_id AND sold_legs & v_wanted = 0) AS free
+                WINDOW run AS (ORDER BY number ROWS BETWEEN p_seat_count - 1 PRECEDING AND CURRENT ROW)
+               ) AS runs
+         WHERE span = p_seat_count - 1
+         ORDER BY run_slack, first_seat
+         LIMIT 1;
         IF v_first IS NOT NULL THEN
+            v_free := p_seat_count;
             v_seats := ARRAY(SELECT generate_series(v_first, v_first + p_seat_count - 1));
+        ELSE
+            -- No run is free: the tightest seats singly, if there are enough.
+            SELECT count(*) INTO v_free
+              FROM trains_seat WHERE train_id = v_train_id AND sold_legs & v_wanted = 0;
+            IF v_free >= p_seat_count THEN
+                SELECT array_agg(number ORDER BY number) INTO v_seats
+                  FROM (SELECT number FROM trains_seat
+                         WHERE train_id = v_train_id AND sold_legs & v_wanted = 0
+                         ORDER BY bookings_seat_slack(sold_legs, v_from, v_to, v_legs), number
+                         LIMIT p_seat_count) AS tightest;
+            END IF;
         END IF;
     END IF;
-    v_free := coalesce(v_free, 0);
     IF v_free < p_seat_count THEN
         RETURN jsonb_build_object('outcome', 'refused', 'code', 'insufficient_seats', 'available_seats', v_free);
     END IF;
@@ -284,12 +295,14 @@ def guarantee_drop(apps, schema_editor):
 
 def sell_seats_replace(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(SEAT_SLACK, params=None)
         schema_editor.execute(SELL_SEATS, params=None)
 
 
 def sell_seats_restore(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(PREVIOUS.SELL_SEATS, params=None)
+        schema_editor.execute("DROP FUNCTION IF EXISTS bookings_seat_slack(bigint, integer, integer, integer)")
 
 
 class Migration(migrations.Migration):
