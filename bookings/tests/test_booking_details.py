@@ -1,12 +1,15 @@
 """GET /user/get_booking_details/<id>/: a user's bookings, newest first."""
 
 import datetime
+import json
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 
-from bookings.apis import BookingOutputSerializer, api_timestamp
+from bookings.apis import BookingDetailsApi, BookingOutputSerializer, api_timestamp
 from bookings.models import Booking
+from bookings.selectors import booking_page_json, bookings_of_user
 
 
 def url(user_id):
@@ -131,3 +134,20 @@ def test_list_timestamps_are_written_as_the_booking_object_writes_them(microseco
     assert api_timestamp(moment) == field.to_representation(moment)
     in_kolkata = moment.astimezone(datetime.timezone(datetime.timedelta(hours=5, minutes=30)))
     assert api_timestamp(in_kolkata) == field.to_representation(in_kolkata)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the page rendered by PostgreSQL")
+def test_the_page_postgresql_renders_is_the_page_python_renders(owner, owner_client, train):
+    for segment in ({}, {"source": "B"}, {"destination": "B"}):
+        book(owner_client, 7, 2, **segment)
+    owner_client.post(f"/user/cancel_booking/{Booking.objects.order_by('id').first().pk}/")
+    Booking.objects.filter(pk=Booking.objects.order_by("id").last().pk).update(
+        created_at=datetime.datetime(2026, 11, 25, 18, 1, 13, 0, tzinfo=datetime.UTC)
+    )
+    rows = bookings_of_user(user_id=owner.pk).values(*BookingDetailsApi.ROW_FIELDS)
+
+    for limit in (1, 2, 3, 10):
+        page = booking_page_json(user_id=owner.pk, limit=limit)
+
+        assert json.loads(page.json) == [BookingDetailsApi.row_output(row) for row in rows[:limit]]
+        assert (page.next_before is not None) == (limit < 3)

@@ -190,10 +190,13 @@ def test_the_list_costs_the_same_queries_for_1_or_50_bookings(
     owner, owner_client, train, django_assert_num_queries
 ):
     book(owner_client)
+    book(owner_client)
+    # On PostgreSQL the first use of a page query on a connection prepares it.
+    owner_client.get(next_url(owner_client.get(url(owner.pk), {"limit": 1})))
     with django_assert_num_queries(2):  # the token, then the page with its station names
-        assert len(owner_client.get(url(owner.pk)).json()) == 1
+        assert len(owner_client.get(url(owner.pk)).json()) == 2
 
-    for _ in range(49):
+    for _ in range(48):
         book(owner_client, source="B", destination="C")
     with django_assert_num_queries(2):
         assert len(owner_client.get(url(owner.pk)).json()) == 50
