@@ -45,7 +45,7 @@ class AddTrainApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         train_number = StrictIntegerField(min_value=1, max_value=2_147_483_647)
-        name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+        name = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
         source = StationNameField()
         destination = StationNameField()
         total_seats = StrictIntegerField(min_value=1, max_value=Train.MAX_SEATS)
