@@ -183,7 +183,7 @@ class BookSeatApi(APIView):
 
 
 class SeatAvailabilityApi(APIView):
-    """List the trains calling at `source` and later at `destination`, by train number.
+    """List the trains calling at one station and later at another, by train number.
 
     `available_seats` counts the seats free on every leg from `source` to `destination`, so it is
     exactly what a booking of that segment could get; trains with none free are listed too.
