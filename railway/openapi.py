@@ -2,7 +2,7 @@
 
 drf-spectacular builds the schema from the views. Each view declares its bodies and the errors
 particular to it; `add_shared_error_responses` adds the errors that follow from how the service
-works (token authentication, JSON bodies, a database that can be busy) wherever they apply.
+works (token authentication, JSON in and out, a database that can be busy) wherever they apply.
 """
 
 import inspect
@@ -81,6 +81,9 @@ SHARED_RESPONSES = {
         "`authentication_failed`: the token is unknown, or was ended by logout.",
         {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Token`"}},
     ),
+    "NotAcceptable": _error_content(
+        "`not_acceptable`: the `Accept` header rules out `application/json`, the only type answered."
+    ),
     "UnsupportedMediaType": _error_content("`unsupported_media_type`: the body is not `application/json`."),
     "ServiceBusy": _error_content(
         "`service_busy`: the database was busy or away. Nothing was written; a retry is safe.",
@@ -99,6 +102,7 @@ def add_shared_error_responses(result: dict, generator: Any, request: Any, publi
                 responses.setdefault("401", {"$ref": "#/components/responses/Unauthenticated"})
             if "requestBody" in operation:
                 responses.setdefault("415", {"$ref": "#/components/responses/UnsupportedMediaType"})
+            responses.setdefault("406", {"$ref": "#/components/responses/NotAcceptable"})
             # Every endpoint reads the database, if only to authenticate.
             responses.setdefault("503", {"$ref": "#/components/responses/ServiceBusy"})
             operation["responses"] = dict(sorted(responses.items()))

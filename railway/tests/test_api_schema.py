@@ -71,7 +71,7 @@ def test_every_operation_documents_its_success_and_its_errors(schema):
     for name, operation in operations(schema):
         codes = set(operation["responses"])
         assert {code for code in codes if code.startswith("2")}, name
-        assert "503" in codes, name
+        assert {"406", "503"} <= codes, name
         if operation["security"] != [{}]:
             assert "401" in codes, name
         if "requestBody" in operation:
@@ -89,3 +89,11 @@ def test_every_error_has_the_shape_the_exception_handler_gives(schema):
                 response = components["responses"][response["$ref"].rpartition("/")[2]]
             assert response["content"]["application/json"]["schema"]["$ref"] in error_schemas, (name, code)
     assert components["schemas"]["Error"]["required"] == ["code", "detail"]
+
+
+@pytest.mark.django_db
+def test_a_client_that_refuses_json_gets_the_documented_406():
+    response = APIClient().post("/user/login/", {}, format="json", HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 406
+    assert response.json()["code"] == "not_acceptable"
