@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
@@ -28,6 +29,7 @@ from bookings.services import (
     sale_in_database_available,
 )
 from railway.api import Forbidden, NotFound, StrictCharField, StrictIntegerField
+from railway.openapi import ErrorSerializer, bad_request, error_response
 from railway.pagination import (
     CursorField,
     PageLimitField,
@@ -55,7 +57,7 @@ class BookingOutputSerializer(serializers.Serializer):
     destination = serializers.CharField(source="destination_name")
     seat_count = serializers.IntegerField()
     seat_numbers = serializers.ListField(child=serializers.IntegerField())
-    status = serializers.CharField()
+    status = serializers.ChoiceField(choices=Booking.Status.choices)
     # Always UTC, as bookings_sell_seats() writes it, whatever the service's TIME_ZONE.
     created_at = serializers.DateTimeField(default_timezone=datetime.UTC)
 
@@ -64,12 +66,35 @@ class BookingOutputSerializer(serializers.Serializer):
         return cls(booking_with_stations(booking_id=booking.pk)).data
 
 
+class BookingConflictSerializer(ErrorSerializer):
+    """A refused booking; with `insufficient_seats`, how many seats are still free."""
+
+    available_seats = serializers.IntegerField(
+        required=False, help_text="With `insufficient_seats`: the seats free on the whole segment now."
+    )
+
+
+NEXT_PAGE_LINK = OpenApiParameter(
+    "Link",
+    location=OpenApiParameter.HEADER,
+    response=[200],
+    description='`<url>; rel="next"` when more rows follow; absent on the last page.',
+)
+
+
 class StationParameter(StrictCharField):
     def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(max_length=100, **kwargs)
 
 
 class BookSeatApi(APIView):
+    """Book seats on a train, for the whole route or a segment of it.
+
+    `source` and `destination` default to the ends of the route. The seats of one booking are
+    adjacent whenever the train has such a run free. With an `Idempotency-Key`, a retry with
+    the same key and body gets the first answer again and books nothing more.
+    """
+
     class InputSerializer(serializers.Serializer):
         train_number = StrictIntegerField(min_value=1, max_value=2_147_483_647)
         # Any integer but the token user's id is a 403, not a 400 (the contract): no range here.
@@ -78,6 +103,45 @@ class BookSeatApi(APIView):
         source = StationParameter(required=False)
         destination = StationParameter(required=False)
 
+    @extend_schema(
+        request=InputSerializer,
+        examples=[
+            OpenApiExample(
+                "Two seats from Surat to Kota",
+                value={"train_number": 12951, "seat_count": 2, "source": "Surat", "destination": "Kota"},
+                request_only=True,
+            )
+        ],
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                location=OpenApiParameter.HEADER,
+                type={"type": "string", "minLength": 1, "maxLength": 255},
+                description="Any string of 1 to 255 characters that makes retries of this booking safe.",
+            ),
+            OpenApiParameter(
+                "Idempotent-Replayed",
+                location=OpenApiParameter.HEADER,
+                response=[201, 400, 403, 404, 409],
+                description="`true` when this is the stored answer to an earlier request with the same key.",
+            ),
+        ],
+        responses={
+            201: BookingOutputSerializer,
+            400: bad_request(
+                "A field or the `Idempotency-Key` is invalid, `seat_count` is outside 1..10, or a station "
+                "is not on the route or comes in the wrong order."
+            ),
+            403: error_response("`permission_denied`: `user_id` is not the caller's."),
+            404: error_response("`train_not_found`: no train with this number."),
+            409: error_response(
+                "`insufficient_seats`: not enough seats are free on the segment (see `available_seats`); "
+                "`seats_taken`: the chosen seats were sold meanwhile, retry.",
+                BookingConflictSerializer,
+            ),
+            422: error_response("`idempotency_key_reused`: this key came before with a different body."),
+        },
+    )
     def post(self, request: Request) -> Response:
         if sale_in_database_available():
             return self.sell_in_database(request)
@@ -121,6 +185,12 @@ class BookSeatApi(APIView):
 
 
 class SeatAvailabilityApi(APIView):
+    """List the trains calling at one station and later at another, by train number.
+
+    `available_seats` counts the seats free on every leg from `source` to `destination`, so it is
+    exactly what a booking of that segment could get; trains with none free are listed too.
+    """
+
     class InputSerializer(serializers.Serializer):
         source = StationParameter()
         destination = StationParameter()
@@ -129,12 +199,21 @@ class SeatAvailabilityApi(APIView):
 
     class OutputSerializer(serializers.Serializer):
         train_number = serializers.IntegerField()
-        name = serializers.CharField()
+        name = serializers.CharField(allow_blank=True)
         source = serializers.CharField()
         destination = serializers.CharField()
         total_seats = serializers.IntegerField()
         available_seats = serializers.IntegerField()
 
+    @extend_schema(
+        parameters=[InputSerializer, NEXT_PAGE_LINK],
+        responses={
+            200: OutputSerializer(many=True),
+            400: bad_request(
+                "`source` or `destination` is missing or blank, or `limit` or `after` is invalid."
+            ),
+        },
+    )
     def get(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
@@ -154,6 +233,11 @@ class SeatAvailabilityApi(APIView):
 
 
 class BookingDetailsApi(APIView):
+    """List a user's bookings, newest first, cancelled ones included.
+
+    Passengers read their own; staff may read anyone's.
+    """
+
     ROW_FIELDS = (
         "id",
         "train__train_number",
@@ -170,6 +254,15 @@ class BookingDetailsApi(APIView):
         limit = PageLimitField(default=100, max_value=500)
         before = CursorField(required=False)
 
+    @extend_schema(
+        parameters=[InputSerializer, NEXT_PAGE_LINK],
+        responses={
+            200: BookingOutputSerializer(many=True),
+            400: bad_request("`limit` or `before` is invalid."),
+            403: error_response("`permission_denied`: another user's id, and the caller is not staff."),
+            404: error_response("`not_found`: no user with this id (staff), or the id is not a number."),
+        },
+    )
     def get(self, request: Request, id: int) -> HttpResponse:
         if id != request.user.pk:
             if not request.user.is_staff:
@@ -214,6 +307,17 @@ class BookingDetailsApi(APIView):
 
 
 class CancelBookingApi(APIView):
+    """Cancel a booking: its seats are free again at once. Staff may cancel anyone's."""
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: BookingOutputSerializer,
+            403: error_response("`not_booking_owner`: the booking is another user's."),
+            404: error_response("`booking_not_found`: no booking with this id, or the id is not a number."),
+            409: error_response("`already_cancelled`: the booking is already cancelled."),
+        },
+    )
     def post(self, request: Request, booking_id: int) -> Response:
         booking = booking_cancel(booking_id=booking_id, actor=request.user)
         return Response(BookingOutputSerializer.of(booking))

@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "users",
     "trains",
     "bookings",
@@ -115,7 +117,31 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["railway.api.SafeJSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "EXCEPTION_HANDLER": "railway.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "railway.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+# The OpenAPI schema at /api/schema/ and its Swagger UI at /api/docs/ (railway/openapi.py).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "railway",
+    "DESCRIPTION": (
+        "Find trains between two stations, book seats on any segment of a route and cancel them. "
+        "Authenticated calls send `Authorization: Token <key>`, the key that `POST /user/login/` returns."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and the docs are public reads: a stale token must not turn them into a 401.
+    "SERVE_AUTHENTICATION": [],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENFORCE_NON_BLANK_FIELDS": True,
+    "ENUM_NAME_OVERRIDES": {"BookingStatus": "bookings.models.Booking.Status"},
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "railway.openapi.add_shared_error_responses",
+    ],
 }
 
 # Most seats one booking may take; the spec allows 1..10.

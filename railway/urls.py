@@ -1,7 +1,8 @@
-"""The spec's routes, exactly as published (trailing slashes included), and the admin."""
+"""The spec's routes, exactly as published (trailing slashes included), the API docs and the admin."""
 
 from django.contrib import admin
 from django.urls import path, register_converter
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from bookings.apis import BookingDetailsApi, BookSeatApi, CancelBookingApi, SeatAvailabilityApi
 from trains.apis import AddTrainApi
@@ -32,6 +33,8 @@ urlpatterns = [
     path("user/get_seat_availability/", SeatAvailabilityApi.as_view(), name="seat-availability"),
     path("user/get_booking_details/<id:id>/", BookingDetailsApi.as_view(), name="booking-details"),
     path("user/cancel_booking/<id:booking_id>/", CancelBookingApi.as_view(), name="cancel-booking"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
 ]
 
 handler400 = "railway.api.json_bad_request"

@@ -1,11 +1,13 @@
 """HTTP endpoint for adding trains (superusers only)."""
 
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from railway.api import StrictCharField, StrictIntegerField
+from railway.openapi import bad_request, error_response
 from trains.models import Train
 from trains.selectors import train_route
 from trains.services import train_create
@@ -25,7 +27,7 @@ class StationNameField(StrictCharField):
 
 class TrainOutputSerializer(serializers.Serializer):
     train_number = serializers.IntegerField()
-    name = serializers.CharField()
+    name = serializers.CharField(allow_blank=True)
     source = serializers.CharField()
     destination = serializers.CharField()
     stops = serializers.ListField(child=serializers.CharField())
@@ -33,11 +35,17 @@ class TrainOutputSerializer(serializers.Serializer):
 
 
 class AddTrainApi(APIView):
+    """Add a train (superusers only).
+
+    `stops` is the whole route, from `source` to `destination`; without it the train runs
+    non-stop. Station names are trimmed and match ignoring case.
+    """
+
     permission_classes = [permissions.IsAuthenticated, IsSuperuser]
 
     class InputSerializer(serializers.Serializer):
         train_number = StrictIntegerField(min_value=1, max_value=2_147_483_647)
-        name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+        name = StrictCharField(max_length=100, required=False, allow_blank=True, default="")
         source = StationNameField()
         destination = StationNameField()
         total_seats = StrictIntegerField(min_value=1, max_value=Train.MAX_SEATS)
@@ -45,6 +53,31 @@ class AddTrainApi(APIView):
             child=StationNameField(), required=False, max_length=Train.MAX_STOPS + 1
         )
 
+    @extend_schema(
+        request=InputSerializer,
+        examples=[
+            OpenApiExample(
+                "A train with intermediate stops",
+                value={
+                    "train_number": 12301,
+                    "name": "Howrah Rajdhani",
+                    "source": "Howrah",
+                    "destination": "New Delhi",
+                    "total_seats": 100,
+                    "stops": ["Howrah", "Dhanbad", "Gaya", "Kanpur", "New Delhi"],
+                },
+                request_only=True,
+            )
+        ],
+        responses={
+            201: TrainOutputSerializer,
+            400: bad_request(
+                "A field is missing or invalid, the number is taken, source and destination are the same, "
+                "a station comes twice, or `stops` does not run from `source` to `destination`."
+            ),
+            403: error_response("`permission_denied`: only superusers may add trains."),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

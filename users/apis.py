@@ -1,5 +1,6 @@
 """HTTP endpoints for accounts: register, login, logout."""
 
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import AllowAny
@@ -8,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from railway.api import StrictCharField
+from railway.openapi import bad_request, error_response
 from users.services import token_issue, token_revoke, user_register
 
 
@@ -22,6 +24,11 @@ class UserOutputSerializer(serializers.Serializer):
 
 
 class RegisterApi(APIView):
+    """Register a passenger account.
+
+    Usernames and e-mails are unique ignoring case; the password must pass the password validators.
+    """
+
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
@@ -34,6 +41,22 @@ class RegisterApi(APIView):
         email = serializers.EmailField(max_length=254)
         password = StrictCharField(max_length=128, trim_whitespace=False)
 
+    @extend_schema(
+        request=InputSerializer,
+        examples=[
+            OpenApiExample(
+                "A passenger",
+                value={"username": "asha", "email": "asha@example.com", "password": "a-long-passphrase"},
+                request_only=True,
+            )
+        ],
+        responses={
+            201: UserOutputSerializer,
+            400: bad_request(
+                "A field is missing or invalid, the password is weak, or the username or e-mail is taken."
+            ),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -42,6 +65,12 @@ class RegisterApi(APIView):
 
 
 class LoginApi(APIView):
+    """Log in: exchange a username and password for an API token.
+
+    Send the token as `Authorization: Token <key>` on every other call. The username matches
+    ignoring case.
+    """
+
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
@@ -49,19 +78,41 @@ class LoginApi(APIView):
         username = serializers.CharField(max_length=150)
         password = serializers.CharField(max_length=128, trim_whitespace=False)
 
+    class OutputSerializer(serializers.Serializer):
+        token = serializers.CharField()
+        user_id = serializers.IntegerField()
+
     def get_authenticate_header(self, request: Request) -> str:
         # Without authentication classes DRF turns AuthenticationFailed into a 403;
         # naming the scheme keeps wrong credentials a 401, as the contract says.
         return TokenAuthentication.keyword
 
+    @extend_schema(
+        request=InputSerializer,
+        examples=[
+            OpenApiExample(
+                "A passenger",
+                value={"username": "asha", "password": "a-long-passphrase"},
+                request_only=True,
+            )
+        ],
+        responses={
+            200: OutputSerializer,
+            400: bad_request("A field is missing or invalid."),
+            401: error_response("`invalid_credentials`: wrong username or password."),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         token = token_issue(**data.validated_data)
-        return Response({"token": token.key, "user_id": token.user_id})
+        return Response(self.OutputSerializer({"token": token.key, "user_id": token.user_id}).data)
 
 
 class LogoutApi(APIView):
+    """Log out: the token used for this call stops working."""
+
+    @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:
         token_revoke(token=request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -332,6 +332,17 @@ def test_it_rejects_a_name_longer_than_a_hundred_characters(admin_client_api, pa
     assert list(response.json()) == ["name"]
 
 
+@pytest.mark.parametrize("value", [0, 12301, 1.5, True, ["Rajdhani"]])
+def test_it_rejects_a_train_name_that_is_not_a_json_string(admin_client_api, payload, value):
+    payload["name"] = value
+
+    response = add_train(admin_client_api, payload)
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["name"]
+    assert not Train.objects.exists()
+
+
 def test_it_rejects_malformed_json(admin_client_api):
     response = admin_client_api.post(URL, '{"train_number": 1,', content_type="application/json")
 

@@ -1,0 +1,142 @@
+"""The OpenAPI description of the API: the error shapes, names, and the errors every endpoint shares.
+
+drf-spectacular builds the schema from the views. Each view declares its bodies and the errors
+particular to it; `add_shared_error_responses` adds the errors that follow from how the service
+works (token authentication, JSON in and out, a database that can be busy) wherever they apply.
+"""
+
+import inspect
+import re
+from typing import Any
+
+from drf_spectacular import openapi
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
+from rest_framework import serializers
+
+
+class ErrorSerializer(serializers.Serializer):
+    """A request-level error, the shape `railway.api.exception_handler` gives every refusal."""
+
+    detail = serializers.CharField(help_text="What went wrong, for people.")
+    code = serializers.CharField(help_text="What went wrong, for programs: stable, e.g. `train_not_found`.")
+
+
+class ValidationErrorSerializer(serializers.Serializer):
+    """Invalid input: each offending field (or header) with its messages."""
+
+
+class ValidationErrorSchema(OpenApiSerializerExtension):
+    target_class = ValidationErrorSerializer
+
+    def map_serializer(self, auto_schema: openapi.AutoSchema, direction: str) -> dict[str, Any]:
+        messages = {"type": "array", "items": {"type": "string"}}
+        return {
+            "type": "object",
+            "description": ValidationErrorSerializer.__doc__,
+            # The items of a list field are keyed by their index: {"stops": {"2": ["..."]}}.
+            "additionalProperties": {
+                "anyOf": [messages, {"type": "object", "additionalProperties": messages}]
+            },
+            "example": {"seat_count": ["Ensure this value is less than or equal to 10."]},
+        }
+
+
+# Invalid input is keyed by field; a body that is not JSON at all is a request-level error.
+BAD_REQUEST = PolymorphicProxySerializer(
+    component_name="BadRequest",
+    serializers=[ValidationErrorSerializer, ErrorSerializer],
+    resource_type_field_name=None,
+)
+
+
+def error_response(
+    description: str, serializer: type[serializers.Serializer] = ErrorSerializer
+) -> OpenApiResponse:
+    """Return a documented error response; `description` names the codes it carries."""
+    return OpenApiResponse(serializer, description=description)
+
+
+def bad_request(description: str) -> OpenApiResponse:
+    """Return the 400 response of an endpoint that validates input, `description` saying what it checks."""
+    return OpenApiResponse(
+        BAD_REQUEST,
+        description=f"{description} Invalid input is keyed by field; a body that is not JSON: `parse_error`.",
+    )
+
+
+def _error_content(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+SHARED_RESPONSES = {
+    "Unauthenticated": _error_content(
+        "`not_authenticated`: no `Authorization: Token <key>` header; "
+        "`authentication_failed`: the token is unknown, or was ended by logout.",
+        {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Token`"}},
+    ),
+    "NotAcceptable": _error_content(
+        "`not_acceptable`: the `Accept` header rules out `application/json`, the only type answered."
+    ),
+    "UnsupportedMediaType": _error_content("`unsupported_media_type`: the body is not `application/json`."),
+    "ServiceBusy": _error_content(
+        "`service_busy`: the database was busy or away. Nothing was written; a retry is safe.",
+        {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."}},
+    ),
+}
+
+
+def add_shared_error_responses(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    """Add to every operation the errors that follow from its authentication, body and database use."""
+    result["components"].setdefault("responses", {}).update(SHARED_RESPONSES)
+    for path_item in result["paths"].values():
+        for operation in path_item.values():
+            responses = operation["responses"]
+            if any("tokenAuth" in requirement for requirement in operation.get("security", [])):
+                responses.setdefault("401", {"$ref": "#/components/responses/Unauthenticated"})
+            if "requestBody" in operation:
+                responses.setdefault("415", {"$ref": "#/components/responses/UnsupportedMediaType"})
+            responses.setdefault("406", {"$ref": "#/components/responses/NotAcceptable"})
+            # Every endpoint reads the database, if only to authenticate.
+            responses.setdefault("503", {"$ref": "#/components/responses/ServiceBusy"})
+            operation["responses"] = dict(sorted(responses.items()))
+    return result
+
+
+class AutoSchema(openapi.AutoSchema):
+    """Name operations, tags and components after the views, so that the schema reads like the API."""
+
+    def get_operation_id(self) -> str:
+        # BookSeatApi -> book_seat
+        name = type(self.view).__name__.removesuffix("Api")
+        return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+    def get_tags(self) -> list[str]:
+        return [type(self.view).__module__.partition(".")[0]]
+
+    def get_summary(self) -> str | None:
+        return self._docstring()[0] or None
+
+    def get_description(self) -> str:  # type: ignore[override]
+        return self._docstring()[1]
+
+    def get_serializer_name(self, serializer: serializers.Serializer, direction: str) -> str:
+        # A view's nested serializers are named after the view: BookSeatApi.InputSerializer is
+        # BookSeatRequest; a module-level BookingOutputSerializer is plain Booking.
+        owner, _, name = type(serializer).__qualname__.rpartition(".")
+        if owner:
+            suffix = {"InputSerializer": "Request", "OutputSerializer": "Response"}.get(name, name)
+            return owner.removesuffix("Api") + suffix
+        return name.removesuffix("Serializer").removesuffix("Output")
+
+    def _docstring(self) -> tuple[str, str]:
+        """Return the view's docstring as (first paragraph, the rest)."""
+        # The view's own docstring, not one inherited from Django's View.
+        summary, _, rest = inspect.cleandoc(type(self.view).__doc__ or "").partition("\n\n")
+        return " ".join(summary.split()), rest.strip()
