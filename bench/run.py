@@ -354,6 +354,7 @@ def load_data(workdir: Path, *, rng: random.Random) -> dict[str, object]:
         "naive_spread": [f'"train_number": {number}' for number in naive_numbers],
         "availability": pairs,
         "booking_list": [f"/user/get_booking_details/{lister.user_id}/"],
+        "booking_list_100": [f"/user/get_booking_details/{lister.user_id}/?limit=100"],
     }
     paths = {}
     for name, lines in files.items():
@@ -412,6 +413,7 @@ def scenarios(data_paths: dict[str, Path], *, hot_seats: int) -> dict[str, Scena
         ),
         "availability": Scenario("availability", "get.lua", get("availability")),
         "booking-list": Scenario("booking-list", "get.lua", get("booking_list", "lister_token")),
+        "booking-list-100": Scenario("booking-list-100", "get.lua", get("booking_list_100", "lister_token")),
     }
 
 

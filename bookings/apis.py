@@ -251,7 +251,8 @@ class BookingDetailsApi(APIView):
     )
 
     class InputSerializer(serializers.Serializer):
-        limit = PageLimitField(default=100, max_value=500)
+        # A screen's worth by default; clients follow the Link header for more.
+        limit = PageLimitField(default=20, max_value=500)
         before = CursorField(required=False)
 
     @extend_schema(
