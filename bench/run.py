@@ -49,6 +49,7 @@ SCENARIO_ORDER = (
     "naive-spread",
     "availability",
     "booking-list",
+    "booking-list-100",
 )
 # Ours beside the baseline it is compared with.
 COUNTERPARTS = {"hot-full": "naive-hot", "hot-segments": "naive-hot", "spread": "naive-spread"}
