@@ -2,6 +2,9 @@
 
 import pytest
 
+from bookings.apis import SeatAvailabilityApi
+from bookings.selectors import trains_between
+
 URL = "/user/get_seat_availability/"
 
 
@@ -189,3 +192,13 @@ def test_a_409_never_contradicts_the_availability_just_shown(owner_client, other
         refused = book(owner_client, 7, source=source, destination=destination)
         assert refused.status_code == 409
         assert refused.json()["available_seats"] == 0
+
+
+def test_the_rows_are_what_the_documented_serializer_renders(owner_client, make_train):
+    make_train(3, 4, "Pune", "Mumbai", name="")
+    make_train(4, 6, "Pune", "Lonavala", "Mumbai", name="Deccan Queen")
+
+    rows = owner_client.get(URL, {"source": "pune", "destination": "MUMBAI"}).json()
+
+    trains = trains_between(source="Pune", destination="Mumbai")
+    assert rows == SeatAvailabilityApi.OutputSerializer(trains, many=True).data
