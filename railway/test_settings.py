@@ -7,7 +7,7 @@ os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 
 from railway.settings import *  # noqa: F403
 
-# Password hashing is deliberately slow; tests create many users.
+# Password hashing is deliberately slow; tests create many users. (Production's Argon2 has a test.)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 # The benchmark's naive baseline (bench/, not part of the service) is tested with the suite.

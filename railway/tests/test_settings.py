@@ -67,6 +67,22 @@ def test_production_settings_pass_the_deploy_check():
     assert "no issues" in result.stdout
 
 
+PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "a-production-like-secret-" + "x" * 40}
+
+
+def run_python(script: str, **env: str) -> subprocess.CompletedProcess:
+    return run_manage("shell", "--no-imports", "-c", script, **PRODUCTION, **env)
+
+
+def test_production_settings_hash_new_passwords_with_argon2():
+    script = "from django.contrib.auth.hashers import make_password; print(make_password('a-passphrase'))"
+
+    result = run_python(script)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("argon2$argon2id$")
+
+
 @pytest.mark.django_db
 def test_sqlite_runs_in_wal_mode_with_immediate_transactions():
     if connection.vendor != "sqlite":
