@@ -3,12 +3,12 @@
 from collections.abc import Callable
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from trains.models import Train
 from trains.services import train_create
 from users.models import User
+from users.services import token_create
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -17,8 +17,7 @@ def client_for(user: User | None) -> APIClient:
     """Return an API client that sends the user's token (or none)."""
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=user).key}")
     return client
 
 

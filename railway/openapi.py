@@ -78,7 +78,7 @@ def _error_content(description: str, headers: dict[str, Any] | None = None) -> d
 SHARED_RESPONSES = {
     "Unauthenticated": _error_content(
         "`not_authenticated`: no `Authorization: Token <key>` header; "
-        "`authentication_failed`: the token is unknown, or was ended by logout.",
+        "`authentication_failed`: the token is unknown, expired, or was ended by logout.",
         {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Token`"}},
     ),
     "NotAcceptable": _error_content(

@@ -28,7 +28,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "users",
@@ -159,6 +158,10 @@ BOOKING_MAX_SEATS = 10
 BOOKING_SQL_ENGINE = env_bool("BOOKING_SQL_ENGINE", default=True)
 # How long a finished response is kept for replay under its Idempotency-Key.
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24, minimum=24)
+
+# API tokens: how long one works after login, and how many (devices) a user may hold at once.
+TOKEN_TTL_HOURS = env_int("TOKEN_TTL_HOURS", 7 * 24, minimum=1)
+TOKENS_PER_USER_MAX = env_int("TOKENS_PER_USER_MAX", 10, minimum=1)
 
 LOGGING = {
     "version": 1,

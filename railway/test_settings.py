@@ -10,5 +10,9 @@ from railway.settings import *  # noqa: F403
 # Password hashing is deliberately slow; tests create many users. (Production's Argon2 has a test.)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
-# The benchmark's naive baseline (bench/, not part of the service) is tested with the suite.
-INSTALLED_APPS = [*INSTALLED_APPS, "bench.naive"]  # noqa: F405
+# The benchmark's naive baseline (bench/, not part of the service) is tested with the suite;
+# it authenticates with DRF's own tokens, as the original design did.
+INSTALLED_APPS = [*INSTALLED_APPS, "rest_framework.authtoken", "bench.naive"]  # noqa: F405
+# Limits that no test reaches by accident (concurrency tests book hundreds of times, each
+# request with a token of its own); the tests of a limit set the limit they test.
+TOKENS_PER_USER_MAX = 10_000

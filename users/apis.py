@@ -67,8 +67,9 @@ class RegisterApi(APIView):
 class LoginApi(APIView):
     """Log in: exchange a username and password for an API token.
 
-    Send the token as `Authorization: Token <key>` on every other call. The username matches
-    ignoring case.
+    Send the token as `Authorization: Token <key>` on every other call. Each login issues a new
+    token (one per device) that works until it expires (`TOKEN_TTL_HOURS`, 7 days by default) or
+    is logged out. The username matches ignoring case.
     """
 
     authentication_classes: list = []
@@ -105,12 +106,12 @@ class LoginApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        token = token_issue(**data.validated_data)
-        return Response(self.OutputSerializer({"token": token.key, "user_id": token.user_id}).data)
+        issued = token_issue(**data.validated_data)
+        return Response(self.OutputSerializer({"token": issued.key, "user_id": issued.user_id}).data)
 
 
 class LogoutApi(APIView):
-    """Log out: the token used for this call stops working."""
+    """Log out: the token used for this call stops working; the user's other devices stay logged in."""
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:
