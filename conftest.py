@@ -1,8 +1,9 @@
-"""Shared fixtures: the three personas (owner, another user, admin) and a train factory."""
+"""Shared fixtures: the three personas (owner, another user, admin), a train factory, throttle limits."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from trains.models import Train
@@ -19,6 +20,26 @@ def client_for(user: User | None) -> APIClient:
     if user is not None:
         client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=user).key}")
     return client
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> Iterator[None]:
+    """Start every test with no throttle counts left over from another."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def throttle_limits(settings) -> Callable[..., None]:
+    """Return a setter: throttle_limits(login_username="2/min") sets those scopes' rates for the test."""
+
+    def set_limits(**rates: str) -> None:
+        rest_framework = settings.REST_FRAMEWORK
+        current = rest_framework["DEFAULT_THROTTLE_RATES"]
+        settings.REST_FRAMEWORK = {**rest_framework, "DEFAULT_THROTTLE_RATES": {**current, **rates}}
+
+    return set_limits
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.seed import (
+    BENCH_LIMITS,
     DEFAULT_DATABASE_URL,
     HOT_TRAIN_NUMBER,
     LISTER_USERNAME,
@@ -836,6 +837,7 @@ def main(argv: list[str] | None = None) -> int:
             "wrk_threads": args.wrk_threads,
             "database": connection.settings_dict["NAME"],
             "conn_max_age": connection.settings_dict["CONN_MAX_AGE"],
+            "limits": {name: os.environ[name] for name in BENCH_LIMITS},
         },
         "size": size.__dict__,
         "seed": args.seed,
