@@ -20,6 +20,11 @@ from rest_framework.views import APIView
 logger = logging.getLogger(__name__)
 
 
+def _digest(identity: str) -> str:
+    # surrogatepass: JSON may carry a lone surrogate ("\ud800"), which strict UTF-8 refuses.
+    return hashlib.sha256(identity.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
 class FixedWindowRateThrottle(SimpleRateThrottle):
     """Allow `rate` requests per window for each identity that `identity()` names."""
 
@@ -38,7 +43,7 @@ class FixedWindowRateThrottle(SimpleRateThrottle):
         if identity is None:
             return None
         # Hashed: a username or address may hold characters a cache key must not, and need not be kept.
-        return f"throttle:{self.scope}:{hashlib.sha256(identity.encode()).hexdigest()[:32]}"
+        return f"throttle:{self.scope}:{_digest(identity)}"
 
     def allow_request(self, request: Request, view: APIView) -> bool:
         if self.rate is None:

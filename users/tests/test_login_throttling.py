@@ -133,3 +133,14 @@ def test_a_body_that_is_not_json_still_counts_against_the_address(owner, limits)
         assert client.post(URL, '{"username": ', content_type="application/json").status_code == 400
 
     assert_throttled(login())
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", [URL, "/user/register/"])
+def test_a_username_that_is_not_valid_unicode_is_a_400_not_a_500(url, limits):
+    body = '{"username": "\\ud800", "password": "x", "email": "a@example.com"}'
+
+    response = APIClient().post(url, body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert "username" in response.json()

@@ -187,7 +187,6 @@ def test_a_deactivated_users_token_is_refused_like_an_unknown_one(owner):
     assert response.json() == {"detail": "Invalid token.", "code": "authentication_failed"}
 
 
-@pytest.mark.django_db
 def test_deleting_a_user_deletes_their_tokens(owner):
     token_create(user=owner)
 
