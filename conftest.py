@@ -1,14 +1,15 @@
-"""Shared fixtures: the three personas (owner, another user, admin) and a train factory."""
+"""Shared fixtures: the three personas (owner, another user, admin), a train factory, throttle limits."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
-from rest_framework.authtoken.models import Token
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from trains.models import Train
 from trains.services import train_create
 from users.models import User
+from users.services import token_create
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -17,9 +18,28 @@ def client_for(user: User | None) -> APIClient:
     """Return an API client that sends the user's token (or none)."""
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_create(user=user).key}")
     return client
+
+
+@pytest.fixture(autouse=True)
+def empty_cache() -> Iterator[None]:
+    """Start every test with no throttle counts left over from another."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def throttle_limits(settings) -> Callable[..., None]:
+    """Return a setter: throttle_limits(login_username="2/min") sets those scopes' rates for the test."""
+
+    def set_limits(**rates: str) -> None:
+        rest_framework = settings.REST_FRAMEWORK
+        current = rest_framework["DEFAULT_THROTTLE_RATES"]
+        settings.REST_FRAMEWORK = {**rest_framework, "DEFAULT_THROTTLE_RATES": {**current, **rates}}
+
+    return set_limits
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.seed import (
+    BENCH_LIMITS,
     DEFAULT_DATABASE_URL,
     HOT_TRAIN_NUMBER,
     LISTER_USERNAME,
@@ -305,17 +306,19 @@ class SellingClock(threading.Thread):
 
 def load_data(workdir: Path, *, rng: random.Random) -> dict[str, object]:
     """Write the files the Lua scripts read: tokens, booking targets, paths."""
-    from rest_framework.authtoken.models import Token
+    # The keys themselves: the service stores only their digests, the naive baseline's DRF
+    # tokens the keys (bench/seed.py gives both the same key for each user).
+    from rest_framework.authtoken.models import Token as NaiveToken
 
     from bench.naive.models import NaiveTrain
     from trains.models import Stop, Train
 
     tokens = list(
-        Token.objects.exclude(user__username=LISTER_USERNAME)
+        NaiveToken.objects.exclude(user__username=LISTER_USERNAME)
         .order_by("user_id")
         .values_list("key", flat=True)
     )
-    lister = Token.objects.select_related("user").get(user__username=LISTER_USERNAME)
+    lister = NaiveToken.objects.select_related("user").get(user__username=LISTER_USERNAME)
     routes: dict[int, list[str]] = {}
     numbers: dict[int, int] = dict(Train.objects.values_list("id", "train_number"))
     for train_id, name in Stop.objects.order_by("train_id", "position").values_list(
@@ -834,6 +837,7 @@ def main(argv: list[str] | None = None) -> int:
             "wrk_threads": args.wrk_threads,
             "database": connection.settings_dict["NAME"],
             "conn_max_age": connection.settings_dict["CONN_MAX_AGE"],
+            "limits": {name: os.environ[name] for name in BENCH_LIMITS},
         },
         "size": size.__dict__,
         "seed": args.seed,

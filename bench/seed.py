@@ -103,12 +103,12 @@ def _reset_sequences(seeded_models: Sequence[type[models.Model]]) -> None:
 
 
 def _seeded_models() -> list[type[models.Model]]:
-    from rest_framework.authtoken.models import Token
+    from rest_framework.authtoken.models import Token as NaiveToken
 
     from bench.naive.models import NaiveBooking, NaiveTrain
     from bookings.models import Booking, BookingSeat, IdempotencyRecord
     from trains.models import Seat, Station, Stop, Train
-    from users.models import User
+    from users.models import Token, User
 
     # Children before parents, so that deleting in this order never trips a foreign key.
     return [
@@ -122,6 +122,7 @@ def _seeded_models() -> list[type[models.Model]]:
         Train,
         Station,
         Token,
+        NaiveToken,
         User,
     ]
 
@@ -144,14 +145,16 @@ def database_wipe() -> None:
 
 def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ignore[no-untyped-def]
     """Replace the database's contents with a seeded network, load users, and empty hot trains."""
+    from django.conf import settings
     from django.contrib.auth.hashers import make_password
     from django.utils import timezone
+    from rest_framework.authtoken.models import Token as NaiveToken
 
     from bench.naive.models import NaiveTrain
     from bookings.allocation import choose_seats, segment_mask
     from bookings.models import Booking, BookingSeat
     from trains.models import Seat, Station, Stop, Train, station_key
-    from users.models import User
+    from users.models import Token, User, token_digest
 
     rng = random.Random(seed)
     report = SeedReport()
@@ -225,13 +228,16 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
             ),
         )
         lister_id = len(usernames)
-        from rest_framework.authtoken.models import Token
-
+        # One key per user. The service keeps only its digest; the naive baseline authenticates
+        # with DRF's tokens, which keep the key itself, and that is where the load reads the keys.
+        keys = [(pk, f"{rng.getrandbits(160):040x}") for pk in range(1, len(usernames) + 1)]
+        expires_at = now + timedelta(hours=settings.TOKEN_TTL_HOURS)
         _insert(
             Token,
-            ["key", "user_id", "created"],
-            ((f"{rng.getrandbits(160):040x}", pk, now) for pk in range(1, len(usernames) + 1)),
+            ["digest", "user_id", "created_at", "expires_at"],
+            ((token_digest(key), pk, now, expires_at) for pk, key in keys),
         )
+        _insert(NaiveToken, ["key", "user_id", "created"], ((key, pk, now) for pk, key in keys))
         step(f"{report.users} users with tokens")
 
         # Existing bookings, seats chosen by the engine's allocator on in-memory inventory.
@@ -391,12 +397,26 @@ def naive_hot_train_reset(*, seats: int | None = None) -> int:
     return train.pk
 
 
+# The service's abuse limits, raised out of the load's way: a few thousand users booking as fast
+# as wrk sends would otherwise measure 429s. Seeded tokens outlive many runs with --no-seed.
+BENCH_LIMITS = {
+    "THROTTLE_LOGIN_PER_ADDRESS": "1000000/min",
+    "THROTTLE_LOGIN_PER_USERNAME": "1000000/min",
+    "THROTTLE_REGISTER_PER_ADDRESS": "1000000/min",
+    "THROTTLE_REGISTER_PER_USERNAME": "1000000/min",
+    "THROTTLE_BOOKING_PER_USER": "1000000/min",
+    "TOKEN_TTL_HOURS": str(24 * 365),
+}
+
+
 def bench_environment_setdefault() -> None:
-    """Point Django at the bench settings and database unless the environment says otherwise."""
+    """Point Django at the bench settings and database, limits raised, unless the environment says else."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     os.environ.setdefault("DEBUG", "0")
     os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
+    for name, value in BENCH_LIMITS.items():
+        os.environ.setdefault(name, value)
     if not os.environ.get("SECRET_KEY"):
         import secrets
 

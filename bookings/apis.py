@@ -39,6 +39,7 @@ from railway.pagination import (
     next_page_link,
     page_split,
 )
+from railway.throttling import BOOKING_THROTTLES
 
 
 def api_timestamp(moment: datetime.datetime) -> str:
@@ -93,8 +94,11 @@ class BookSeatApi(APIView):
 
     `source` and `destination` default to the ends of the route. The seats of one booking are
     adjacent whenever the train has such a run free. With an `Idempotency-Key`, a retry with
-    the same key and body gets the first answer again and books nothing more.
+    the same key and body gets the first answer again and books nothing more. Bookings are
+    limited per user.
     """
+
+    throttle_classes = BOOKING_THROTTLES
 
     class InputSerializer(serializers.Serializer):
         train_number = StrictIntegerField(min_value=1, max_value=2_147_483_647)

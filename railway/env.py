@@ -1,6 +1,7 @@
 """Typed readers for settings that come from the environment; bad values fail at start-up."""
 
 import os
+from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -42,3 +43,39 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+_RATE_PERIODS = {"s": "s", "sec": "s", "second": "s", "m": "m", "min": "m", "minute": "m"}
+_RATE_PERIODS |= {"h": "h", "hour": "h", "d": "d", "day": "d"}
+
+
+def env_rate(name: str, default: str) -> str:
+    """Read a request rate such as `5/min` (periods: s, min, hour, day), as DRF's throttles take it."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        raw = default
+    count, _, period = raw.strip().partition("/")
+    if not count.isdigit() or int(count) < 1 or period not in _RATE_PERIODS:
+        raise ImproperlyConfigured(f"{name} must be a rate such as 5/min (per s, min, hour, day): {raw!r}")
+    return f"{int(count)}/{_RATE_PERIODS[period]}"
+
+
+def env_cache(name: str, default: str = "locmem://") -> dict[str, Any]:
+    """Read a cache URL (`redis://host:port/db`, `rediss://...` or `locmem://`) as a Django cache setting."""
+    url = os.environ.get(name) or default
+    scheme = url.partition("://")[0].lower()
+    if scheme in {"redis", "rediss", "unix"}:
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            # A cache that is away must cost a request a moment, not hang it (throttles then let it pass).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    if scheme == "locmem":
+        return {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": url.partition("://")[2] or "railway",
+            # Throttle counts are one entry per client and window; the default 300 would cull them early.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    raise ImproperlyConfigured(f"{name} must be a redis://, rediss:// or locmem:// URL, got {url!r}")

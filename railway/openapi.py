@@ -78,13 +78,18 @@ def _error_content(description: str, headers: dict[str, Any] | None = None) -> d
 SHARED_RESPONSES = {
     "Unauthenticated": _error_content(
         "`not_authenticated`: no `Authorization: Token <key>` header; "
-        "`authentication_failed`: the token is unknown, or was ended by logout.",
+        "`authentication_failed`: the token is unknown, expired, or was ended by logout.",
         {"WWW-Authenticate": {"schema": {"type": "string"}, "description": "`Token`"}},
     ),
     "NotAcceptable": _error_content(
         "`not_acceptable`: the `Accept` header rules out `application/json`, the only type answered."
     ),
     "UnsupportedMediaType": _error_content("`unsupported_media_type`: the body is not `application/json`."),
+    "Throttled": _error_content(
+        "`throttled`: too many requests from this client address, for this username or by this user. "
+        "The request was not processed; retry after `Retry-After` seconds.",
+        {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds until the limit resets."}},
+    ),
     "ServiceBusy": _error_content(
         "`service_busy`: the database was busy or away. Nothing was written; a retry is safe.",
         {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."}},
@@ -111,6 +116,13 @@ def add_shared_error_responses(result: dict, generator: Any, request: Any, publi
 
 class AutoSchema(openapi.AutoSchema):
     """Name operations, tags and components after the views, so that the schema reads like the API."""
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict | None:
+        operation = super().get_operation(*args, **kwargs)
+        if operation is not None and self.view.throttle_classes:
+            # add_shared_error_responses puts the component in place and sorts the codes.
+            operation["responses"]["429"] = {"$ref": "#/components/responses/Throttled"}
+        return operation
 
     def get_operation_id(self) -> str:
         # BookSeatApi -> book_seat

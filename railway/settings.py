@@ -5,7 +5,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from railway.env import env_bool, env_int, env_list, env_str
+from railway.env import env_bool, env_cache, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -28,7 +28,6 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "users",
@@ -95,6 +94,15 @@ DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "users.User"
 
+# Argon2 for every new password; the others only check (and upgrade at the next login)
+# passwords hashed before Argon2 was the default.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -106,6 +114,11 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
+
+# --- Cache ------------------------------------------------------------------------
+# Throttle counts live here. Every worker process and every app server must share them, so
+# production needs Redis (CACHE_URL=redis://...); the in-process default suits one dev server.
+CACHES = {"default": env_cache("CACHE_URL")}
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -119,6 +132,18 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "railway.api.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "railway.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Client addresses come from REMOTE_ADDR; with N trusted proxies in front, from the Nth
+    # address from the right of X-Forwarded-For. Trusting the header otherwise would let any
+    # client pick a fresh address for each request and never be throttled.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0, minimum=0),
+    # Abuse limits, per scope (railway/throttling.py); past one the answer is 429 with Retry-After.
+    "DEFAULT_THROTTLE_RATES": {
+        "login_address": env_rate("THROTTLE_LOGIN_PER_ADDRESS", "30/min"),
+        "login_username": env_rate("THROTTLE_LOGIN_PER_USERNAME", "5/min"),
+        "register_address": env_rate("THROTTLE_REGISTER_PER_ADDRESS", "20/hour"),
+        "register_username": env_rate("THROTTLE_REGISTER_PER_USERNAME", "10/hour"),
+        "booking_user": env_rate("THROTTLE_BOOKING_PER_USER", "30/min"),
+    },
 }
 
 # The OpenAPI schema at /api/schema/ and its Swagger UI at /api/docs/ (railway/openapi.py).
@@ -150,6 +175,10 @@ BOOKING_MAX_SEATS = 10
 BOOKING_SQL_ENGINE = env_bool("BOOKING_SQL_ENGINE", default=True)
 # How long a finished response is kept for replay under its Idempotency-Key.
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24, minimum=24)
+
+# API tokens: how long one works after login, and how many (devices) a user may hold at once.
+TOKEN_TTL_HOURS = env_int("TOKEN_TTL_HOURS", 7 * 24, minimum=1)
+TOKENS_PER_USER_MAX = env_int("TOKENS_PER_USER_MAX", 10, minimum=1)
 
 LOGGING = {
     "version": 1,

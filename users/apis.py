@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from railway.api import StrictCharField
 from railway.openapi import bad_request, error_response
+from railway.throttling import LOGIN_THROTTLES, REGISTER_THROTTLES
 from users.services import token_issue, token_revoke, user_register
 
 
@@ -27,10 +28,12 @@ class RegisterApi(APIView):
     """Register a passenger account.
 
     Usernames and e-mails are unique ignoring case; the password must pass the password validators.
+    Attempts are limited per client address and per username.
     """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = REGISTER_THROTTLES
 
     class InputSerializer(serializers.Serializer):
         username = StrictRegexField(
@@ -67,12 +70,15 @@ class RegisterApi(APIView):
 class LoginApi(APIView):
     """Log in: exchange a username and password for an API token.
 
-    Send the token as `Authorization: Token <key>` on every other call. The username matches
-    ignoring case.
+    Send the token as `Authorization: Token <key>` on every other call. Each login issues a new
+    token (one per device) that works until it expires (`TOKEN_TTL_HOURS`, 7 days by default) or
+    is logged out. The username matches ignoring case. Attempts are limited per client address
+    and per username, whether the password is right or not.
     """
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    throttle_classes = LOGIN_THROTTLES
 
     class InputSerializer(serializers.Serializer):
         username = serializers.CharField(max_length=150)
@@ -105,12 +111,12 @@ class LoginApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        token = token_issue(**data.validated_data)
-        return Response(self.OutputSerializer({"token": token.key, "user_id": token.user_id}).data)
+        issued = token_issue(**data.validated_data)
+        return Response(self.OutputSerializer({"token": issued.key, "user_id": issued.user_id}).data)
 
 
 class LogoutApi(APIView):
-    """Log out: the token used for this call stops working."""
+    """Log out: the token used for this call stops working; the user's other devices stay logged in."""
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:

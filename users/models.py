@@ -1,8 +1,14 @@
-"""Passengers and staff: Django's user, with usernames and e-mails unique regardless of case."""
+"""Passengers and staff: Django's user, with usernames and e-mails unique regardless of case.
+
+Also the API tokens they log in with, of which the database holds only digests.
+"""
+
+import hashlib
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Length, Lower
+from django.db.models.lookups import Exact
 
 
 class CaseInsensitiveUserManager(UserManager["User"]):
@@ -24,3 +30,34 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+
+def token_digest(key: str) -> str:
+    """Return the SHA-256 digest of a token key, in hex: what the database stores for the key."""
+    # Keys are 160 random bits, so a plain digest needs no salt or stretching to be irreversible.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class Token(models.Model):
+    """An API token for one device of a user. Only the key's digest is kept, never the key itself."""
+
+    digest = models.CharField(max_length=64, primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="tokens")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "created_at"], name="token_user_created_idx"),
+            models.Index(fields=["expires_at"], name="token_expires_idx"),
+        ]
+        constraints = [
+            # A 40-character raw key can never be stored by mistake in place of its digest.
+            models.CheckConstraint(condition=Exact(Length("digest"), 64), name="token_digest_is_sha256"),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")), name="token_expires_after_creation"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.digest[:8]}"

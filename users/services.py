@@ -1,13 +1,18 @@
 """Writes on users: registration and API tokens."""
 
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from rest_framework import exceptions
-from rest_framework.authtoken.models import Token
 
-from users.models import User
+from users.models import Token, User, token_digest
 
 
 def user_register(*, username: str, email: str, password: str) -> User:
@@ -39,20 +44,46 @@ def _taken_fields(*, username: str, email: str) -> dict[str, list[str]]:
     return errors
 
 
-def token_issue(*, username: str, password: str) -> Token:
-    """Return the API token of the user with these credentials, creating it if needed."""
+@dataclass(frozen=True)
+class IssuedToken:
+    """A token as login hands it out: the key exists only here, the database keeps its digest."""
+
+    key: str
+    user_id: int
+    expires_at: datetime
+
+
+def token_create(*, user: User) -> IssuedToken:
+    """Issue a new token for another device of the user, dropping their expired and oldest beyond the cap."""
+    key = secrets.token_hex(20)
+    now = timezone.now()
+    expires_at = now + timedelta(hours=settings.TOKEN_TTL_HOURS)
+    with transaction.atomic():
+        Token.objects.create(digest=token_digest(key), user=user, created_at=now, expires_at=expires_at)
+        kept = (
+            Token.objects.filter(user=user, expires_at__gt=now)
+            .order_by("-created_at", "-digest")
+            .values("digest")[: settings.TOKENS_PER_USER_MAX]
+        )
+        Token.objects.filter(user=user).exclude(digest__in=kept).delete()
+    return IssuedToken(key=key, user_id=user.pk, expires_at=expires_at)
+
+
+def token_issue(*, username: str, password: str) -> IssuedToken:
+    """Return a new API token for the user with these credentials."""
     user = authenticate(username=username, password=password)
     if user is None:
+        # The same answer for an unknown user, a wrong password and an inactive account.
         raise exceptions.AuthenticationFailed("Invalid username or password.", code="invalid_credentials")
-    try:
-        with transaction.atomic():
-            token, _ = Token.objects.get_or_create(user=user)
-    except IntegrityError:
-        # A simultaneous login of the same user created it first.
-        token = Token.objects.get(user=user)
-    return token
+    return token_create(user=user)
 
 
 def token_revoke(*, token: Token) -> None:
-    """End the session that this token stands for."""
-    token.delete()
+    """End the session that this token stands for; the user's other devices stay logged in."""
+    Token.objects.filter(digest=token.digest).delete()
+
+
+def tokens_purge_expired() -> int:
+    """Delete the tokens past their expiry (they no longer authenticate); return how many."""
+    deleted, _ = Token.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted

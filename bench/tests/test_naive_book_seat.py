@@ -1,11 +1,19 @@
 """The naive baseline endpoint books while the counter lasts, then refuses with 409."""
 
 import pytest
+from rest_framework.authtoken.models import Token as NaiveToken
+from rest_framework.test import APIClient
 
 from bench.naive.models import NaiveBooking, NaiveTrain
-from conftest import client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("bench.urls")]
+
+
+def client_for(user) -> APIClient:
+    """Return a client with the user's DRF token, the kind the naive baseline authenticates."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {NaiveToken.objects.create(user=user).key}")
+    return client
 
 
 @pytest.fixture

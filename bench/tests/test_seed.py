@@ -1,6 +1,9 @@
 """A tiny seed gives a consistent inventory: masks match the seats held, every booking holds its seats."""
 
 import pytest
+from django.utils import timezone
+from rest_framework.authtoken.models import Token as NaiveToken
+from rest_framework.test import APIClient
 
 from bench.invariants import inventory_violations
 from bench.naive.models import NaiveTrain
@@ -8,6 +11,7 @@ from bench.seed import HOT_TRAIN_NUMBER, LISTER_USERNAME, SeedSize, hot_train_re
 from bookings.models import Booking, BookingSeat
 from bookings.tests.invariants import assert_seat_masks_match_seats_held
 from trains.models import Train
+from users.models import Token, token_digest
 
 TINY = SeedSize(trains=6, stations=12, bookings=60, users=4, lister_bookings=10, hot_seats=8, hot_stops=5)
 
@@ -58,3 +62,16 @@ def test_the_hot_train_is_recreated_empty():
 
     assert not Booking.objects.filter(train_id=hot_id).exists()
     assert Train.objects.get(pk=hot_id).seats.count() == 8
+
+
+@pytest.mark.django_db
+def test_every_load_user_has_one_key_that_both_the_service_and_the_baseline_accept():
+    seed(size=TINY, seed=3, log=lambda message: None)
+
+    keys = dict(NaiveToken.objects.values_list("user_id", "key"))
+    digests = dict(Token.objects.filter(expires_at__gt=timezone.now()).values_list("user_id", "digest"))
+    assert len(keys) == TINY.users + 1
+    assert digests == {user_id: token_digest(key) for user_id, key in keys.items()}
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {keys[1]}")
+    assert client.get("/user/get_booking_details/1/").status_code == 200

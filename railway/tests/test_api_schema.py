@@ -97,3 +97,14 @@ def test_a_client_that_refuses_json_gets_the_documented_406():
 
     assert response.status_code == 406
     assert response.json()["code"] == "not_acceptable"
+
+
+def test_the_throttled_operations_document_429_with_retry_after(schema):
+    throttled = {
+        operation["operationId"] for _, operation in operations(schema) if "429" in operation["responses"]
+    }
+
+    assert throttled == {"register", "login", "book_seat"}
+    answer = schema["components"]["responses"]["Throttled"]
+    assert "Retry-After" in answer["headers"]
+    assert "`throttled`" in answer["description"]

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
-from railway.env import env_bool, env_int, env_list
+from railway.env import env_bool, env_cache, env_int, env_list, env_rate
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -65,6 +65,80 @@ def test_production_settings_pass_the_deploy_check():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+PRODUCTION = {"DEBUG": "0", "SECRET_KEY": "a-production-like-secret-" + "x" * 40}
+PRINT_LIMITS = (
+    "from django.conf import settings as s; r = s.REST_FRAMEWORK; "
+    "print(sorted(r['DEFAULT_THROTTLE_RATES'].items()), r['NUM_PROXIES'], "
+    "s.TOKEN_TTL_HOURS, s.TOKENS_PER_USER_MAX, s.CACHES['default']['BACKEND'])"
+)
+
+
+def run_python(script: str, **env: str) -> subprocess.CompletedProcess:
+    return run_manage("shell", "--no-imports", "-c", script, **PRODUCTION, **env)
+
+
+def test_production_settings_hash_new_passwords_with_argon2():
+    script = "from django.contrib.auth.hashers import make_password; print(make_password('a-passphrase'))"
+
+    result = run_python(script)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("argon2$argon2id$")
+
+
+def test_every_limit_is_read_from_the_environment():
+    limits = {
+        "THROTTLE_LOGIN_PER_ADDRESS": "1/s",
+        "THROTTLE_LOGIN_PER_USERNAME": "2/minute",
+        "THROTTLE_REGISTER_PER_ADDRESS": "3/hour",
+        "THROTTLE_REGISTER_PER_USERNAME": "4/day",
+        "THROTTLE_BOOKING_PER_USER": "5/min",
+        "NUM_PROXIES": "2",
+        "TOKEN_TTL_HOURS": "6",
+        "TOKENS_PER_USER_MAX": "7",
+        "CACHE_URL": "redis://cache.internal:6379/1",
+    }
+
+    result = run_python(PRINT_LIMITS, **limits)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "[('booking_user', '5/m'), ('login_address', '1/s'), ('login_username', '2/m'), "
+        "('register_address', '3/h'), ('register_username', '4/d')] 2 6 7 "
+        "django.core.cache.backends.redis.RedisCache"
+    )
+
+
+def test_the_default_limits_are_the_documented_ones():
+    unset = {name: "" for name in ("NUM_PROXIES", "TOKEN_TTL_HOURS", "TOKENS_PER_USER_MAX", "CACHE_URL")}
+    for action in ("LOGIN", "REGISTER"):
+        unset |= {f"THROTTLE_{action}_PER_ADDRESS": "", f"THROTTLE_{action}_PER_USERNAME": ""}
+
+    result = run_python(PRINT_LIMITS, **unset, THROTTLE_BOOKING_PER_USER="")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "[('booking_user', '30/m'), ('login_address', '30/m'), ('login_username', '5/m'), "
+        "('register_address', '20/h'), ('register_username', '10/h')] 0 168 10 "
+        "django.core.cache.backends.locmem.LocMemCache"
+    )
+
+
+@pytest.mark.parametrize("value", ["5", "5/fortnight", "0/min", "-1/min", "five/min", "5 / min"])
+def test_it_refuses_a_malformed_rate_by_name(monkeypatch, value):
+    monkeypatch.setenv("X_RATE", value)
+    with pytest.raises(ImproperlyConfigured, match="X_RATE"):
+        env_rate("X_RATE", "1/min")
+
+
+def test_it_reads_a_cache_url(monkeypatch):
+    monkeypatch.setenv("X_CACHE", "rediss://cache.internal:6380/2")
+    assert env_cache("X_CACHE")["LOCATION"] == "rediss://cache.internal:6380/2"
+    monkeypatch.setenv("X_CACHE", "memcached://cache.internal")
+    with pytest.raises(ImproperlyConfigured, match="X_CACHE"):
+        env_cache("X_CACHE")
 
 
 @pytest.mark.django_db

@@ -1,10 +1,10 @@
 """POST /user/login/: exchange credentials for an API token."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from conftest import PASSWORD
+from users.models import Token, token_digest
 
 URL = "/user/login/"
 
@@ -17,7 +17,9 @@ def test_it_answers_a_token_and_the_user_id(anon_client, owner):
     response = login(anon_client, {"username": "alice", "password": PASSWORD})
 
     assert response.status_code == 200, response.content
-    assert response.json() == {"token": Token.objects.get(user=owner).key, "user_id": owner.id}
+    key = response.json()["token"]
+    assert response.json() == {"token": key, "user_id": owner.id}
+    assert Token.objects.get(user=owner).digest == token_digest(key)
 
 
 @pytest.mark.parametrize("username", ["Alice", "ALICE", " alice "])
@@ -28,12 +30,12 @@ def test_it_ignores_the_case_of_the_username(anon_client, owner, username):
     assert response.json()["user_id"] == owner.id
 
 
-def test_it_returns_the_same_token_on_a_second_login(anon_client, owner):
+def test_each_login_issues_a_new_token_for_another_device(anon_client, owner):
     first = login(anon_client, {"username": "alice", "password": PASSWORD}).json()
     second = login(anon_client, {"username": "alice", "password": PASSWORD}).json()
 
-    assert first["token"] == second["token"]
-    assert Token.objects.filter(user=owner).count() == 1
+    assert first["token"] != second["token"]
+    assert Token.objects.filter(user=owner).count() == 2
 
 
 def test_the_token_works_on_an_authenticated_endpoint(anon_client, owner):

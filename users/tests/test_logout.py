@@ -1,10 +1,10 @@
 """POST /user/logout/: end the session that the token stands for."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from conftest import client_for
+from users.models import Token
 
 URL = "/user/logout/"
 
@@ -40,12 +40,12 @@ def test_it_leaves_other_users_tokens_alone(owner_client, other_user, other_clie
 
 
 def test_logging_in_again_issues_a_new_working_token(owner, owner_client):
-    old_key = Token.objects.get(user=owner).key
+    old_digest = Token.objects.get(user=owner).digest
     owner_client.post(URL)
 
     fresh = client_for(owner)
 
-    assert Token.objects.get(user=owner).key != old_key
+    assert Token.objects.get(user=owner).digest != old_digest
     assert fresh.get(f"/user/get_booking_details/{owner.id}/").status_code == 200
 
 
