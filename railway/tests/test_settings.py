@@ -77,3 +77,10 @@ def test_sqlite_runs_in_wal_mode_with_immediate_transactions():
         cursor.execute("PRAGMA busy_timeout")
         assert cursor.fetchone()[0] >= 1000
     assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "twenty"])
+def test_it_refuses_a_seat_cap_that_is_not_a_positive_integer(value):
+    result = run_manage("check", DEBUG="1", BOOKING_MAX_SEATS_PER_USER_PER_TRAIN=value)
+    assert result.returncode != 0
+    assert "BOOKING_MAX_SEATS_PER_USER_PER_TRAIN" in result.stderr
