@@ -123,7 +123,10 @@ class BookSeatApi(APIView):
                 "Idempotency-Key",
                 location=OpenApiParameter.HEADER,
                 type={"type": "string", "minLength": 1, "maxLength": 255},
-                description="Any string of 1 to 255 characters that makes retries of this booking safe.",
+                description=(
+                    "Any string of 1 to 255 characters, without control characters, that makes retries "
+                    "of this booking safe."
+                ),
             ),
             OpenApiParameter(
                 "Idempotent-Replayed",
