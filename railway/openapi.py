@@ -14,6 +14,8 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import serializers
 
+from railway.api import MAX_JSON_DEPTH
+
 
 class ErrorSerializer(serializers.Serializer):
     """A request-level error, the shape `railway.api.exception_handler` gives every refusal."""
@@ -61,7 +63,10 @@ def bad_request(description: str) -> OpenApiResponse:
     """Return the 400 response of an endpoint that validates input, `description` saying what it checks."""
     return OpenApiResponse(
         BAD_REQUEST,
-        description=f"{description} Invalid input is keyed by field; a body that is not JSON: `parse_error`.",
+        description=(
+            f"{description} Invalid input is keyed by field; a body that is not JSON, or nests lists "
+            f"and objects more than {MAX_JSON_DEPTH} deep: `parse_error`."
+        ),
     )
 
 
@@ -85,6 +90,9 @@ SHARED_RESPONSES = {
         "`not_acceptable`: the `Accept` header rules out `application/json`, the only type answered."
     ),
     "UnsupportedMediaType": _error_content("`unsupported_media_type`: the body is not `application/json`."),
+    "RequestTooLarge": _error_content(
+        "`request_too_large`: the body is larger than the service accepts (1 MiB unless configured)."
+    ),
     "ServiceBusy": _error_content(
         "`service_busy`: the database was busy or away. Nothing was written; a retry is safe.",
         {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."}},
@@ -101,6 +109,7 @@ def add_shared_error_responses(result: dict, generator: Any, request: Any, publi
             if any("tokenAuth" in requirement for requirement in operation.get("security", [])):
                 responses.setdefault("401", {"$ref": "#/components/responses/Unauthenticated"})
             if "requestBody" in operation:
+                responses.setdefault("413", {"$ref": "#/components/responses/RequestTooLarge"})
                 responses.setdefault("415", {"$ref": "#/components/responses/UnsupportedMediaType"})
             responses.setdefault("406", {"$ref": "#/components/responses/NotAcceptable"})
             # Every endpoint reads the database, if only to authenticate.

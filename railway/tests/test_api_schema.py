@@ -75,7 +75,7 @@ def test_every_operation_documents_its_success_and_its_errors(schema):
         if operation["security"] != [{}]:
             assert "401" in codes, name
         if "requestBody" in operation:
-            assert {"400", "415"} <= codes, name
+            assert {"400", "413", "415"} <= codes, name
 
 
 def test_every_error_has_the_shape_the_exception_handler_gives(schema):
