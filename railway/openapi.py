@@ -112,8 +112,9 @@ def add_shared_error_responses(result: dict, generator: Any, request: Any, publi
                 responses.setdefault("413", {"$ref": "#/components/responses/RequestTooLarge"})
                 responses.setdefault("415", {"$ref": "#/components/responses/UnsupportedMediaType"})
             responses.setdefault("406", {"$ref": "#/components/responses/NotAcceptable"})
-            # Every endpoint reads the database, if only to authenticate.
-            responses.setdefault("503", {"$ref": "#/components/responses/ServiceBusy"})
+            # Every endpoint reads the database, if only to authenticate, unless it says otherwise.
+            if not operation.pop("x-no-database", False):
+                responses.setdefault("503", {"$ref": "#/components/responses/ServiceBusy"})
             operation["responses"] = dict(sorted(responses.items()))
     return result
 

@@ -48,6 +48,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "railway.urls"
+# Load-balancer probes may speak plain HTTP inside the network: no HTTPS redirect for them.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # The spec's URLs end in a slash; a request without it is a plain 404, never a redirect
 # (a redirected POST loses its body).
 APPEND_SLASH = False

@@ -5,7 +5,9 @@ from django.conf import settings
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-PUBLIC_OPERATIONS = {"register", "login"}
+PUBLIC_OPERATIONS = {"register", "login", "healthz", "readyz"}
+# The liveness probe never touches the database, so it cannot answer that the database is busy.
+NO_DATABASE_OPERATIONS = {"healthz"}
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +73,8 @@ def test_every_operation_documents_its_success_and_its_errors(schema):
     for name, operation in operations(schema):
         codes = set(operation["responses"])
         assert {code for code in codes if code.startswith("2")}, name
-        assert {"406", "503"} <= codes, name
+        assert "406" in codes, name
+        assert ("503" in codes) == (operation["operationId"] not in NO_DATABASE_OPERATIONS), name
         if operation["security"] != [{}]:
             assert "401" in codes, name
         if "requestBody" in operation:
