@@ -24,6 +24,15 @@ class IdConverter:
 
 register_converter(IdConverter, "id")
 
+
+class SwaggerUiView(SpectacularSwaggerView):
+    """Serve Swagger UI at /api/docs/, for GET (and HEAD) only."""
+
+    # DRF would answer OPTIONS with metadata for its HTML template renderer, which has no
+    # template for it: a 500. Browsers never preflight a GET of this page.
+    http_method_names = ["get", "head"]
+
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("user/register/", RegisterApi.as_view(), name="register"),
@@ -35,7 +44,7 @@ urlpatterns = [
     path("user/get_booking_details/<id:id>/", BookingDetailsApi.as_view(), name="booking-details"),
     path("user/cancel_booking/<id:booking_id>/", CancelBookingApi.as_view(), name="cancel-booking"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/docs/", SwaggerUiView.as_view(url_name="schema"), name="docs"),
     # No trailing slash: probes are configured with these exact paths.
     path("healthz", HealthzApi.as_view(), name="healthz"),
     path("readyz", ReadyzApi.as_view(), name="readyz"),

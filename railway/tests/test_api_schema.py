@@ -100,3 +100,9 @@ def test_a_client_that_refuses_json_gets_the_documented_406():
 
     assert response.status_code == 406
     assert response.json()["code"] == "not_acceptable"
+
+
+def test_the_docs_page_answers_options_with_405_not_a_server_error():
+    response = APIClient().options("/api/docs/")
+
+    assert response.status_code == 405
