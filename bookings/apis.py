@@ -69,10 +69,16 @@ class BookingOutputSerializer(serializers.Serializer):
 
 
 class BookingConflictSerializer(ErrorSerializer):
-    """A refused booking; with `insufficient_seats`, how many seats are still free."""
+    """A refused booking, with the figures behind `insufficient_seats` or `seat_cap_reached`."""
 
     available_seats = serializers.IntegerField(
         required=False, help_text="With `insufficient_seats`: the seats free on the whole segment now."
+    )
+    seat_cap = serializers.IntegerField(
+        required=False, help_text="With `seat_cap_reached`: the most seats one user may hold on a train."
+    )
+    seats_held = serializers.IntegerField(
+        required=False, help_text="With `seat_cap_reached`: the seats the caller's confirmed bookings hold."
     )
 
 
@@ -122,7 +128,10 @@ class BookSeatApi(APIView):
                 "Idempotency-Key",
                 location=OpenApiParameter.HEADER,
                 type={"type": "string", "minLength": 1, "maxLength": 255},
-                description="Any string of 1 to 255 characters that makes retries of this booking safe.",
+                description=(
+                    "Any string of 1 to 255 characters, without control characters, that makes retries "
+                    "of this booking safe."
+                ),
             ),
             OpenApiParameter(
                 "Idempotent-Replayed",
@@ -141,6 +150,8 @@ class BookSeatApi(APIView):
             404: error_response("`train_not_found`: no train with this number."),
             409: error_response(
                 "`insufficient_seats`: not enough seats are free on the segment (see `available_seats`); "
+                "`seat_cap_reached`: the caller would hold more confirmed seats on the train than one "
+                "user may (see `seat_cap` and `seats_held`; cancelling frees them); "
                 "`seats_taken`: the chosen seats were sold meanwhile, retry.",
                 BookingConflictSerializer,
             ),

@@ -64,10 +64,14 @@ def _claim(*, user, key: str, fingerprint: str) -> IdempotencyRecord:
 def idempotency_key(request: Request) -> str | None:
     """Return the request's Idempotency-Key, None when it has none; refuse a malformed one with 400."""
     key = request.headers.get(HEADER)
-    if key is not None and (not key.strip() or len(key) > MAX_KEY_LENGTH):
-        raise exceptions.ValidationError(
-            {HEADER: [f"The key must be 1 to {MAX_KEY_LENGTH} characters and not blank."]}
-        )
+    # No HTTP header may carry control characters, and PostgreSQL cannot store a NUL.
+    if key is not None and (
+        not key.strip()
+        or len(key) > MAX_KEY_LENGTH
+        or any(ord(char) < 32 or ord(char) == 127 for char in key)
+    ):
+        message = f"The key must be 1 to {MAX_KEY_LENGTH} characters, not blank, with no control characters."
+        raise exceptions.ValidationError({HEADER: [message]})
     return key
 
 

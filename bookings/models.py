@@ -15,7 +15,8 @@ class Booking(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings", db_index=False
     )
-    train = models.ForeignKey(Train, on_delete=models.PROTECT, related_name="bookings")
+    # No index of its own: booking_train_user starts with the train.
+    train = models.ForeignKey(Train, on_delete=models.PROTECT, related_name="bookings", db_index=False)
     # Stop positions on the train's route; the booking rides legs from_position .. to_position - 1.
     from_position = models.PositiveSmallIntegerField()
     to_position = models.PositiveSmallIntegerField()
@@ -43,7 +44,11 @@ class Booking(models.Model):
                 name="booking_cancelled_at_matches_status",
             ),
         ]
-        indexes = [models.Index(fields=["user", "-created_at", "-id"], name="booking_user_newest")]
+        indexes = [
+            models.Index(fields=["user", "-created_at", "-id"], name="booking_user_newest"),
+            # The seats a user holds on a train, counted under the train lock at every sale.
+            models.Index(fields=["train", "user"], name="booking_train_user"),
+        ]
 
     def __str__(self) -> str:
         return f"Booking {self.pk} on {self.train_id} ({self.status})"

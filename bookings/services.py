@@ -16,6 +16,9 @@ Locking contract
   BookingSeat's ``bookingseat_no_double_sale`` (an exclusion constraint on
   PostgreSQL, triggers on SQLite) makes the database refuse any seat sold twice on
   a leg, whatever a bug or a second app server does.
+* The per-user seat cap (``BOOKING_MAX_SEATS_PER_USER_PER_TRAIN``) is checked under
+  the same train lock, from the user's confirmed bookings: two sales by one user on
+  one train are serialised by it, so the second one counts the first one's seats.
 * On PostgreSQL a lock that cannot be had within ``DB_LOCK_TIMEOUT_MS`` fails the
   request with 503 and Retry-After instead of hanging it.
 """
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils import timezone
 from rest_framework import exceptions
 
@@ -52,6 +55,11 @@ class InsufficientSeats(Conflict):
     default_code = "insufficient_seats"
 
 
+class SeatCapReached(Conflict):
+    default_detail = "You hold as many seats on this train as one passenger may."
+    default_code = "seat_cap_reached"
+
+
 class SeatsTaken(Conflict):
     default_detail = "The chosen seats were sold meanwhile; please retry."
     default_code = "seats_taken"
@@ -70,6 +78,29 @@ class NotBookingOwner(Forbidden):
 def occupied_legs_by_seat(*, train: Train) -> dict[int, int]:
     """Return {seat number: mask of sold legs} for the train's seats that are sold anywhere."""
     return dict(Seat.objects.filter(train=train).exclude(sold_legs=0).values_list("number", "sold_legs"))
+
+
+def seats_held_by_user(*, user, train: Train) -> int:
+    """Return how many seats the user's confirmed bookings hold on the train."""
+    held = Booking.objects.filter(train=train, user=user, status=Booking.Status.CONFIRMED).aggregate(
+        seats=Sum("seat_count")
+    )["seats"]
+    return held or 0
+
+
+def seat_cap_error(*, seats_held: int) -> SeatCapReached:
+    """Return the 409 for a sale that would pass the user's seat cap on the train."""
+    cap = settings.BOOKING_MAX_SEATS_PER_USER_PER_TRAIN
+    return SeatCapReached(
+        f"One passenger may hold at most {cap} seats on a train; you hold {seats_held} on this one.",
+        extra={"seat_cap": cap, "seats_held": seats_held},
+    )
+
+
+def seat_cap_enforce(*, seats_held: int, seat_count: int) -> None:
+    """Refuse a sale that would leave the user holding more than the cap's seats on the train."""
+    if seats_held + seat_count > settings.BOOKING_MAX_SEATS_PER_USER_PER_TRAIN:
+        raise seat_cap_error(seats_held=seats_held)
 
 
 def segment_error(code: str, *, source: str | None, destination: str | None) -> exceptions.ValidationError:
@@ -124,7 +155,7 @@ def booking_create(
     source: str | None = None,
     destination: str | None = None,
 ) -> Booking:
-    """Sell `seat_count` seats on the segment to `user`, or raise InsufficientSeats."""
+    """Sell `seat_count` seats on the segment to `user`, or raise InsufficientSeats or SeatCapReached."""
     seat_count_validate(seat_count=seat_count)
     train = Train.objects.filter(train_number=train_number).first()
     if train is None:
@@ -149,7 +180,8 @@ def _sell_seats(
     with transaction.atomic():
         # The train row lock serialises sales on this train: see the module docstring.
         # The route and the seat count are read under it, because an admin may change
-        # them (under the same lock) while the train has no bookings.
+        # them (under the same lock) while the train has no bookings; so are the seats the
+        # user holds, because the user's other sales on the train may be racing this one.
         train.total_seats = (
             Train.objects.select_for_update(no_key=True)
             .filter(pk=train.pk)
@@ -158,6 +190,7 @@ def _sell_seats(
         )
         route = train_route_stations(train=train)
         from_position, to_position = segment_resolve(route=route, source=source, destination=destination)
+        seat_cap_enforce(seats_held=seats_held_by_user(user=user, train=train), seat_count=seat_count)
         leg_count = len(route) - 1
         occupied = occupied_legs_by_seat(train=train)
         seats = choose_seats(
@@ -238,7 +271,7 @@ def booking_sell_in_database(
     try:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT bookings_sell_seats(%s, %s, %s, %s, %s, %s, %s, %s)",
+                "SELECT bookings_sell_seats(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 [
                     user.pk,
                     train_number,
@@ -248,6 +281,7 @@ def booking_sell_in_database(
                     idempotency_key,
                     fingerprint,
                     settings.IDEMPOTENCY_KEY_TTL_HOURS,
+                    settings.BOOKING_MAX_SEATS_PER_USER_PER_TRAIN,
                 ],
             )
             # Django leaves jsonb undecoded, for its JSONField to decode.
@@ -269,6 +303,8 @@ def booking_sell_in_database(
         raise TrainNotFound()
     if code == "insufficient_seats":
         raise InsufficientSeats(extra={"available_seats": outcome["available_seats"]})
+    if code == "seat_cap_reached":
+        raise seat_cap_error(seats_held=outcome["seats_held"])
     raise segment_error(code, source=source, destination=destination)
 
 

@@ -2,21 +2,43 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.db import OperationalError
 from django.http import HttpRequest, JsonResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
+# Deeper than any request of this API needs (its deepest is 2: a list inside an object), and
+# far below the depth at which Python's parser runs out of stack.
+MAX_JSON_DEPTH = 32
+
+
+def json_nesting_exceeds(value: Any, *, max_depth: int) -> bool:
+    """Return whether `value` has lists or objects nested more than `max_depth` deep."""
+    # A loop, not recursion: it must not itself run out of stack on what it measures.
+    pending = [(value, 1)] if isinstance(value, dict | list) else []
+    while pending:
+        container, depth = pending.pop()
+        if depth > max_depth:
+            return True
+        children = container.values() if isinstance(container, dict) else container
+        pending.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
 
 class SafeJSONParser(JSONParser):
-    """Parse JSON, turning absurdly deep nesting into a 400 instead of a RecursionError."""
+    """Parse JSON, refusing documents nested more than MAX_JSON_DEPTH deep with a 400."""
 
     def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
+        too_deep = f"JSON parse error - document nested deeper than {MAX_JSON_DEPTH} levels."
         try:
-            return super().parse(stream, media_type, parser_context)
+            data = super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise exceptions.ParseError("JSON parse error - document nested too deeply.") from None
+            raise exceptions.ParseError(too_deep) from None
+        if json_nesting_exceeds(data, max_depth=MAX_JSON_DEPTH):
+            raise exceptions.ParseError(too_deep)
+        return data
 
 
 class DomainError(exceptions.APIException):
@@ -105,6 +127,14 @@ def json_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 def json_server_error(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"detail": "Internal server error.", "code": "server_error"}, status=500)
+
+
+def json_request_too_large(request: HttpRequest) -> JsonResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return JsonResponse(
+        {"detail": f"The request body is larger than {limit} bytes.", "code": "request_too_large"},
+        status=413,
+    )
 
 
 def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:

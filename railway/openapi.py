@@ -14,6 +14,8 @@ from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import serializers
 
+from railway.api import MAX_JSON_DEPTH
+
 
 class ErrorSerializer(serializers.Serializer):
     """A request-level error, the shape `railway.api.exception_handler` gives every refusal."""
@@ -61,7 +63,10 @@ def bad_request(description: str) -> OpenApiResponse:
     """Return the 400 response of an endpoint that validates input, `description` saying what it checks."""
     return OpenApiResponse(
         BAD_REQUEST,
-        description=f"{description} Invalid input is keyed by field; a body that is not JSON: `parse_error`.",
+        description=(
+            f"{description} Invalid input is keyed by field; a body that is not JSON, or nests lists "
+            f"and objects more than {MAX_JSON_DEPTH} deep: `parse_error`."
+        ),
     )
 
 
@@ -90,6 +95,9 @@ SHARED_RESPONSES = {
         "The request was not processed; retry after `Retry-After` seconds.",
         {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds until the limit resets."}},
     ),
+    "RequestTooLarge": _error_content(
+        "`request_too_large`: the body is larger than the service accepts (1 MiB unless configured)."
+    ),
     "ServiceBusy": _error_content(
         "`service_busy`: the database was busy or away. Nothing was written; a retry is safe.",
         {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."}},
@@ -106,10 +114,12 @@ def add_shared_error_responses(result: dict, generator: Any, request: Any, publi
             if any("tokenAuth" in requirement for requirement in operation.get("security", [])):
                 responses.setdefault("401", {"$ref": "#/components/responses/Unauthenticated"})
             if "requestBody" in operation:
+                responses.setdefault("413", {"$ref": "#/components/responses/RequestTooLarge"})
                 responses.setdefault("415", {"$ref": "#/components/responses/UnsupportedMediaType"})
             responses.setdefault("406", {"$ref": "#/components/responses/NotAcceptable"})
-            # Every endpoint reads the database, if only to authenticate.
-            responses.setdefault("503", {"$ref": "#/components/responses/ServiceBusy"})
+            # Every endpoint reads the database, if only to authenticate, unless it says otherwise.
+            if not operation.pop("x-no-database", False):
+                responses.setdefault("503", {"$ref": "#/components/responses/ServiceBusy"})
             operation["responses"] = dict(sorted(responses.items()))
     return result
 

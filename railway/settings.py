@@ -37,6 +37,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "railway.middleware.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -46,6 +47,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "railway.urls"
+# Load-balancer probes may speak plain HTTP inside the network: no HTTPS redirect for them.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # The spec's URLs end in a slash; a request without it is a plain 404, never a redirect
 # (a redirected POST loses its body).
 APPEND_SLASH = False
@@ -124,6 +127,9 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # --- API ----------------------------------------------------------------------
+# The largest request body accepted; a larger one is refused with 413 before it is read
+# (railway.middleware). Django's own limit on form bodies, for the admin, is the same.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("REQUEST_BODY_MAX_BYTES", 1024 * 1024, minimum=1)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["users.authentication.TokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -171,6 +177,8 @@ SPECTACULAR_SETTINGS = {
 
 # Most seats one booking may take; the spec allows 1..10.
 BOOKING_MAX_SEATS = 10
+# Most confirmed seats one user may hold on one train, so that nobody can hoard a train.
+BOOKING_MAX_SEATS_PER_USER_PER_TRAIN = env_int("BOOKING_MAX_SEATS_PER_USER_PER_TRAIN", 20, minimum=1)
 # On PostgreSQL, sell seats in one statement (bookings_sell_seats); off: the Python engine.
 BOOKING_SQL_ENGINE = env_bool("BOOKING_SQL_ENGINE", default=True)
 # How long a finished response is kept for replay under its Idempotency-Key.

@@ -1,10 +1,11 @@
-"""The spec's routes, exactly as published (trailing slashes included), the API docs and the admin."""
+"""The spec's routes exactly as published (trailing slashes included), API docs, probes, the admin."""
 
 from django.contrib import admin
 from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from bookings.apis import BookingDetailsApi, BookSeatApi, CancelBookingApi, SeatAvailabilityApi
+from railway.health import HealthzApi, ReadyzApi
 from trains.apis import AddTrainApi
 from users.apis import LoginApi, LogoutApi, RegisterApi
 
@@ -23,6 +24,15 @@ class IdConverter:
 
 register_converter(IdConverter, "id")
 
+
+class SwaggerUiView(SpectacularSwaggerView):
+    """Serve Swagger UI at /api/docs/, for GET (and HEAD) only."""
+
+    # DRF would answer OPTIONS with metadata for its HTML template renderer, which has no
+    # template for it: a 500. Browsers never preflight a GET of this page.
+    http_method_names = ["get", "head"]
+
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("user/register/", RegisterApi.as_view(), name="register"),
@@ -34,7 +44,10 @@ urlpatterns = [
     path("user/get_booking_details/<id:id>/", BookingDetailsApi.as_view(), name="booking-details"),
     path("user/cancel_booking/<id:booking_id>/", CancelBookingApi.as_view(), name="cancel-booking"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/docs/", SwaggerUiView.as_view(url_name="schema"), name="docs"),
+    # No trailing slash: probes are configured with these exact paths.
+    path("healthz", HealthzApi.as_view(), name="healthz"),
+    path("readyz", ReadyzApi.as_view(), name="readyz"),
 ]
 
 handler400 = "railway.api.json_bad_request"

@@ -68,6 +68,7 @@ class StationAdmin(SuperuserWritesMixin, admin.ModelAdmin):
     form = StationAdminForm
     list_display = ["name"]
     search_fields = ["name"]
+    show_full_result_count = False
 
 
 class StopInlineForm(forms.ModelForm):
@@ -183,6 +184,9 @@ class TrainAdmin(SuperuserWritesMixin, admin.ModelAdmin):
     ]
     list_display_links = ["train_number", "name"]
     search_fields = ["=train_number", "name"]
+    # Each row computes the train's occupancy: keep pages short, and count trains once per page.
+    list_per_page = 50
+    show_full_result_count = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Train]:
         return trains_with_occupancy(trains=super().get_queryset(request))

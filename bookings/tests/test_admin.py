@@ -163,11 +163,33 @@ def test_the_list_filters_by_train_and_finds_a_booking_by_id(superuser_client, m
     on_201 = booking_create(user=owner, train_number=201, seat_count=1)
     on_202 = booking_create(user=owner, train_number=202, seat_count=1)
 
-    by_train = superuser_client.get(LIST_URL, {"train__id__exact": on_202.train_id})
+    by_train = superuser_client.get(LIST_URL, {"train_number": " 202 "})
     by_id = superuser_client.get(LIST_URL, {"q": str(on_201.pk)})
 
     assert [booking.pk for booking in by_train.context["cl"].result_list] == [on_202.pk]
     assert [booking.pk for booking in by_id.context["cl"].result_list] == [on_201.pk]
+
+
+@pytest.mark.parametrize("typed", ["203", "9999999999", "12x", "²"])
+def test_a_train_number_naming_no_train_filters_out_everything(superuser_client, make_train, owner, typed):
+    make_train(201, 4, "Alpha", "Beta")
+    booking_create(user=owner, train_number=201, seat_count=1)
+
+    response = superuser_client.get(LIST_URL, {"train_number": typed})
+
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == []
+
+
+def test_the_train_filter_is_a_box_not_a_list_of_every_train(superuser_client, make_train, owner):
+    for number in range(301, 331):
+        make_train(number, 4, "Alpha", "Beta")
+        booking_create(user=owner, train_number=number, seat_count=1)
+
+    page = superuser_client.get(LIST_URL).content.decode()
+
+    assert 'name="train_number"' in page
+    assert "train__id__exact" not in page
 
 
 def test_the_list_costs_the_same_queries_however_many_bookings(

@@ -41,7 +41,9 @@ def walk(client, first_url):
 
 
 @pytest.fixture
-def train(make_train):
+def train(make_train, settings):
+    # One user with many bookings on one train: far more seats than the per-user cap allows.
+    settings.BOOKING_MAX_SEATS_PER_USER_PER_TRAIN = 200
     return make_train(7, 200, "A", "B", "C")
 
 

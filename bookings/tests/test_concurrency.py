@@ -306,3 +306,53 @@ def test_racing_requests_reusing_one_idempotency_key_for_different_bodies_book_o
     assert all(call.data["seat_count"] == booking.seat_count for call in calls if call.status == 201)
     assert all(call.body["code"] == "idempotency_key_reused" for call in calls if call.status == 422)
     assert_inventory_is_consistent(train)
+
+
+@pytest.mark.parametrize(
+    "sql_engine",
+    [True, False] if connection.vendor == "postgresql" else [False],
+    ids=lambda sql_engine: "one-statement sale" if sql_engine else "python engine",
+)
+def test_racing_bookings_by_one_user_never_hold_more_than_the_cap(make_train, owner, settings, sql_engine):
+    settings.BOOKING_SQL_ENGINE = sql_engine
+    cap = settings.BOOKING_MAX_SEATS_PER_USER_PER_TRAIN
+    train = make_train(507, 500, "Alpha", "Beta", "Gamma")
+    chooser = random.Random(507)
+    calls = [book_call(owner, {"train_number": 507, "seat_count": chooser.randint(1, 3)}) for _ in range(60)]
+
+    run_together(calls)
+
+    assert set(statuses(calls)) == {201, 409}
+    held = sum(call.data["seat_count"] for call in calls if call.status == 201)
+    assert held <= cap
+    confirmed = Booking.objects.filter(train=train, user=owner, status=Booking.Status.CONFIRMED)
+    assert sum(booking.seat_count for booking in confirmed) == held
+    refused = [call for call in calls if call.status == 409]
+    assert all(call.body["code"] == "seat_cap_reached" for call in refused)
+    # Seats are only ever added here, so each refusal was right then and is right now.
+    assert all(call.body["seats_held"] + call.data["seat_count"] > cap for call in refused)
+    assert all(held + call.data["seat_count"] > cap for call in refused)
+    assert_inventory_is_consistent(train)
+
+
+def test_one_users_bookings_racing_with_their_cancellations_never_pass_the_cap(make_train, owner, settings):
+    cap = settings.BOOKING_MAX_SEATS_PER_USER_PER_TRAIN
+    train = make_train(508, 500, "Alpha", "Omega")
+    first_bookings = [
+        client_for(owner).post(BOOK_URL, {"train_number": 508, "seat_count": 2}, format="json").json()
+        for _ in range(cap // 2)
+    ]
+    assert all("booking_id" in booking for booking in first_bookings)
+    bookings = [book_call(owner, {"train_number": 508, "seat_count": 2}) for _ in range(40)]
+    cancellations = [cancel_call(owner, booking["booking_id"]) for booking in first_bookings]
+    calls = bookings + cancellations
+    random.Random(508).shuffle(calls)
+
+    run_together(calls)
+
+    assert statuses(cancellations) == {200: len(first_bookings)}
+    assert statuses(bookings)[201] >= 1
+    assert all(call.body["code"] == "seat_cap_reached" for call in bookings if call.status == 409)
+    confirmed = Booking.objects.filter(train=train, user=owner, status=Booking.Status.CONFIRMED)
+    assert sum(booking.seat_count for booking in confirmed) <= cap
+    assert_inventory_is_consistent(train)

@@ -2,7 +2,8 @@
 
 Any sequence of bookings and cancellations on random segments must keep the inventory
 exact (no seat sold twice on a leg, BookingSeat rows equal to the confirmed bookings'
-seats times legs) and agree with a dict of seat -> sold legs on every answer.
+seats times legs) and agree with a dict of seat -> sold legs on every answer, the
+per-user seat cap included.
 """
 
 import itertools
@@ -10,12 +11,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import pytest
+from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bookings.models import Booking
 from bookings.selectors import trains_between
-from bookings.services import BookingAlreadyCancelled, InsufficientSeats, booking_cancel, booking_create
+from bookings.services import (
+    BookingAlreadyCancelled,
+    InsufficientSeats,
+    SeatCapReached,
+    booking_cancel,
+    booking_create,
+)
 from bookings.tests.invariants import assert_seat_masks_match_seats_held, seat_legs_held
 from trains.models import Train
 
@@ -42,6 +50,8 @@ class Scenario:
     stop_count: int
     total_seats: int
     operations: list[Book | Cancel]
+    # The most seats the one passenger may hold on the train.
+    seat_cap: int
 
 
 @dataclass
@@ -62,6 +72,11 @@ class ReferenceTrain:
         for seat in seats:
             self.sold_legs.setdefault(seat, set()).update(legs)
         self.bookings[booking_id] = (seats, legs)
+
+    def seats_held(self) -> int:
+        return sum(
+            len(seats) for booking_id, (seats, _) in self.bookings.items() if booking_id not in self.cancelled
+        )
 
     def release(self, booking_id: int) -> None:
         seats, legs = self.bookings[booking_id]
@@ -89,7 +104,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     book = st.builds(lambda segment, count: Book(*segment, count), segments, st.integers(1, 4))
     cancel = st.builds(Cancel, st.integers(0, 50))
     operations = draw(st.lists(st.one_of(book, book, cancel), max_size=25))
-    return Scenario(stop_count, draw(st.integers(1, 6)), operations)
+    return Scenario(stop_count, draw(st.integers(1, 6)), operations, draw(st.integers(1, 24)))
 
 
 def available_seats_shown(train: Train, source: str, destination: str) -> int:
@@ -120,6 +135,11 @@ def assert_inventory_matches(train: Train, reference: ReferenceTrain) -> None:
 def test_any_sequence_of_bookings_and_cancellations_matches_the_reference_model(
     scenario: Scenario, owner, make_train
 ):
+    with override_settings(BOOKING_MAX_SEATS_PER_USER_PER_TRAIN=scenario.seat_cap):
+        run_against_the_reference_model(scenario, owner, make_train)
+
+
+def run_against_the_reference_model(scenario: Scenario, owner, make_train) -> None:
     route = STATIONS[: scenario.stop_count]
     train = make_train(next(TRAIN_NUMBERS), scenario.total_seats, *route)
     reference = ReferenceTrain(total_seats=scenario.total_seats)
@@ -131,6 +151,7 @@ def test_any_sequence_of_bookings_and_cancellations_matches_the_reference_model(
             free = reference.free_seats(legs)
             source, destination = route[operation.from_position], route[operation.to_position]
             assert available_seats_shown(train, source, destination) == len(free)
+            held = reference.seats_held()
             try:
                 booking = booking_create(
                     user=owner,
@@ -139,10 +160,15 @@ def test_any_sequence_of_bookings_and_cancellations_matches_the_reference_model(
                     source=source,
                     destination=destination,
                 )
+            except SeatCapReached as refusal:
+                assert held + operation.seat_count > scenario.seat_cap
+                assert refusal.extra["seats_held"] == held
             except InsufficientSeats as refusal:
+                assert held + operation.seat_count <= scenario.seat_cap
                 assert len(free) < operation.seat_count
                 assert refusal.extra["available_seats"] == len(free)
             else:
+                assert held + operation.seat_count <= scenario.seat_cap
                 assert len(free) >= operation.seat_count
                 assert len(booking.seat_numbers) == operation.seat_count
                 assert len(set(booking.seat_numbers)) == operation.seat_count

@@ -187,6 +187,15 @@ def test_it_rejects_a_blank_key(owner_client, train, key):
     assert not Booking.objects.exists()
 
 
+@pytest.mark.parametrize("key", ["key\x00-1", "key\x1f-1", "key\x7f-1", "key\n-1"])
+def test_it_rejects_a_key_with_control_characters(owner_client, train, key):
+    response = post(owner_client, {"train_number": 7, "seat_count": 1}, key)
+
+    assert response.status_code == 400
+    assert "control characters" in response.json()["Idempotency-Key"][0]
+    assert not Booking.objects.exists()
+
+
 def test_a_key_is_kept_for_24_hours(owner_client, train):
     body = {"train_number": 7, "seat_count": 1}
     post(owner_client, body, "key-1")

@@ -2,13 +2,15 @@
 
 Both engines get the same sequence of bookings and cancellations on twin trains; at
 every step they must choose the same seats, refuse the same requests with the same
-count of free seats, and answer with the same booking object.
+count of free seats (or of seats held, at the per-user cap), and answer with the same
+booking object.
 """
 
 import itertools
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +19,7 @@ from bookings.apis import BookingOutputSerializer
 from bookings.models import Booking
 from bookings.services import (
     InsufficientSeats,
+    SeatCapReached,
     booking_cancel,
     booking_create,
     booking_sell_in_database,
@@ -47,7 +50,7 @@ requests = st.lists(
 
 
 def sell(engine, user, train, from_position, to_position, count):
-    """Return ("booked", seats) or ("refused", free seats) from the given engine."""
+    """Return ("booked", seats, id), ("refused", free seats, None) or ("capped", seats held, None)."""
     source, destination = STATIONS[from_position], STATIONS[to_position]
     try:
         if engine == "database":
@@ -69,14 +72,21 @@ def sell(engine, user, train, from_position, to_position, count):
         return "booked", booking.seat_numbers, booking.pk
     except InsufficientSeats as refusal:
         return "refused", refusal.extra["available_seats"], None
+    except SeatCapReached as refusal:
+        return "capped", refusal.extra["seats_held"], None
 
 
 @pytest.mark.django_db
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(stop_count=st.integers(2, 12), total_seats=st.integers(1, 12), steps=requests)
+@given(stop_count=st.integers(2, 12), total_seats=st.integers(1, 12), steps=requests, cap=st.integers(1, 24))
 def test_both_engines_choose_the_same_seats_for_any_sequence(
-    owner, make_train, stop_count, total_seats, steps
+    owner, make_train, stop_count, total_seats, steps, cap
 ):
+    with override_settings(BOOKING_MAX_SEATS_PER_USER_PER_TRAIN=cap):
+        sell_on_twin_trains(owner, make_train, stop_count, total_seats, steps)
+
+
+def sell_on_twin_trains(owner, make_train, stop_count, total_seats, steps):
     route = STATIONS[:stop_count]
     number = next(TRAIN_NUMBERS)
     twins = {

@@ -53,7 +53,10 @@ def test_it_refuses_to_start_in_production_without_a_secret_key():
     assert "SECRET_KEY must be set" in result.stderr
 
 
-def test_production_settings_pass_the_deploy_check():
+@pytest.mark.parametrize(
+    "behind_proxy", [{}, {"SECURE_PROXY_SSL_HEADER": "1"}], ids=["direct", "behind a proxy"]
+)
+def test_production_settings_pass_the_deploy_check(behind_proxy):
     result = run_manage(
         "check",
         "--deploy",
@@ -62,6 +65,7 @@ def test_production_settings_pass_the_deploy_check():
         DEBUG="0",
         SECRET_KEY="a-production-like-secret-" + "x" * 40,
         ALLOWED_HOSTS="rail.example.com",
+        **behind_proxy,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -151,3 +155,10 @@ def test_sqlite_runs_in_wal_mode_with_immediate_transactions():
         cursor.execute("PRAGMA busy_timeout")
         assert cursor.fetchone()[0] >= 1000
     assert connection.settings_dict["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "twenty"])
+def test_it_refuses_a_seat_cap_that_is_not_a_positive_integer(value):
+    result = run_manage("check", DEBUG="1", BOOKING_MAX_SEATS_PER_USER_PER_TRAIN=value)
+    assert result.returncode != 0
+    assert "BOOKING_MAX_SEATS_PER_USER_PER_TRAIN" in result.stderr
