@@ -37,6 +37,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the admin's, the API docs' Swagger UI) served by the app itself, before
+    # sessions and auth run for them; with DEBUG off nothing else would serve them.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "railway.middleware.RequestBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -125,6 +128,14 @@ CACHES = {"default": env_cache("CACHE_URL")}
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Serve from the apps' static folders as found at start-up, so that no collectstatic step is
+# needed before the service can show its admin; `manage.py collectstatic` into STATIC_ROOT
+# still works and adds compressed copies for a deployment that wants them.
+WHITENOISE_USE_FINDERS = True
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
 
 # --- API ----------------------------------------------------------------------
 # The largest request body accepted; a larger one is refused with 413 before it is read

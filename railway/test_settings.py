@@ -22,3 +22,6 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
     "DEFAULT_THROTTLE_RATES": dict.fromkeys(REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "1000000/min"),  # noqa: F405
 }
+# Tests build a new request handler for every client; look static files up when asked instead
+# of scanning every app's static folder each time.
+WHITENOISE_AUTOREFRESH = True
