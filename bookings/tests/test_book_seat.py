@@ -6,12 +6,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from bookings.models import Booking, BookingSeat
+from bookings.tests.client_calls import book
 
 URL = "/user/book_seat/"
-
-
-def book(client, train_number, seat_count=1, **extra):
-    return client.post(URL, {"train_number": train_number, "seat_count": seat_count, **extra}, format="json")
 
 
 def availability(client, source, destination):

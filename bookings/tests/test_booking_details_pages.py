@@ -5,6 +5,7 @@ import re
 import pytest
 
 from bookings.models import Booking
+from bookings.tests.client_calls import next_url
 
 
 def url(user_id):
@@ -17,15 +18,6 @@ def book(client, train_number=7, **extra):
     )
     assert response.status_code == 201, response.content
     return response.json()
-
-
-def next_url(response):
-    link = response.get("Link")
-    if link is None:
-        return None
-    match = re.fullmatch(r'<(http://testserver/[^>]+)>; rel="next"', link)
-    assert match, link
-    return match[1]
 
 
 def walk(client, first_url):

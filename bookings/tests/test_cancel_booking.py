@@ -3,23 +3,11 @@
 import pytest
 
 from bookings.models import Booking, BookingSeat
+from bookings.tests.client_calls import available, booked
 
 
 def url(booking_id):
     return f"/user/cancel_booking/{booking_id}/"
-
-
-def book(client, train_number, seat_count=1, **extra):
-    response = client.post(
-        "/user/book_seat/", {"train_number": train_number, "seat_count": seat_count, **extra}, format="json"
-    )
-    assert response.status_code == 201, response.content
-    return response.json()
-
-
-def available(client, source, destination):
-    response = client.get("/user/get_seat_availability/", {"source": source, "destination": destination})
-    return {row["train_number"]: row["available_seats"] for row in response.json()}
 
 
 def seats_held(booking):
@@ -35,7 +23,7 @@ def train(make_train):
 
 
 def test_it_answers_the_booking_marked_cancelled(owner_client, train):
-    booking = book(owner_client, 7, 2, source="B", destination="D")
+    booking = booked(owner_client, 7, 2, source="B", destination="D")
 
     response = owner_client.post(url(booking["booking_id"]))
 
@@ -45,7 +33,7 @@ def test_it_answers_the_booking_marked_cancelled(owner_client, train):
 
 
 def test_it_frees_the_seats_at_once(owner_client, train):
-    booking = book(owner_client, 7, 4, source="B", destination="C")
+    booking = booked(owner_client, 7, 4, source="B", destination="C")
     assert available(owner_client, "B", "C") == {7: 2}
 
     owner_client.post(url(booking["booking_id"]))
@@ -56,15 +44,15 @@ def test_it_frees_the_seats_at_once(owner_client, train):
 
 
 def test_the_same_seats_are_bookable_again_on_exactly_that_segment(owner_client, other_client, train):
-    kept_before = book(other_client, 7, 2, source="A", destination="B")
-    kept_after = book(other_client, 7, 2, source="C", destination="D")
-    booking = book(owner_client, 7, 4, source="B", destination="C")
+    kept_before = booked(other_client, 7, 2, source="A", destination="B")
+    kept_after = booked(other_client, 7, 2, source="C", destination="D")
+    booking = booked(owner_client, 7, 4, source="B", destination="C")
     held_by_others = seats_held(kept_before) + seats_held(kept_after)
 
     owner_client.post(url(booking["booking_id"]))
 
     assert seats_held(kept_before) + seats_held(kept_after) == held_by_others
-    rebooked = book(other_client, 7, 4, source="B", destination="C")
+    rebooked = booked(other_client, 7, 4, source="B", destination="C")
     assert rebooked["seat_numbers"] == booking["seat_numbers"]
     # The other bookings' seats are still sold on their own legs.
     assert available(owner_client, "A", "B") == {7: 4}
@@ -72,8 +60,8 @@ def test_the_same_seats_are_bookable_again_on_exactly_that_segment(owner_client,
 
 
 def test_it_leaves_other_bookings_untouched(owner_client, other_client, train):
-    mine = book(owner_client, 7, 2)
-    theirs = book(other_client, 7, 2)
+    mine = booked(owner_client, 7, 2)
+    theirs = booked(other_client, 7, 2)
     theirs_held = seats_held(theirs)
 
     owner_client.post(url(mine["booking_id"]))
@@ -84,7 +72,7 @@ def test_it_leaves_other_bookings_untouched(owner_client, other_client, train):
 
 
 def test_it_rejects_another_users_booking(owner_client, other_client, train):
-    booking = book(owner_client, 7, 2)
+    booking = booked(owner_client, 7, 2)
 
     response = other_client.post(url(booking["booking_id"]))
 
@@ -95,7 +83,7 @@ def test_it_rejects_another_users_booking(owner_client, other_client, train):
 
 
 def test_staff_may_cancel_anyones_booking(owner_client, staff_client, train):
-    booking = book(owner_client, 7, 2)
+    booking = booked(owner_client, 7, 2)
 
     response = staff_client.post(url(booking["booking_id"]))
 
@@ -127,10 +115,10 @@ def test_a_non_integer_booking_id_is_a_json_404(owner_client):
 
 
 def test_it_answers_409_when_already_cancelled(owner_client, other_client, train):
-    booking = book(owner_client, 7, 2)
+    booking = booked(owner_client, 7, 2)
     owner_client.post(url(booking["booking_id"]))
     # The freed seats are sold again; a second cancel must not free them.
-    resold = book(other_client, 7, 6)
+    resold = booked(other_client, 7, 6)
 
     response = owner_client.post(url(booking["booking_id"]))
 
@@ -140,7 +128,7 @@ def test_it_answers_409_when_already_cancelled(owner_client, other_client, train
 
 
 def test_it_requires_a_token(owner_client, anon_client, train):
-    booking = book(owner_client, 7)
+    booking = booked(owner_client, 7)
 
     response = anon_client.post(url(booking["booking_id"]))
 
@@ -149,7 +137,7 @@ def test_it_requires_a_token(owner_client, anon_client, train):
 
 
 def test_get_is_not_allowed(owner_client, train):
-    booking = book(owner_client, 7)
+    booking = booked(owner_client, 7)
 
     response = owner_client.get(url(booking["booking_id"]))
 

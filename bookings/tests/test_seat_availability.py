@@ -4,25 +4,14 @@ import pytest
 
 from bookings.apis import SeatAvailabilityApi
 from bookings.selectors import trains_between
+from bookings.tests.client_calls import available, book
 
 URL = "/user/get_seat_availability/"
-
-
-def book(client, train_number, seat_count=1, **extra):
-    return client.post(
-        "/user/book_seat/", {"train_number": train_number, "seat_count": seat_count, **extra}, format="json"
-    )
 
 
 def cancel(client, booking):
     response = client.post(f"/user/cancel_booking/{booking['booking_id']}/")
     assert response.status_code == 200, response.content
-
-
-def available(client, source, destination):
-    response = client.get(URL, {"source": source, "destination": destination})
-    assert response.status_code == 200, response.content
-    return {row["train_number"]: row["available_seats"] for row in response.json()}
 
 
 def test_it_lists_every_train_calling_at_both_stations_in_order(owner_client, make_train):

@@ -1,19 +1,10 @@
 """GET /user/get_seat_availability/ in pages: limit, after, the Link header and a bounded cost."""
 
-import re
-
 import pytest
 
+from bookings.tests.client_calls import next_url
+
 URL = "/user/get_seat_availability/"
-
-
-def next_url(response):
-    link = response.get("Link")
-    if link is None:
-        return None
-    match = re.fullmatch(r'<(http://testserver/[^>]+)>; rel="next"', link)
-    assert match, link
-    return match[1]
 
 
 @pytest.fixture
