@@ -27,6 +27,7 @@ import json
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
@@ -306,6 +307,16 @@ def booking_sell_in_database(
     if code == "seat_cap_reached":
         raise seat_cap_error(seats_held=outcome["seats_held"])
     raise segment_error(code, source=source, destination=destination)
+
+
+def booking_list_access_check(*, actor, user_id: int) -> None:
+    """Let passengers read their own bookings and staff anyone's; 404 for staff asking after no one."""
+    if user_id == actor.pk:
+        return
+    if not actor.is_staff:
+        raise Forbidden("You may only read your own bookings.")
+    if not get_user_model().objects.filter(pk=user_id).exists():
+        raise NotFound("No user with this id.")
 
 
 def booking_cancel(*, booking_id: int, actor) -> Booking:

@@ -7,21 +7,21 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 
-from bookings.apis import BookingDetailsApi, BookingOutputSerializer, api_timestamp
+from bookings.apis import BookingOutputSerializer
 from bookings.models import Booking
-from bookings.selectors import booking_page_json, bookings_of_user
+from bookings.selectors import (
+    BOOKING_ROW_FIELDS,
+    api_timestamp,
+    booking_page_in_database,
+    booking_page_in_python,
+    booking_row_output,
+    bookings_of_user,
+)
+from bookings.tests.client_calls import booked
 
 
 def url(user_id):
     return f"/user/get_booking_details/{user_id}/"
-
-
-def book(client, train_number, seat_count=1, **extra):
-    response = client.post(
-        "/user/book_seat/", {"train_number": train_number, "seat_count": seat_count, **extra}, format="json"
-    )
-    assert response.status_code == 201, response.content
-    return response.json()
 
 
 @pytest.fixture
@@ -30,10 +30,10 @@ def train(make_train):
 
 
 def test_it_lists_own_bookings_newest_first_with_cancelled_ones(owner, owner_client, other_client, train):
-    first = book(owner_client, 7, 2)
-    second = book(owner_client, 7, 1, source="b", destination="c")
-    third = book(owner_client, 7, 1, source="A", destination="B")
-    book(other_client, 7, 1)
+    first = booked(owner_client, 7, 2)
+    second = booked(owner_client, 7, 1, source="b", destination="c")
+    third = booked(owner_client, 7, 1, source="A", destination="B")
+    booked(other_client, 7, 1)
     cancelled = owner_client.post(f"/user/cancel_booking/{second['booking_id']}/").json()
 
     response = owner_client.get(url(owner.pk))
@@ -45,8 +45,8 @@ def test_it_lists_own_bookings_newest_first_with_cancelled_ones(owner, owner_cli
 
 
 def test_it_orders_by_creation_time(owner, owner_client, train):
-    older = book(owner_client, 7)
-    newer = book(owner_client, 7)
+    older = booked(owner_client, 7)
+    newer = booked(owner_client, 7)
     Booking.objects.filter(pk=older["booking_id"]).update(
         created_at=Booking.objects.get(pk=newer["booking_id"]).created_at - timedelta(hours=1)
     )
@@ -60,7 +60,7 @@ def test_it_orders_by_creation_time(owner, owner_client, train):
 
 
 def test_it_answers_an_empty_list_for_a_user_without_bookings(owner, owner_client, other_client, train):
-    book(other_client, 7)
+    booked(other_client, 7)
 
     response = owner_client.get(url(owner.pk))
 
@@ -69,7 +69,7 @@ def test_it_answers_an_empty_list_for_a_user_without_bookings(owner, owner_clien
 
 
 def test_it_rejects_another_users_bookings(other_user, owner_client, other_client, train):
-    book(other_client, 7)
+    booked(other_client, 7)
 
     response = owner_client.get(url(other_user.pk))
 
@@ -85,7 +85,7 @@ def test_it_rejects_an_unknown_user_id_for_a_non_staff_user(owner_client, train)
 
 
 def test_staff_can_read_anyones_bookings(owner, owner_client, staff_client, train):
-    booking = book(owner_client, 7, 3)
+    booking = booked(owner_client, 7, 3)
 
     response = staff_client.get(url(owner.pk))
 
@@ -94,7 +94,7 @@ def test_staff_can_read_anyones_bookings(owner, owner_client, staff_client, trai
 
 
 def test_a_superuser_can_read_anyones_bookings(owner, owner_client, admin_client_api, train):
-    booking = book(owner_client, 7)
+    booking = booked(owner_client, 7)
 
     response = admin_client_api.get(url(owner.pk))
 
@@ -139,15 +139,18 @@ def test_list_timestamps_are_written_as_the_booking_object_writes_them(microseco
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the page rendered by PostgreSQL")
 def test_the_page_postgresql_renders_is_the_page_python_renders(owner, owner_client, train):
     for segment in ({}, {"source": "B"}, {"destination": "B"}):
-        book(owner_client, 7, 2, **segment)
+        booked(owner_client, 7, 2, **segment)
     owner_client.post(f"/user/cancel_booking/{Booking.objects.order_by('id').first().pk}/")
     Booking.objects.filter(pk=Booking.objects.order_by("id").last().pk).update(
         created_at=datetime.datetime(2026, 11, 25, 18, 1, 13, 0, tzinfo=datetime.UTC)
     )
-    rows = bookings_of_user(user_id=owner.pk).values(*BookingDetailsApi.ROW_FIELDS)
+    rows = bookings_of_user(user_id=owner.pk).values(*BOOKING_ROW_FIELDS)
 
     for limit in (1, 2, 3, 10):
-        page = booking_page_json(user_id=owner.pk, limit=limit)
+        page = booking_page_in_database(user_id=owner.pk, limit=limit)
+        in_python = booking_page_in_python(user_id=owner.pk, limit=limit)
 
-        assert json.loads(page.json) == [BookingDetailsApi.row_output(row) for row in rows[:limit]]
+        assert json.loads(page.json) == [booking_row_output(row) for row in rows[:limit]]
         assert (page.next_before is not None) == (limit < 3)
+        assert json.loads(in_python.json) == json.loads(page.json)
+        assert in_python.next_before == page.next_before
