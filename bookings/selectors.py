@@ -281,17 +281,17 @@ class LegOccupancy:
 def train_leg_occupancy(*, train: Train) -> list[LegOccupancy]:
     """Return, leg by leg along the route, how many of the train's seats are sold right now."""
     # The seat masks are written with the bookings' seats, so they are the live count.
-    masks = Seat.objects.filter(train=train).exclude(sold_legs=0).values_list("sold_legs", flat=True)
-    sold_by_leg = [0] * Train.MAX_STOPS
-    for mask in masks:
-        for leg in range(Train.MAX_STOPS):
-            if mask >> leg & 1:
-                sold_by_leg[leg] += 1
+    masks = list(Seat.objects.filter(train=train).exclude(sold_legs=0).values_list("sold_legs", flat=True))
     route = list(
         Stop.objects.filter(train=train).order_by("position").values_list("station__name", flat=True)
     )
     return [
-        LegOccupancy(origin=origin, destination=destination, sold=sold_by_leg[leg], total=train.total_seats)
+        LegOccupancy(
+            origin=origin,
+            destination=destination,
+            sold=sum(mask >> leg & 1 for mask in masks),
+            total=train.total_seats,
+        )
         for leg, (origin, destination) in enumerate(itertools.pairwise(route))
     ]
 
