@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.conf import settings
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, JsonResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import JSONParser
@@ -83,8 +83,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     # so a module-level import fails whenever this module is imported first (as the admin does).
     from rest_framework.views import exception_handler as drf_exception_handler
 
-    if isinstance(exc, OperationalError):
-        # A lock timeout or a lost database connection: the request did nothing, retrying is safe.
+    if isinstance(exc, OperationalError | InterfaceError):
+        # A lock or statement timeout, or a lost database connection: the transaction rolled
+        # back, so the request did nothing and retrying is safe.
         exc = ServiceBusy()
         response = drf_exception_handler(exc, context)
         response["Retry-After"] = "1"

@@ -93,8 +93,12 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     _db["CONN_HEALTH_CHECKS"] = True
     _db.setdefault("OPTIONS", {})
-    # A lock that is held too long becomes a clear, retryable error rather than a hung request.
-    _db["OPTIONS"].setdefault("options", f"-c lock_timeout={env_int('DB_LOCK_TIMEOUT_MS', 5000, minimum=0)}")
+    # A stuck lock or a runaway query becomes a clear, retryable 503 (railway.api) that rolls back,
+    # rather than a worker held forever; an unreachable server fails the connect, not hangs it.
+    _lock_ms = env_int("DB_LOCK_TIMEOUT_MS", 3000, minimum=1)
+    _statement_ms = env_int("DB_STATEMENT_TIMEOUT_MS", 15000, minimum=1)
+    _db["OPTIONS"].setdefault("options", f"-c lock_timeout={_lock_ms} -c statement_timeout={_statement_ms}")
+    _db["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT_S", 5, minimum=1))
 DATABASES = {"default": _db}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
