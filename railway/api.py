@@ -1,5 +1,7 @@
 """Cross-cutting API pieces: the JSON parser, domain errors and the one exception handler."""
 
+import logging
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -8,6 +10,8 @@ from django.http import HttpRequest, JsonResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
+
+logger = logging.getLogger(__name__)
 
 # Deeper than any request of this API needs (its deepest is 2: a list inside an object), and
 # far below the depth at which Python's parser runs out of stack.
@@ -78,19 +82,18 @@ class ServiceBusy(exceptions.APIException):
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Render every API error as DRF-shaped JSON, with a `code` for request-level errors."""
+    """Render every API error as DRF-shaped JSON, with a `code` for request-level errors.
+
+    Every error body that is an object also carries the request's `request_id`, the id its log
+    lines carry, so that a client's report of a failure leads straight to them.
+    """
     # Imported here: rest_framework.views reads the DRF settings, which name this module,
     # so a module-level import fails whenever this module is imported first (as the admin does).
     from rest_framework.views import exception_handler as drf_exception_handler
 
-    if isinstance(exc, OperationalError | InterfaceError):
-        # A lock or statement timeout, or a lost database connection: the transaction rolled
-        # back, so the request did nothing and retrying is safe.
+    if database_unavailable(exc):
+        logger.warning("database unavailable, answered 503: %s", str(exc).strip() or type(exc).__name__)
         exc = ServiceBusy()
-        response = drf_exception_handler(exc, context)
-        response["Retry-After"] = "1"
-        response.data["code"] = "service_busy"
-        return response
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -101,7 +104,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
                 response.data["code"] = codes
         if isinstance(exc, DomainError):
             response.data.update(exc.extra)
+    if isinstance(exc, ServiceBusy):
+        response["Retry-After"] = "1"
+    request_id = getattr(context.get("request"), "request_id", None)
+    if request_id is not None and isinstance(response.data, dict):
+        response.data["request_id"] = request_id
     return response
+
+
+def database_unavailable(exc: BaseException | None) -> bool:
+    """Return whether `exc` means the database could not do the work: a lock or statement timeout,
+    or a connection lost or refused. The transaction rolled back, so a retry is safe."""
+    return isinstance(exc, OperationalError | InterfaceError)
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -122,25 +136,38 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+def json_error(request: HttpRequest, status_code: int, detail: str, code: str) -> JsonResponse:
+    """Answer an error outside DRF's views in the API's error shape, with the request's id."""
+    body = {"detail": detail, "code": code}
+    request_id = getattr(request, "request_id", None)
+    if request_id is not None:
+        body["request_id"] = request_id
+    return JsonResponse(body, status=status_code)
+
+
 def json_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return json_error(request, 404, "Not found.", "not_found")
 
 
 def json_server_error(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"detail": "Internal server error.", "code": "server_error"}, status=500)
+    """Answer an exception no view handled; Django calls this inside its `except` block."""
+    if database_unavailable(sys.exc_info()[1]):
+        # Outside the API's views too (the admin, a middleware's query), a database that is
+        # away is a retryable 503, not a server fault.
+        response = json_error(request, 503, ServiceBusy.default_detail, ServiceBusy.default_code)
+        response["Retry-After"] = "1"
+        return response
+    return json_error(request, 500, "Internal server error.", "server_error")
 
 
 def json_request_too_large(request: HttpRequest) -> JsonResponse:
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    return JsonResponse(
-        {"detail": f"The request body is larger than {limit} bytes.", "code": "request_too_large"},
-        status=413,
-    )
+    return json_error(request, 413, f"The request body is larger than {limit} bytes.", "request_too_large")
 
 
 def json_bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return JsonResponse({"detail": "Bad request.", "code": "bad_request"}, status=400)
+    return json_error(request, 400, "Bad request.", "bad_request")
 
 
 def json_permission_denied(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
-    return JsonResponse({"detail": "Forbidden.", "code": "permission_denied"}, status=403)
+    return json_error(request, 403, "Forbidden.", "permission_denied")

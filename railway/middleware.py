@@ -1,11 +1,17 @@
 """Middleware that guards every request before any view reads it."""
 
+import logging
+import re
+import time
+import uuid
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject, empty
 
 from railway.api import json_request_too_large
+from railway.logs import current_request_id
 
 
 class RequestBodyLimitMiddleware:
@@ -27,3 +33,51 @@ class RequestBodyLimitMiddleware:
         if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             return json_request_too_large(request)
         return self.get_response(request)
+
+
+# A client's or proxy's own id is kept when it is a plain token (a UUID, a trace id), so that
+# its logs and ours join up; anything else (too long, odd characters) is replaced, never echoed.
+REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+request_log = logging.getLogger("railway.request")
+
+
+def request_id_for(request: HttpRequest) -> str:
+    offered = request.META.get("HTTP_X_REQUEST_ID", "")
+    return offered if REQUEST_ID_PATTERN.fullmatch(offered) else uuid.uuid4().hex
+
+
+def request_user_id(request: HttpRequest) -> int | None:
+    """Return the id of the user the request was served for, without a query to find out."""
+    user = getattr(request, "user", None)
+    # The admin's session user is loaded lazily; if nothing needed it, the request had none.
+    if user is None or (isinstance(user, SimpleLazyObject) and user._wrapped is empty):
+        return None
+    return user.pk if user.is_authenticated else None
+
+
+class RequestLogMiddleware:
+    """Give each request an id (`X-Request-ID` in and out) and log one JSON line when it is answered."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        request.request_id = request_id_for(request)
+        token = current_request_id.set(request.request_id)
+        try:
+            response = self.get_response(request)
+            response["X-Request-ID"] = request.request_id
+            request_log.info(
+                "request",
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "status": response.status_code,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    "user_id": request_user_id(request),
+                },
+            )
+            return response
+        finally:
+            current_request_id.reset(token)

@@ -16,12 +16,18 @@ from rest_framework import serializers
 
 from railway.api import MAX_JSON_DEPTH
 
+REQUEST_ID_HELP = "The request's id, also in the `X-Request-ID` header and in the service's logs."
+
 
 class ErrorSerializer(serializers.Serializer):
     """A request-level error, the shape `railway.api.exception_handler` gives every refusal."""
 
     detail = serializers.CharField(help_text="What went wrong, for people.")
     code = serializers.CharField(help_text="What went wrong, for programs: stable, e.g. `train_not_found`.")
+    request_id = serializers.CharField(
+        required=False,
+        help_text=REQUEST_ID_HELP,
+    )
 
 
 class ValidationErrorSerializer(serializers.Serializer):
@@ -36,6 +42,7 @@ class ValidationErrorSchema(OpenApiSerializerExtension):
         return {
             "type": "object",
             "description": ValidationErrorSerializer.__doc__,
+            "properties": {"request_id": {"type": "string", "description": REQUEST_ID_HELP}},
             # The items of a list field are keyed by their index: {"stops": {"2": ["..."]}}.
             "additionalProperties": {
                 "anyOf": [messages, {"type": "object", "additionalProperties": messages}]

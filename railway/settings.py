@@ -6,6 +6,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from railway.env import env_bool, env_cache, env_int, env_list, env_rate, env_str
+from railway.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that its request line times and tags everything below, static files included.
+    "railway.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (the admin's, the API docs' Swagger UI) served by the app itself, before
     # sessions and auth run for them; with DEBUG off nothing else would serve them.
@@ -203,12 +206,8 @@ IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24, minimum=24)
 TOKEN_TTL_HOURS = env_int("TOKEN_TTL_HOURS", 7 * 24, minimum=1)
 TOKENS_PER_USER_MAX = env_int("TOKENS_PER_USER_MAX", 10, minimum=1)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-}
+# One JSON object per line on stdout, one line per request among them (railway/logs.py).
+LOGGING = logging_config(env_str("LOG_LEVEL", "INFO"))
 
 # --- Production hardening (active whenever DEBUG is off) ------------------------
 if not DEBUG:

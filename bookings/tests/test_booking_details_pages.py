@@ -6,6 +6,7 @@ import pytest
 
 from bookings.models import Booking
 from bookings.tests.client_calls import next_url
+from railway.tests.bodies import error_body
 
 
 def url(user_id):
@@ -75,7 +76,7 @@ def test_it_rejects_a_limit_out_of_range_or_not_an_integer(owner, owner_client, 
     response = owner_client.get(url(owner.pk), {"limit": limit})
 
     assert response.status_code == 400
-    assert set(response.json()) == {"limit"}
+    assert set(error_body(response)) == {"limit"}
 
 
 def test_an_empty_limit_or_cursor_means_none_given(owner, owner_client, train):
@@ -92,7 +93,7 @@ def test_it_rejects_a_malformed_cursor(owner, owner_client, cursor):
     response = owner_client.get(url(owner.pk), {"before": cursor})
 
     assert response.status_code == 400
-    assert set(response.json()) == {"before"}
+    assert set(error_body(response)) == {"before"}
 
 
 def test_the_next_links_walk_every_booking_once_newest_first_cancelled_included(owner, owner_client, train):

@@ -4,6 +4,7 @@ import pytest
 
 from bookings.models import Booking, BookingSeat
 from bookings.tests.client_calls import available, booked
+from railway.tests.bodies import error_body
 
 
 def url(booking_id):
@@ -97,7 +98,7 @@ def test_it_answers_404_for_an_unknown_booking(owner_client):
     response = owner_client.post(url(987654))
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "No booking with this id.", "code": "booking_not_found"}
+    assert error_body(response) == {"detail": "No booking with this id.", "code": "booking_not_found"}
 
 
 def test_it_answers_404_for_an_id_too_large_for_any_booking(owner_client):

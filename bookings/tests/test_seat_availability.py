@@ -5,6 +5,7 @@ import pytest
 from bookings.apis import SeatAvailabilityApi
 from bookings.selectors import trains_between
 from bookings.tests.client_calls import available, book
+from railway.tests.bodies import error_body
 
 URL = "/user/get_seat_availability/"
 
@@ -152,7 +153,7 @@ def test_it_rejects_a_missing_or_empty_parameter(owner_client, make_train, param
     response = owner_client.get(URL, params)
 
     assert response.status_code == 400
-    body = response.json()
+    body = error_body(response)
     assert set(body) <= {"source", "destination"}
     assert body and all(isinstance(messages, list) for messages in body.values())
 

@@ -3,6 +3,7 @@
 import pytest
 
 from bookings.tests.client_calls import next_url
+from railway.tests.bodies import error_body
 
 URL = "/user/get_seat_availability/"
 
@@ -55,7 +56,7 @@ def test_it_rejects_a_bad_limit_or_after(owner_client, five_trains, name, value)
     response = owner_client.get(URL, {"source": "Mumbai", "destination": "Delhi", name: value})
 
     assert response.status_code == 400
-    assert set(response.json()) == {name}
+    assert set(error_body(response)) == {name}
 
 
 def test_it_costs_the_same_queries_for_1_or_20_trains(owner_client, make_train, django_assert_num_queries):

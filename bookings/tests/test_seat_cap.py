@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 
 from bookings.models import Booking, IdempotencyRecord
+from railway.tests.bodies import error_body
 
 URL = "/user/book_seat/"
 ENGINES = ["python", "database"] if connection.vendor == "postgresql" else ["python"]
@@ -61,7 +62,7 @@ def test_a_booking_past_the_cap_is_refused_with_409_naming_the_cap_and_the_seats
     response = book(owner_client, 3)
 
     assert response.status_code == 409
-    assert response.json() == {
+    assert error_body(response) == {
         "detail": "One passenger may hold at most 20 seats on a train; you hold 18 on this one.",
         "code": "seat_cap_reached",
         "seat_cap": 20,

@@ -5,6 +5,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from rest_framework.test import APIClient
 
+from railway.tests.bodies import error_body
 from railway.tests.test_settings import run_manage
 
 PROXIED_HTTPS = {"HTTP_X_FORWARDED_PROTO": "https"}
@@ -61,7 +62,7 @@ def test_readyz_answers_503_while_a_migration_is_not_applied(a_migration_unappli
     response = APIClient().get("/readyz")
 
     assert response.status_code == 503
-    assert response.json() == {
+    assert error_body(response) == {
         "detail": "The database lacks migrations this version needs.",
         "code": "migrations_pending",
     }
@@ -83,7 +84,10 @@ def test_readyz_answers_503_when_the_database_cannot_be_reached(database_unreach
     response = APIClient().get("/readyz")
 
     assert response.status_code == 503
-    assert response.json() == {"detail": "The database cannot be reached.", "code": "database_unavailable"}
+    assert error_body(response) == {
+        "detail": "The database cannot be reached.",
+        "code": "database_unavailable",
+    }
 
 
 def test_healthz_still_answers_ok_when_the_database_cannot_be_reached(database_unreachable):

@@ -5,6 +5,8 @@ import json
 import pytest
 from rest_framework.test import APIClient
 
+from railway.tests.bodies import error_body
+
 MIB = 1024 * 1024
 REGISTER = "/user/register/"
 
@@ -60,7 +62,7 @@ def test_a_body_one_byte_over_one_mib_is_refused_with_a_json_413(anon_client):
 
     assert response.status_code == 413
     assert response["Content-Type"] == "application/json"
-    assert response.json() == {
+    assert error_body(response) == {
         "detail": "The request body is larger than 1048576 bytes.",
         "code": "request_too_large",
     }
@@ -103,7 +105,7 @@ def test_json_nested_deeper_than_32_is_a_400_not_a_crash(anon_client, depth):
     response = post_raw(anon_client, REGISTER, registration_padded_with(nested_json(depth)))
 
     assert response.status_code == 400
-    assert response.json() == {
+    assert error_body(response) == {
         "detail": "JSON parse error - document nested deeper than 32 levels.",
         "code": "parse_error",
     }

@@ -3,6 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
+from railway.tests.bodies import error_body
 from trains.models import Station, Stop, Train
 from trains.selectors import train_route
 
@@ -142,7 +143,7 @@ def test_it_rejects_a_duplicate_train_number(admin_client_api, payload):
     response = add_train(admin_client_api, payload)
 
     assert response.status_code == 400
-    assert list(response.json()) == ["train_number"]
+    assert list(error_body(response)) == ["train_number"]
     assert Train.objects.count() == 1
     assert not Station.objects.filter(key__in=["pune", "goa"]).exists()
 
@@ -176,7 +177,7 @@ def test_it_rejects_a_station_twice_in_stops(admin_client_api, payload, stops):
     response = add_train(admin_client_api, payload)
 
     assert response.status_code == 400
-    assert list(response.json()) == ["stops"]
+    assert list(error_body(response)) == ["stops"]
     assert not Train.objects.exists()
     assert not Station.objects.exists()
 
@@ -198,7 +199,7 @@ def test_it_rejects_stops_whose_ends_are_not_source_and_destination(admin_client
     response = add_train(admin_client_api, payload)
 
     assert response.status_code == 400
-    assert list(response.json()) == ["stops"]
+    assert list(error_body(response)) == ["stops"]
     assert not Train.objects.exists()
 
 
@@ -239,7 +240,7 @@ def test_it_rejects_seats_outside_one_to_ten_thousand(admin_client_api, payload,
     response = add_train(admin_client_api, payload)
 
     assert response.status_code == 400
-    assert list(response.json()) == ["total_seats"]
+    assert list(error_body(response)) == ["total_seats"]
     assert not Train.objects.exists()
 
 
@@ -262,7 +263,7 @@ def test_it_rejects_a_number_that_is_not_a_json_integer(admin_client_api, payloa
     response = add_train(admin_client_api, payload)
 
     assert response.status_code == 400
-    assert list(response.json()) == [field]
+    assert list(error_body(response)) == [field]
     assert not Train.objects.exists()
 
 
@@ -273,7 +274,7 @@ def test_it_rejects_a_train_number_out_of_range(admin_client_api, payload, train
     response = add_train(admin_client_api, payload)
 
     assert response.status_code == 400
-    assert list(response.json()) == ["train_number"]
+    assert list(error_body(response)) == ["train_number"]
 
 
 @pytest.mark.parametrize("field", ["train_number", "source", "destination", "total_seats"])
@@ -283,7 +284,7 @@ def test_it_rejects_a_missing_field(admin_client_api, payload, field):
     response = add_train(admin_client_api, payload)
 
     assert response.status_code == 400
-    assert list(response.json()) == [field]
+    assert list(error_body(response)) == [field]
     assert not Train.objects.exists()
 
 
@@ -329,7 +330,7 @@ def test_it_rejects_a_name_longer_than_a_hundred_characters(admin_client_api, pa
     response = add_train(admin_client_api, payload)
 
     assert response.status_code == 400
-    assert list(response.json()) == ["name"]
+    assert list(error_body(response)) == ["name"]
 
 
 @pytest.mark.parametrize("value", [0, 12301, 1.5, True, ["Rajdhani"]])
@@ -339,7 +340,7 @@ def test_it_rejects_a_train_name_that_is_not_a_json_string(admin_client_api, pay
     response = add_train(admin_client_api, payload)
 
     assert response.status_code == 400
-    assert list(response.json()) == ["name"]
+    assert list(error_body(response)) == ["name"]
     assert not Train.objects.exists()
 
 

@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from conftest import PASSWORD
+from railway.tests.bodies import error_body
 from users.models import Token, token_digest
 
 URL = "/user/login/"
@@ -57,7 +58,7 @@ def test_it_rejects_a_missing_field(anon_client, owner, field):
     response = login(anon_client, data)
 
     assert response.status_code == 400
-    assert list(response.json()) == [field]
+    assert list(error_body(response)) == [field]
     assert not Token.objects.exists()
 
 
@@ -89,7 +90,7 @@ def test_it_answers_an_unknown_user_exactly_like_a_wrong_password(anon_client, o
     unknown_user = login(anon_client, {"username": "nobody", "password": PASSWORD})
 
     assert unknown_user.status_code == wrong_password.status_code == 401
-    assert unknown_user.json() == wrong_password.json()
+    assert error_body(unknown_user) == error_body(wrong_password)
 
 
 def test_it_refuses_an_inactive_user_like_a_wrong_password(anon_client, owner):

@@ -4,6 +4,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from conftest import PASSWORD
+from railway.tests.bodies import error_body
 from users.models import User
 
 URL = "/user/register/"
@@ -69,7 +70,7 @@ def test_it_rejects_a_missing_field(anon_client, payload, field):
     response = register(anon_client, payload)
 
     assert response.status_code == 400
-    assert list(response.json()) == [field]
+    assert list(error_body(response)) == [field]
     assert isinstance(response.json()[field], list)
     assert not User.objects.exists()
 
@@ -95,7 +96,7 @@ def test_it_rejects_an_invalid_email(anon_client, payload, email):
     response = register(anon_client, payload)
 
     assert response.status_code == 400
-    assert list(response.json()) == ["email"]
+    assert list(error_body(response)) == ["email"]
     assert not User.objects.exists()
 
 
@@ -115,7 +116,7 @@ def test_it_rejects_a_weak_password(anon_client, payload, password, reason):
     response = register(anon_client, payload)
 
     assert response.status_code == 400
-    assert list(response.json()) == ["password"]
+    assert list(error_body(response)) == ["password"]
     assert any(reason in message for message in response.json()["password"])
     assert not User.objects.exists()
 
@@ -128,7 +129,7 @@ def test_it_rejects_a_username_taken_in_any_case(anon_client, owner, payload, ta
     response = register(anon_client, payload)
 
     assert response.status_code == 400
-    assert list(response.json()) == ["username"]
+    assert list(error_body(response)) == ["username"]
     assert User.objects.count() == 1
 
 
@@ -140,7 +141,7 @@ def test_it_rejects_an_email_taken_in_any_case(anon_client, owner, payload, take
     response = register(anon_client, payload)
 
     assert response.status_code == 400
-    assert list(response.json()) == ["email"]
+    assert list(error_body(response)) == ["email"]
     assert User.objects.count() == 1
 
 
@@ -149,7 +150,7 @@ def test_it_reports_every_refused_field_at_once(anon_client, owner):
     response = register(anon_client, {"username": "Alice", "email": "ALICE@example.com", "password": "123"})
 
     assert response.status_code == 400
-    assert set(response.json()) == {"username", "email", "password"}
+    assert set(error_body(response)) == {"username", "email", "password"}
     assert all(
         isinstance(messages, list) and messages and all(isinstance(m, str) for m in messages)
         for messages in response.json().values()
@@ -184,7 +185,7 @@ def test_it_rejects_an_oversized_field(anon_client, payload, field, value):
     response = register(anon_client, payload)
 
     assert response.status_code == 400
-    assert list(response.json()) == [field]
+    assert list(error_body(response)) == [field]
     assert not User.objects.exists()
 
 
@@ -225,7 +226,7 @@ def test_it_rejects_json_that_is_a_list_instead_of_an_object(anon_client, payloa
     response = register(anon_client, [payload])
 
     assert response.status_code == 400
-    assert list(response.json()) == ["non_field_errors"]
+    assert list(error_body(response)) == ["non_field_errors"]
     assert not User.objects.exists()
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from conftest import PASSWORD
+from railway.tests.bodies import error_body
 from users.models import Token, token_digest
 from users.services import token_create
 
@@ -64,7 +65,7 @@ def test_a_digest_copied_from_the_database_is_no_token(owner):
     response = bookings_of(owner, stolen)
 
     assert response.status_code == 401
-    assert response.json() == {"detail": "Invalid token.", "code": "authentication_failed"}
+    assert error_body(response) == {"detail": "Invalid token.", "code": "authentication_failed"}
 
 
 def test_the_database_refuses_a_raw_key_in_place_of_a_digest(owner):
@@ -99,7 +100,11 @@ def test_an_expired_token_is_refused_like_an_unknown_one(owner, settings):
     unknown = bookings_of(owner, "0" * 40)
 
     assert expired.status_code == unknown.status_code == 401
-    assert expired.json() == unknown.json() == {"detail": "Invalid token.", "code": "authentication_failed"}
+    assert (
+        error_body(expired)
+        == error_body(unknown)
+        == {"detail": "Invalid token.", "code": "authentication_failed"}
+    )
     assert expired["WWW-Authenticate"] == "Token"
 
 
@@ -133,7 +138,7 @@ def test_a_logged_out_token_is_refused_like_an_unknown_one(owner):
     unknown = bookings_of(owner, "0" * 40)
 
     assert logged_out.status_code == unknown.status_code == 401
-    assert logged_out.json() == unknown.json()
+    assert error_body(logged_out) == error_body(unknown)
 
 
 def test_a_user_may_be_logged_in_on_several_devices_at_once(owner):
@@ -184,7 +189,7 @@ def test_a_deactivated_users_token_is_refused_like_an_unknown_one(owner):
     response = bookings_of(owner, key)
 
     assert response.status_code == 401
-    assert response.json() == {"detail": "Invalid token.", "code": "authentication_failed"}
+    assert error_body(response) == {"detail": "Invalid token.", "code": "authentication_failed"}
 
 
 def test_deleting_a_user_deletes_their_tokens(owner):
