@@ -1,0 +1,207 @@
+"""The admin in a real browser (headless Chromium), served by the production gunicorn.
+
+A superuser logs in through the admin's form, adds a train with intermediate stops as staff
+would (typing and picking stations in the inline rows, with the admin's own scripts), and
+a passenger then finds and books that train through the API of the same server. A user who
+is not staff is refused at the admin's door. Every stylesheet, script and page the browser
+asks for must be served, styled and error-free, as under the development server.
+
+The browser is Debian's `chromium` (`apt-get install chromium`), driven by Playwright; no
+browser is downloaded (never `playwright install`). Where it is missing the tests are skipped.
+
+Playwright's sync API runs an asyncio event loop in this thread while a browser is open, and
+Django refuses ORM calls while a loop runs (SynchronousOnlyOperation). Rather than switch that
+guard off (DJANGO_ALLOW_ASYNC_UNSAFE), the tests touch the database only outside the
+`browser_page()` block: inside it they speak to the server, over HTTP, and nothing else.
+"""
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import ConsoleMessage, Locator, Page, Response, expect, sync_playwright
+
+from railway.tests.servers import GunicornServer, gunicorn_server, server_user_token
+from trains.models import Station, Train
+from trains.selectors import train_route
+from users.models import User
+
+CHROMIUM = Path("/usr/bin/chromium")
+PASSWORD = "a-long-passphrase-1"
+# Long enough for a loaded two-core machine, short enough that a missing element fails quickly.
+BROWSER_TIMEOUT_MS = 15_000
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not os.access(CHROMIUM, os.X_OK),
+        reason=f"{CHROMIUM} is missing: install Debian's browser with `sudo apt-get install -y chromium`",
+    ),
+]
+
+
+def response_error(response: Response, errors: list[str]) -> None:
+    """Record a request of the page's (a page, stylesheet, script, autocomplete) answered with an error."""
+    if response.status >= 400:
+        errors.append(f"{response.status} {response.url}")
+
+
+def console_error(message: ConsoleMessage, errors: list[str]) -> None:
+    """Record an error the page logs, except the 404 of the favicon the browser asks for by itself.
+
+    The service has no favicon, under the development server either; the admin's pages link none.
+    """
+    url = message.location.get("url", "")
+    if message.type == "error" and not url.endswith("/favicon.ico"):
+        errors.append(f"{message.text} ({url})")
+
+
+@contextmanager
+def browser_page(tmp_path: Path) -> Iterator[Page]:
+    """Open a page in headless Chromium; on failure keep a screenshot in tmp_path.
+
+    Also fails if the page logs a script error or any request it makes gets an error status.
+    """
+    failed_requests: list[str] = []
+    script_errors: list[str] = []
+    with sync_playwright() as playwright:
+        # --no-sandbox: CI runs as root, where Chromium's sandbox cannot start.
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=["--no-sandbox", "--headless"]
+        )
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(BROWSER_TIMEOUT_MS)
+            page.on("response", lambda response: response_error(response, failed_requests))
+            page.on("pageerror", lambda error: script_errors.append(str(error)))
+            page.on("console", lambda message: console_error(message, script_errors))
+            try:
+                yield page
+                assert not failed_requests, failed_requests
+                assert not script_errors, script_errors
+            except BaseException:
+                screenshot = tmp_path / "failure.png"
+                try:
+                    page.screenshot(path=screenshot, full_page=True)
+                    print(f"Screenshot of the page at failure: {screenshot}")
+                except Exception as error:  # the test's own failure is the one to report
+                    print(f"No screenshot: {error}")
+                raise
+        finally:
+            browser.close()
+
+
+def admin_log_in(page: Page, server: GunicornServer, username: str, password: str = PASSWORD) -> None:
+    page.goto(f"{server.url}/admin/login/?next=/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("input[type=submit]")
+
+
+def assert_styled(page: Page) -> None:
+    """Assert that every stylesheet the page links is served as CSS and that it applies."""
+    hrefs = page.eval_on_selector_all("link[rel=stylesheet]", "links => links.map(link => link.href)")
+    assert any(href.endswith("/static/admin/css/base.css") for href in hrefs), hrefs
+    for href in hrefs:
+        response = page.request.get(href)
+        assert response.status == 200, href
+        assert response.headers["content-type"].startswith("text/css"), (href, response.headers)
+    # Unstyled, the header would be transparent; base.css paints it.
+    background = page.eval_on_selector("#header", "header => getComputedStyle(header).backgroundColor")
+    assert background != "rgba(0, 0, 0, 0)"
+
+
+def stop_row(page: Page, index: int) -> Locator:
+    return page.locator(f"#stops-{index}")
+
+
+def pick_station(page: Page, index: int, typed: str, name: str) -> None:
+    """Choose an existing station in a stop row through the admin's autocomplete box."""
+    stop_row(page, index).locator(".select2-selection").click()
+    page.fill(".select2-container--open .select2-search__field", typed)
+    page.click(f".select2-results__option:text-is('{name}')")
+    expect(stop_row(page, index).locator(".select2-selection__rendered")).to_contain_text(name)
+
+
+def test_a_superuser_adds_a_train_in_the_admin_and_a_passenger_books_it(tmp_path):
+    Station.objects.create(name="Katpadi Junction")
+    with gunicorn_server(tmp_path) as server:
+        # Registered through the server, so that its password is hashed as production hashes.
+        server_user_token(server, "controller", PASSWORD)
+        User.objects.filter(username="controller").update(is_staff=True, is_superuser=True)
+
+        with browser_page(tmp_path) as page:
+            admin_log_in(page, server, "controller")
+            expect(page.locator("#user-tools")).to_contain_text("controller")
+            # Production's cookies are Secure; Chromium keeps them over plain HTTP to 127.0.0.1,
+            # a potentially trustworthy origin, so the test needs no weaker settings.
+            cookies = {cookie["name"]: cookie for cookie in page.context.cookies()}
+            assert cookies["sessionid"]["secure"] and cookies["csrftoken"]["secure"], cookies
+            assert_styled(page)
+
+            page.click("a.addlink[href='/admin/trains/train/add/']")
+            expect(page).to_have_url(f"{server.url}/admin/trains/train/add/")
+            assert_styled(page)
+            page.fill("#id_train_number", "12007")
+            page.fill("#id_name", "Mysuru Shatabdi")
+            page.fill("#id_total_seats", "40")
+            # Two stop rows come with the form; the admin's script adds the others.
+            page.click("#stops-group .add-row a")
+            page.click("#stops-group .add-row a")
+            for index, station in enumerate(["Chennai Central", None, "Bengaluru", "Mysuru"]):
+                stop_row(page, index).locator("input[name$='-position']").fill(str(index))
+                if station is not None:
+                    stop_row(page, index).locator("input[name$='-station_name']").fill(station)
+            pick_station(page, 1, "katpadi", "Katpadi Junction")
+            page.click("input[name=_save]")
+
+            expect(page.locator(".messagelist .success")).to_contain_text("was added successfully")
+            expect(page).to_have_url(f"{server.url}/admin/trains/train/")
+            expect(page.locator("#result_list")).to_contain_text("Chennai Central → Mysuru")
+
+        passenger = server_user_token(server, "asha")
+        status, _, trains = server.request(
+            "GET",
+            "/user/get_seat_availability/?source=Katpadi%20Junction&destination=Mysuru",
+            headers=passenger,
+        )
+        assert status == 200, trains
+        assert [(train["train_number"], train["available_seats"]) for train in trains] == [(12007, 40)]
+
+        status, _, booking = server.request(
+            "POST",
+            "/user/book_seat/",
+            {
+                "train_number": 12007,
+                "seat_count": 2,
+                "source": "Katpadi Junction",
+                "destination": "Bengaluru",
+            },
+            headers=passenger,
+        )
+        assert status == 201, booking
+        assert (booking["source"], booking["destination"]) == ("Katpadi Junction", "Bengaluru")
+        assert booking["seat_numbers"] == [1, 2]
+
+    train = Train.objects.get(train_number=12007)
+    assert (train.name, train.total_seats) == ("Mysuru Shatabdi", 40)
+    assert train_route(train=train) == ["Chennai Central", "Katpadi Junction", "Bengaluru", "Mysuru"]
+
+
+def test_a_user_who_is_not_staff_cannot_enter_the_admin(tmp_path):
+    with gunicorn_server(tmp_path) as server:
+        server_user_token(server, "mallory", PASSWORD)
+
+        with browser_page(tmp_path) as page:
+            admin_log_in(page, server, "mallory")
+
+            # The form's own refusal (a CSRF failure would be a 403 page instead).
+            expect(page.locator(".errornote")).to_contain_text(
+                "correct username and password for a staff account"
+            )
+            page.goto(f"{server.url}/admin/")
+            expect(page).to_have_url(f"{server.url}/admin/login/?next=/admin/")
+            expect(page.locator("#user-tools")).to_have_count(0)
+            assert_styled(page)
