@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import connection
+from django.db import connection, connections, router
 from django.db.models import (
     BigIntegerField,
     Count,
@@ -232,9 +232,11 @@ def trains_between(
     `available_seats` counts the seats free on every leg from source to destination, read
     from the seats' sold-leg masks: exactly what a booking of that segment could get now.
     Only trains numbered above `after_train_number` are returned. One query, whose cost
-    grows with the trains calling at `source`, not with the size of the network.
+    grows with the trains calling at `source`, not with the size of the network. It reads
+    from the database the routers choose for the search: a replica, where one is configured.
     """
-    with connection.cursor() as cursor:
+    database = router.db_for_read(Train, availability_search=True)
+    with connections[database].cursor() as cursor:
         execute_prepared(
             cursor,
             "bookings_trains_between",

@@ -10,7 +10,6 @@ transaction mode would break it. On other databases it simply executes the query
 
 import re
 
-from django.db import connection
 from django.db.backends.signals import connection_created
 from django.db.backends.utils import CursorWrapper
 from django.dispatch import receiver
@@ -26,10 +25,11 @@ def _forget_prepared_statements(sender, connection, **kwargs) -> None:  # type: 
 
 def execute_prepared(cursor: CursorWrapper, name: str, sql: str, params: list) -> None:
     """Execute `sql` (with %s placeholders) as the prepared statement `name` on PostgreSQL."""
-    if connection.vendor != "postgresql":
+    if cursor.db.vendor != "postgresql":
         cursor.execute(sql, params)
         return
-    prepared: set[str] = connection.railway_prepared
+    # Per connection: the cursor's own, which need not be the default database's.
+    prepared: set[str] = cursor.db.railway_prepared
     if name not in prepared:
         numbered = iter(range(1, len(params) + 1))
         cursor.execute(f"PREPARE {name} AS " + _PLACEHOLDER.sub(lambda _: f"${next(numbered)}", sql))

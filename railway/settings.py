@@ -83,26 +83,41 @@ TEMPLATES = [
 # both read "seat free" and then both write), and the timeout makes a waiting
 # writer queue instead of failing with "database is locked".
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
-_db = dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))
-if _db["ENGINE"] == "django.db.backends.sqlite3":
-    _db["CONN_MAX_AGE"] = 0
-    _db["OPTIONS"] = {
-        "transaction_mode": "IMMEDIATE",
-        "timeout": env_int("SQLITE_BUSY_TIMEOUT", 30, minimum=1),
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
-    }
-    # Tests use a file too, so that concurrent threads share one database.
-    _db["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
-elif _db["ENGINE"] == "django.db.backends.postgresql":
-    _db["CONN_HEALTH_CHECKS"] = True
-    _db.setdefault("OPTIONS", {})
-    # A stuck lock or a runaway query becomes a clear, retryable 503 (railway.api) that rolls back,
-    # rather than a worker held forever; an unreachable server fails the connect, not hangs it.
-    _lock_ms = env_int("DB_LOCK_TIMEOUT_MS", 3000, minimum=1)
-    _statement_ms = env_int("DB_STATEMENT_TIMEOUT_MS", 15000, minimum=1)
-    _db["OPTIONS"].setdefault("options", f"-c lock_timeout={_lock_ms} -c statement_timeout={_statement_ms}")
-    _db["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT_S", 5, minimum=1))
-DATABASES = {"default": _db}
+
+
+def database_settings(url: str) -> dict:
+    """Return Django's settings for the database at `url`, with the options this service relies on."""
+    db = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60, minimum=0))
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db["CONN_MAX_AGE"] = 0
+        db["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env_int("SQLITE_BUSY_TIMEOUT", 30, minimum=1),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        }
+        # Tests use a file too, so that concurrent threads share one database.
+        db["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
+    elif db["ENGINE"] == "django.db.backends.postgresql":
+        db["CONN_HEALTH_CHECKS"] = True
+        db.setdefault("OPTIONS", {})
+        # A stuck lock or a runaway query becomes a clear, retryable 503 (railway.api) that rolls
+        # back, rather than a worker held forever; an unreachable server fails the connect, not hangs it.
+        lock_ms = env_int("DB_LOCK_TIMEOUT_MS", 3000, minimum=1)
+        statement_ms = env_int("DB_STATEMENT_TIMEOUT_MS", 15000, minimum=1)
+        db["OPTIONS"].setdefault("options", f"-c lock_timeout={lock_ms} -c statement_timeout={statement_ms}")
+        db["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT_S", 5, minimum=1))
+    return db
+
+
+DATABASES = {"default": database_settings(DATABASE_URL)}
+# A streaming replica of the database, for the availability search (railway/routers.py and
+# docs/deploy.md). Everything that writes, and everything a passenger reads back of their own
+# bookings, stays on the primary.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = database_settings(DATABASE_REPLICA_URL)
+AVAILABILITY_FROM_REPLICA = env_bool("AVAILABILITY_FROM_REPLICA", default=bool(DATABASE_REPLICA_URL))
+DATABASE_ROUTERS = ["railway.routers.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "users.User"

@@ -25,3 +25,7 @@ REST_FRAMEWORK = {
 # Tests build a new request handler for every client; look static files up when asked instead
 # of scanning every app's static folder each time.
 WHITENOISE_AUTOREFRESH = True
+# A read replica that mirrors the test database, as a streaming replica would; the search reads
+# from it only in the tests that switch AVAILABILITY_FROM_REPLICA on (railway/tests/test_replica.py).
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+AVAILABILITY_FROM_REPLICA = False

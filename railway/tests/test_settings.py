@@ -162,3 +162,38 @@ def test_it_refuses_a_seat_cap_that_is_not_a_positive_integer(value):
     result = run_manage("check", DEBUG="1", BOOKING_MAX_SEATS_PER_USER_PER_TRAIN=value)
     assert result.returncode != 0
     assert "BOOKING_MAX_SEATS_PER_USER_PER_TRAIN" in result.stderr
+
+
+PRINT_DATABASES = (
+    "from django.conf import settings as s; d = s.DATABASES; "
+    "print(sorted(d), s.AVAILABILITY_FROM_REPLICA, d['replica']['HOST'] if 'replica' in d else None, "
+    "d['default']['OPTIONS'].get('options'), d['default']['OPTIONS'].get('connect_timeout'))"
+)
+POSTGRES = "postgres://app@db.internal:5432/railway"
+
+
+def test_postgresql_bounds_lock_waits_at_3_s_and_statements_at_15_s_by_default():
+    unset = {"DB_LOCK_TIMEOUT_MS": "", "DB_STATEMENT_TIMEOUT_MS": "", "DB_CONNECT_TIMEOUT_S": ""}
+
+    result = run_python(PRINT_DATABASES, DATABASE_URL=POSTGRES, DATABASE_REPLICA_URL="", **unset)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "['default']", "False", "None", "-c", "lock_timeout=3000", "-c", "statement_timeout=15000", "5"
+    ]  # fmt: skip
+
+
+def test_a_replica_url_adds_a_replica_for_the_search_which_a_setting_can_switch_off():
+    replica = "postgres://reader@replica.internal:5432/railway"
+
+    on = run_python(
+        PRINT_DATABASES, DATABASE_URL=POSTGRES, DATABASE_REPLICA_URL=replica, DB_LOCK_TIMEOUT_MS="700"
+    )
+    off = run_python(
+        PRINT_DATABASES, DATABASE_URL=POSTGRES, DATABASE_REPLICA_URL=replica, AVAILABILITY_FROM_REPLICA="0"
+    )
+
+    assert on.returncode == off.returncode == 0, on.stderr + off.stderr
+    assert on.stdout.split()[:5] == ["['default',", "'replica']", "True", "replica.internal", "-c"]
+    assert "lock_timeout=700" in on.stdout
+    assert off.stdout.split()[:3] == ["['default',", "'replica']", "False"]
