@@ -1,13 +1,14 @@
 # One entry point for newcomers and CI. `make run` serves the API on the embedded
-# SQLite database with demo data; `make test` runs the whole suite; `make bench` measures
-# the service on PostgreSQL (docs/performance.md).
+# SQLite database with demo data; `make test` runs the whole suite; `make serve` is the
+# production server (docs/deploy.md); `make bench` measures the service on PostgreSQL
+# (docs/performance.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo lint clean bench
+.PHONY: run serve test install migrate demo lint clean bench
 
 $(BIN)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +21,11 @@ run: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# Production: gunicorn with the repository's config, DEBUG off, every setting from the
+# environment (docs/deploy.md). Run `manage.py migrate` once per release before it.
+serve: install
+	$(BIN)/gunicorn -c railway/gunicorn.conf.py
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
