@@ -216,13 +216,26 @@ def _tcp_inodes_on_local_port(port: int) -> set[int]:
     return inodes
 
 
-def worker_of_session(server: GunicornServer, session: Session) -> int:
-    """Return the pid of the server's worker whose database connection is `session`."""
+def worker_of_session(server: GunicornServer, session: Session) -> int | None:
+    """Return the pid of the server's worker whose database connection is `session`, None if none is."""
     inodes = _tcp_inodes_on_local_port(session.client_port)
-    for pid in server.workers():
-        if inodes & _socket_inodes(pid):
-            return pid
-    raise AssertionError(f"no worker of the server holds the connection from port {session.client_port}")
+    return next((pid for pid in server.workers() if inodes & _socket_inodes(pid)), None)
+
+
+def worker_waiting_on_lock(server: GunicornServer, *, within_s: float = 10) -> tuple[Session, int]:
+    """Wait until a worker of the server waits on a lock inside a booking; return its session and pid.
+
+    A session whose worker is already gone (killed earlier, its statement still finishing) is
+    passed over.
+    """
+
+    def waiting() -> tuple[Session, int] | None:
+        for session in server_sessions(server):
+            if session.wait_event_type == "Lock" and (worker := worker_of_session(server, session)):
+                return session, worker
+        return None
+
+    return wait_until(waiting, within_s=within_s, what="a worker's session waiting on a lock")
 
 
 def workers_with_file_open(server: GunicornServer, path: str) -> list[int]:

@@ -22,14 +22,14 @@ from bookings.tests.locks import hold_train_lock, release_train_lock
 from railway.tests.faults import (
     BOOK_URL,
     Answer,
+    Session,
     assert_each_key_booked_once,
     book_until_answered,
     passenger,
     send,
     session_ended,
-    session_waiting_on_lock,
     wait_until,
-    worker_of_session,
+    worker_waiting_on_lock,
 )
 from railway.tests.servers import gunicorn_server
 
@@ -43,11 +43,11 @@ pytestmark = [
 STOPS = ["Chennai", "Katpadi", "Jolarpettai", "Bangalore"]
 
 
-def kill_the_worker_serving(server, session) -> int:
-    """SIGKILL the worker at the client end of `session`; return its pid."""
-    worker = worker_of_session(server, session)
+def kill_a_worker_waiting_on_the_lock(server) -> tuple[Session, int]:
+    """SIGKILL a worker whose booking waits on the train lock; return the booking's session and the pid."""
+    session, worker = worker_waiting_on_lock(server)
     os.kill(worker, signal.SIGKILL)
-    return worker
+    return session, worker
 
 
 @pytest.mark.parametrize(
@@ -75,8 +75,7 @@ def test_a_worker_killed_inside_a_booking_leaves_all_or_nothing_and_the_retry_bo
             try:
                 request = background.submit(send, server, "POST", BOOK_URL, payload, headers=headers)
                 # The booking is provably inside its transaction: its session waits on the train lock.
-                session = session_waiting_on_lock(server)
-                killed = kill_the_worker_serving(server, session)
+                session, killed = kill_a_worker_waiting_on_the_lock(server)
                 cut_off = request.result(timeout=30)
             finally:
                 release_train_lock(lock)
@@ -113,7 +112,7 @@ def kill_a_worker_stuck_in_a_booking(server, train) -> int:
     """Hold the train lock until a booking waits on it, SIGKILL its worker, release; return the pid."""
     lock = hold_train_lock(train.pk)
     try:
-        return kill_the_worker_serving(server, session_waiting_on_lock(server))
+        return kill_a_worker_waiting_on_the_lock(server)[1]
     finally:
         release_train_lock(lock)
 
