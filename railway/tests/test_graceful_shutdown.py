@@ -53,8 +53,8 @@ def connection_refused(port: int) -> bool:
 def test_sigterm_lets_the_booking_in_flight_finish_serves_nothing_new_and_exits_0(tmp_path, make_train):
     train = make_train(8001, 10, "Mumbai", "Pune", "Solapur", "Hyderabad")
     rider = passenger("asha")
-    # The in-flight booking waits for the lock through the drain: give it ample time to (10 s, not 3 s)
-    # on a busy machine.
+    # The booking in flight waits for the lock through the drain; 10 s rather than the default
+    # 3 s leaves room for a busy machine.
     with gunicorn_server(tmp_path, workers=2, env={"DB_LOCK_TIMEOUT_MS": "10000"}) as server:
         lock = hold_train_lock(train.pk)
         with ThreadPoolExecutor(max_workers=2) as background:
