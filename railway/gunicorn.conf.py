@@ -32,6 +32,14 @@ max_requests_jitter = max_requests // 10
 # Worker heartbeats on a memory file system: a slow disk must not get healthy workers killed.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 
+# gunicorn's control socket (for `gunicornc`) defaults to one path per user, $HOME/.gunicorn/gunicorn.ctl:
+# a second server on the host takes it over from the first at every worker it starts, and any
+# server that stops deletes it. Off, unless given a path of this server's own.
+_control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "").strip()
+control_socket_disable = not _control_socket
+if _control_socket:
+    control_socket = _control_socket
+
 # Which proxies may set X-Forwarded-Proto (comma-separated addresses, or * behind a private network).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 

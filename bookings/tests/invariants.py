@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from bookings.models import BookingSeat
+from bookings.models import Booking, BookingSeat
 from trains.models import Seat, Train
 
 
@@ -26,3 +26,25 @@ def assert_seat_masks_match_seats_held(train: Train) -> None:
     seats = dict(Seat.objects.filter(train=train).values_list("number", "sold_legs"))
     assert sorted(seats) == list(range(1, train.total_seats + 1))
     assert {number: mask for number, mask in seats.items() if mask} == from_rows
+
+
+def seat_legs_of_confirmed_bookings(train: Train) -> Counter[tuple[int, int, int]]:
+    """Return the multiset of (leg, seat, booking id) that the train's confirmed bookings hold."""
+    held: Counter[tuple[int, int, int]] = Counter()
+    for booking in Booking.objects.filter(train=train, status=Booking.Status.CONFIRMED):
+        for seat in booking.seat_numbers:
+            for leg in range(booking.from_position, booking.to_position):
+                held[(leg, seat, booking.pk)] += 1
+    return held
+
+
+def assert_inventory_is_consistent(train: Train) -> None:
+    """Assert no seat is sold twice on a leg and BookingSeat rows hold just the confirmed bookings' seats."""
+    held = seat_legs_of_confirmed_bookings(train)
+    assert seat_legs_held(train) == held
+    per_leg_and_seat = Counter((leg, seat) for leg, seat, _ in held.elements())
+    assert all(times == 1 for times in per_leg_and_seat.values())
+    sold_per_leg = Counter(leg for leg, _ in per_leg_and_seat)
+    assert all(sold <= train.total_seats for sold in sold_per_leg.values())
+    assert all(1 <= seat <= train.total_seats for _, seat in per_leg_and_seat)
+    assert_seat_masks_match_seats_held(train)

@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from bookings.allocation import free_seats, segment_mask
 from bookings.models import Booking, BookingSeat
-from bookings.tests.invariants import assert_seat_masks_match_seats_held, seat_legs_held
+from bookings.tests.invariants import assert_inventory_is_consistent, seat_legs_held
 from conftest import client_for
 from trains.models import Train
 from users.models import User
@@ -126,28 +126,6 @@ def cancel_call(user: User, booking_id: int) -> Call:
 
 def statuses(calls: list[Call]) -> Counter[int]:
     return Counter(call.status for call in calls)
-
-
-def seat_legs_of_confirmed_bookings(train: Train) -> Counter[tuple[int, int, int]]:
-    """Return the multiset of (leg, seat, booking id) that the train's confirmed bookings hold."""
-    held: Counter[tuple[int, int, int]] = Counter()
-    for booking in Booking.objects.filter(train=train, status=Booking.Status.CONFIRMED):
-        for seat in booking.seat_numbers:
-            for leg in range(booking.from_position, booking.to_position):
-                held[(leg, seat, booking.pk)] += 1
-    return held
-
-
-def assert_inventory_is_consistent(train: Train) -> None:
-    """Assert no seat is sold twice on a leg and BookingSeat rows hold just the confirmed bookings' seats."""
-    held = seat_legs_of_confirmed_bookings(train)
-    assert seat_legs_held(train) == held
-    per_leg_and_seat = Counter((leg, seat) for leg, seat, _ in held.elements())
-    assert all(times == 1 for times in per_leg_and_seat.values())
-    sold_per_leg = Counter(leg for leg, _ in per_leg_and_seat)
-    assert all(sold <= train.total_seats for sold in sold_per_leg.values())
-    assert all(1 <= seat <= train.total_seats for _, seat in per_leg_and_seat)
-    assert_seat_masks_match_seats_held(train)
 
 
 def occupied_masks(train: Train) -> dict[int, int]:

@@ -1,33 +1,12 @@
 """A train lock that cannot be had in time is a clean, retryable 503, never a hung request or a 500."""
 
-import sqlite3
-
-import psycopg2
 import pytest
 from django.db import connection
 
 from bookings.models import Booking, IdempotencyRecord
+from bookings.tests.locks import hold_train_lock, release_train_lock
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def hold_train_lock(train_pk: int):
-    """Open a second, independent connection that holds the train's row (or the database) locked."""
-    settings = connection.settings_dict
-    if connection.vendor == "postgresql":
-        other = psycopg2.connect(
-            dbname=settings["NAME"],
-            user=settings["USER"],
-            password=settings["PASSWORD"],
-            host=settings["HOST"],
-            port=settings["PORT"] or 5432,
-        )
-        with other.cursor() as cursor:
-            cursor.execute("SELECT id FROM trains_train WHERE id = %s FOR UPDATE", [train_pk])
-        return other
-    other = sqlite3.connect(settings["NAME"], isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-    return other
 
 
 def shorten_lock_wait() -> None:
@@ -50,8 +29,7 @@ def test_a_booking_that_cannot_get_the_lock_is_refused_with_503_and_leaves_nothi
             headers={"Idempotency-Key": "retry-me"},
         )
     finally:
-        other.rollback() if connection.vendor == "postgresql" else other.execute("ROLLBACK")
-        other.close()
+        release_train_lock(other)
         connection.close()
 
     assert response.status_code == 503

@@ -73,6 +73,11 @@ class GunicornServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def application_name(self) -> str:
+        """The name this server's PostgreSQL sessions carry in pg_stat_activity."""
+        return server_application_name(self.port)
+
     def workers(self) -> list[int]:
         return child_pids(self.process.pid)
 
@@ -89,6 +94,19 @@ class GunicornServer:
         timeout: float = 30,
     ) -> tuple[int, dict[str, str], Any]:
         """Send one request; return its status, headers and JSON body (None when it has none)."""
+        status, answer_headers, raw = self.request_raw(method, path, body, headers=headers, timeout=timeout)
+        return status, answer_headers, json.loads(raw) if raw else None
+
+    def request_raw(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        timeout: float = 30,
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Send one request; return its status, headers and body as sent, JSON or not."""
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(self.url + path, data=data, method=method)  # noqa: S310
         request.add_header("Content-Type", "application/json")
@@ -99,7 +117,7 @@ class GunicornServer:
                 status, answer_headers, raw = answer.status, dict(answer.headers), answer.read()
         except urllib.error.HTTPError as answer:
             status, answer_headers, raw = answer.code, dict(answer.headers), answer.read()
-        return status, answer_headers, json.loads(raw) if raw else None
+        return status, answer_headers, raw
 
     def stop(self, timeout: float = 60) -> int:
         """Stop gracefully (SIGTERM, as an orchestrator does) and return gunicorn's exit code."""
@@ -113,6 +131,16 @@ class GunicornServer:
         return self.process.returncode
 
 
+def server_application_name(port: int) -> str:
+    return f"railway-test-server-{port}"
+
+
+def server_database_url(port: int) -> str:
+    """Return the test database's URL, naming the server's PostgreSQL sessions after its port."""
+    url = test_database_url()
+    return url if connection.vendor == "sqlite" else f"{url}?application_name={server_application_name(port)}"
+
+
 def server_environment(port: int, workers: int, extra: dict[str, str] | None) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("PYTEST")}
     env.update(
@@ -121,7 +149,7 @@ def server_environment(port: int, workers: int, extra: dict[str, str] | None) ->
         SECRET_KEY=secrets.token_urlsafe(50),
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="0",
-        DATABASE_URL=test_database_url(),
+        DATABASE_URL=server_database_url(port),
         CACHE_URL="locmem://",
         BIND=f"127.0.0.1:{port}",
         WEB_CONCURRENCY=str(workers),

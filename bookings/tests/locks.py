@@ -1,0 +1,34 @@
+"""A train lock held from outside the service, to stop a booking inside its transaction at will."""
+
+import sqlite3
+
+import psycopg2
+from django.db import connection
+
+
+def hold_train_lock(train_pk: int):
+    """Open a second, independent connection that holds the train's row (or the database) locked."""
+    settings = connection.settings_dict
+    if connection.vendor == "postgresql":
+        other = psycopg2.connect(
+            dbname=settings["NAME"],
+            user=settings["USER"],
+            password=settings["PASSWORD"],
+            host=settings["HOST"],
+            port=settings["PORT"] or 5432,
+        )
+        with other.cursor() as cursor:
+            cursor.execute("SELECT id FROM trains_train WHERE id = %s FOR UPDATE", [train_pk])
+        return other
+    other = sqlite3.connect(settings["NAME"], isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    return other
+
+
+def release_train_lock(other) -> None:
+    """End the lock holder's transaction, writing nothing, and close its connection."""
+    if isinstance(other, sqlite3.Connection):
+        other.execute("ROLLBACK")
+    else:
+        other.rollback()
+    other.close()
