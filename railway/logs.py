@@ -54,7 +54,8 @@ def logging_config(level: str) -> dict:
             # The request line says what django.request would repeat for every 4xx, without a
             # trace; 5xx still log their trace through it.
             "django.request": {"level": "ERROR"},
-            # runserver's own access lines repeat the request line too.
-            "django.server": {"level": "WARNING"},
+            # runserver's own access lines repeat the request line too; its warnings go through
+            # the root's handler (Django's default stops them there and has no handler left).
+            "django.server": {"level": "WARNING", "propagate": True},
         },
     }

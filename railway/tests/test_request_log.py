@@ -6,6 +6,7 @@ import logging
 import pytest
 from django.db import OperationalError
 from django.test import Client
+from pythonjsonlogger.json import JsonFormatter
 
 from conftest import client_for
 from railway.logs import json_formatter
@@ -143,3 +144,15 @@ def test_log_records_are_formatted_as_one_json_object_per_line():
     assert fields["level"] == "INFO" and fields["logger"] == "railway.request"
     assert (fields["message"], fields["status"], fields["request_id"]) == ("request", 201, "abc")
     assert fields["time"].endswith("+00:00")
+
+
+@pytest.mark.parametrize("name", ["django", "django.request", "django.server", "railway.request"])
+def test_every_logger_writes_through_the_one_json_handler(name):
+    logger = logging.getLogger(name)
+
+    assert logger.handlers == [] and logger.propagate
+    # (pytest adds capturing handlers of its own beside the service's.)
+    ours = [
+        handler for handler in logging.getLogger().handlers if isinstance(handler.formatter, JsonFormatter)
+    ]
+    assert len(ours) == 1
