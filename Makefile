@@ -23,9 +23,10 @@ run: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Production: gunicorn with the repository's config, DEBUG off, every setting from the
-# environment (docs/deploy.md). Run `manage.py migrate` once per release before it.
+# environment (docs/deploy.md). Run `manage.py migrate` once per release before it. Not
+# echoed: stdout carries only the service's JSON log lines.
 serve: install
-	$(BIN)/gunicorn -c railway/gunicorn.conf.py
+	@$(BIN)/gunicorn -c railway/gunicorn.conf.py
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
