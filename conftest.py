@@ -4,6 +4,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from rest_framework.test import APIClient
 
 from trains.models import Train
@@ -62,6 +63,14 @@ def staff(db) -> User:
 @pytest.fixture
 def admin_user(db) -> User:
     return User.objects.create_superuser(username="root", email="root@example.com", password=PASSWORD)
+
+
+@pytest.fixture
+def superuser_client(admin_user) -> Client:
+    """A browser session of a superuser, for the admin."""
+    client = Client()
+    client.force_login(admin_user)
+    return client
 
 
 @pytest.fixture

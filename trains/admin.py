@@ -16,10 +16,13 @@ from django.utils.html import format_html_join
 from rest_framework import exceptions
 
 from bookings.selectors import train_leg_occupancy, trains_with_occupancy
-from trains.models import Station, Stop, Train, station_key
+from trains.models import WEEKDAY_NAMES, ServiceException, Station, Stop, Train, station_key
+from trains.selectors import runs_on_from, weekdays_of
 from trains.services import (
+    StopTimes,
     route_change_validate,
     route_from_stops,
+    stop_times_validate,
     total_seats_change_validate,
     train_route_replace,
     train_seats_resize,
@@ -81,7 +84,11 @@ class StopInlineForm(forms.ModelForm):
 
     class Meta:
         model = Stop
-        fields = ["position", "station"]
+        fields = ["position", "station", "arrival", "departure"]
+        help_texts = {
+            "arrival": "After the journey's start, as H:MM:SS; past 24:00:00 on the next day.",
+            "departure": "After the journey's start; the first stop departs at 0:00:00.",
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -113,11 +120,15 @@ class StopInlineForm(forms.ModelForm):
         station = self.cleaned_data.get("station")
         return self.cleaned_data["position"], station.name if station else self.cleaned_data["station_name"]
 
+    def times(self) -> StopTimes:
+        return self.cleaned_data.get("arrival"), self.cleaned_data.get("departure")
+
 
 class StopFormSet(BaseInlineFormSet):
     """The whole route: validated like the API's, and frozen once the train has bookings."""
 
     route: list[str]
+    times: list[StopTimes]
 
     def validate_unique(self) -> None:
         # route_from_stops checks positions and stations (by name, so new ones too).
@@ -130,6 +141,10 @@ class StopFormSet(BaseInlineFormSet):
         kept = [form for form in self.forms if form.cleaned_data and not self._should_delete_form(form)]
         try:
             self.route = route_from_stops(stops=[form.route_entry() for form in kept])
+            self.times = [
+                form.times() for form in sorted(kept, key=lambda form: form.cleaned_data["position"])
+            ]
+            stop_times_validate(times=self.times)
             if self.instance.pk is not None:
                 route_change_validate(train=self.instance, stops=self.route)
         except exceptions.ValidationError as error:
@@ -140,7 +155,7 @@ class StopInline(SuperuserWritesMixin, admin.TabularInline):
     model = Stop
     form = StopInlineForm
     formset = StopFormSet
-    fields = ["position", "station", "station_name"]
+    fields = ["position", "station", "station_name", "arrival", "departure"]
     autocomplete_fields = ["station"]
     ordering = ["position"]
     max_num = Train.MAX_STOPS
@@ -149,13 +164,43 @@ class StopInline(SuperuserWritesMixin, admin.TabularInline):
         return 2 if obj is None else 1
 
 
+class ServiceExceptionInline(SuperuserWritesMixin, admin.TabularInline):
+    model = ServiceException
+    fields = ["date", "runs"]
+    extra = 0
+    verbose_name = "date outside the weekly pattern"
+    verbose_name_plural = "dates outside the weekly pattern"
+
+
 class TrainAdminForm(forms.ModelForm):
     train_number = forms.IntegerField(min_value=1, max_value=2_147_483_647)
     total_seats = forms.IntegerField(min_value=1, max_value=Train.MAX_SEATS)
+    weekdays = forms.TypedMultipleChoiceField(
+        choices=list(enumerate(WEEKDAY_NAMES)),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        label="runs on",
+        help_text="The days of the week on which the train starts its journey.",
+    )
 
     class Meta:
         model = Train
-        fields = ["train_number", "name", "total_seats"]
+        fields = ["train_number", "name", "total_seats", "departs_at", "service_from", "service_until"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["weekdays"].initial = weekdays_of(self.instance.runs_on)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        first, last = cleaned.get("service_from"), cleaned.get("service_until")
+        if first and last and first > last:
+            self.add_error("service_until", "The last date of service comes before the first.")
+        return cleaned
+
+    def save(self, commit: bool = True) -> Train:
+        self.instance.runs_on = runs_on_from(self.cleaned_data["weekdays"])
+        return super().save(commit)
 
     def clean_total_seats(self) -> int:
         total_seats = self.cleaned_data["total_seats"]
@@ -170,8 +215,17 @@ class TrainAdminForm(forms.ModelForm):
 @admin.register(Train)
 class TrainAdmin(SuperuserWritesMixin, admin.ModelAdmin):
     form = TrainAdminForm
-    inlines = [StopInline]
-    fields = ["train_number", "name", "total_seats", "occupancy"]
+    inlines = [StopInline, ServiceExceptionInline]
+    fields = [
+        "train_number",
+        "name",
+        "total_seats",
+        "departs_at",
+        "weekdays",
+        "service_from",
+        "service_until",
+        "occupancy",
+    ]
     readonly_fields = ["occupancy"]
     list_display = [
         "train_number",
@@ -218,6 +272,7 @@ class TrainAdmin(SuperuserWritesMixin, admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Train, form: TrainAdminForm, change: bool) -> None:
         if change:
             train_update(train=obj, train_number=obj.train_number, name=obj.name, total_seats=obj.total_seats)
+            obj.save(update_fields=["departs_at", "runs_on", "service_from", "service_until"])
         else:
             obj.name = obj.name.strip()
             obj.save()
@@ -229,6 +284,6 @@ class TrainAdmin(SuperuserWritesMixin, admin.ModelAdmin):
             return
         previous = list(Stop.objects.filter(train=form.instance).select_related("train", "station"))
         # The route is written in one piece; the admin log records it as old stops out, new stops in.
-        added = train_route_replace(train=form.instance, stops=formset.route)
+        added = train_route_replace(train=form.instance, stops=formset.route, times=formset.times)
         formset.new_objects, formset.changed_objects = added, []
         formset.deleted_objects = previous if added else []

@@ -1,6 +1,12 @@
-"""The network: stations, trains and the ordered stops of each train's route."""
+"""The network: stations, trains with their timetables, and the ordered stops of each train's route."""
+
+import datetime
 
 from django.db import models
+
+# Bit i of Train.runs_on is weekday i, Monday first (date.weekday()).
+EVERY_DAY = 0b111_1111
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def station_key(name: str) -> str:
@@ -37,6 +43,17 @@ class Train(models.Model):
     name = models.CharField(max_length=100, blank=True, default="")
     total_seats = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # The timetable. A journey starts at `departs_at` (local time of day, TIME_ZONE) on a start
+    # date; each stop's times are offsets from that moment, so a journey may cross midnight.
+    # Defaults in the database too, so that rows written past the ORM (bulk loads) get them.
+    departs_at = models.TimeField(default=datetime.time(0, 0), db_default=datetime.time(0, 0))
+    runs_on = models.PositiveSmallIntegerField(
+        default=EVERY_DAY,
+        db_default=EVERY_DAY,
+        help_text="Days of the week the train starts its journey: bit 0 Monday .. bit 6 Sunday.",
+    )
+    service_from = models.DateField(null=True, blank=True, help_text="First start date; none: no limit.")
+    service_until = models.DateField(null=True, blank=True, help_text="Last start date; none: no limit.")
 
     class Meta:
         ordering = ["train_number"]
@@ -46,10 +63,34 @@ class Train(models.Model):
                 name="train_total_seats_in_range",
             ),
             models.CheckConstraint(condition=models.Q(train_number__gte=1), name="train_number_positive"),
+            models.CheckConstraint(
+                condition=models.Q(runs_on__gte=1, runs_on__lte=EVERY_DAY), name="train_runs_on_some_day"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(service_from__isnull=True)
+                | models.Q(service_until__isnull=True)
+                | models.Q(service_from__lte=models.F("service_until")),
+                name="train_service_dates_in_order",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.train_number} {self.name}".strip()
+
+
+class ServiceException(models.Model):
+    """A date on which the train starts although its weekdays say not, or does not although they say so."""
+
+    train = models.ForeignKey(Train, on_delete=models.CASCADE, related_name="service_exceptions")
+    date = models.DateField()
+    runs = models.BooleanField(help_text="Whether the train starts its journey on this date.")
+
+    class Meta:
+        ordering = ["train", "date"]
+        constraints = [models.UniqueConstraint(fields=["train", "date"], name="service_exception_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.train.train_number} {'runs' if self.runs else 'does not run'} on {self.date}"
 
 
 class Stop(models.Model):
@@ -58,6 +99,9 @@ class Stop(models.Model):
     train = models.ForeignKey(Train, on_delete=models.CASCADE, related_name="stops")
     station = models.ForeignKey(Station, on_delete=models.PROTECT, related_name="stops")
     position = models.PositiveSmallIntegerField()
+    # Times after the journey's start (Train.departs_at); none where the timetable has no time.
+    arrival = models.DurationField(null=True, blank=True)
+    departure = models.DurationField(null=True, blank=True)
 
     class Meta:
         ordering = ["train", "position"]
@@ -65,6 +109,20 @@ class Stop(models.Model):
             models.UniqueConstraint(fields=["train", "position"], name="stop_unique_position"),
             models.UniqueConstraint(fields=["train", "station"], name="stop_station_once_per_train"),
             models.CheckConstraint(condition=models.Q(position__lt=64), name="stop_position_in_range"),
+            models.CheckConstraint(
+                condition=models.Q(arrival__isnull=True) | models.Q(arrival__gte=datetime.timedelta(0)),
+                name="stop_arrival_not_before_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(departure__isnull=True) | models.Q(departure__gte=datetime.timedelta(0)),
+                name="stop_departure_not_before_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(arrival__isnull=True)
+                | models.Q(departure__isnull=True)
+                | models.Q(arrival__lte=models.F("departure")),
+                name="stop_arrives_before_it_departs",
+            ),
         ]
         indexes = [models.Index(fields=["station", "train", "position"], name="stop_station_lookup")]
 

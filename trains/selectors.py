@@ -1,6 +1,8 @@
 """Reads on the network."""
 
-from trains.models import Station, Stop, Train
+import datetime
+
+from trains.models import ServiceException, Station, Stop, Train
 
 
 def train_route_stations(*, train: Train) -> list[Station]:
@@ -14,3 +16,25 @@ def train_route_stations(*, train: Train) -> list[Station]:
 def train_route(*, train: Train) -> list[str]:
     """Return the station names of the train's route, origin first."""
     return [station.name for station in train_route_stations(train=train)]
+
+
+def train_starts_on(*, train: Train, day: datetime.date) -> bool:
+    """Return whether the train starts a journey on `day`: exceptions first, then its dates and weekdays."""
+    exception = ServiceException.objects.filter(train=train, date=day).values_list("runs", flat=True).first()
+    if exception is not None:
+        return exception
+    if train.service_from is not None and day < train.service_from:
+        return False
+    if train.service_until is not None and day > train.service_until:
+        return False
+    return bool(train.runs_on & (1 << day.weekday()))
+
+
+def weekdays_of(runs_on: int) -> list[int]:
+    """Return the weekdays (0 Monday .. 6 Sunday) set in a `Train.runs_on` mask."""
+    return [day for day in range(7) if runs_on & (1 << day)]
+
+
+def runs_on_from(weekdays: list[int]) -> int:
+    """Return the `Train.runs_on` mask of the given weekdays (0 Monday .. 6 Sunday)."""
+    return sum(1 << day for day in set(weekdays))

@@ -1,4 +1,6 @@
-"""Writes on the network: adding trains with their routes, and changing them while unsold."""
+"""Writes on the network: adding trains with their routes and timetables, and changing them while unsold."""
+
+import datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -145,24 +147,66 @@ def train_update(*, train: Train, train_number: int, name: str, total_seats: int
     return train
 
 
-def train_route_replace(*, train: Train, stops: list[str]) -> list[Stop]:
+def train_route_replace(
+    *, train: Train, stops: list[str], times: list["StopTimes"] | None = None
+) -> list[Stop]:
     """Replace the train's stops with `stops` (station names, origin first) while it has no bookings.
 
-    Return the new stops, or an empty list when the route was already this one.
+    `times` gives each stop's (arrival, departure) offsets; they may change whenever, since
+    bookings record stop positions, not times. Return the new stops, or an empty list when the
+    route was already this one (its times then updated in place).
     """
     route = route_validate(source=stops[0], destination=stops[-1], stops=stops)
+    times = times or [(None, None)] * len(route)
+    stop_times_validate(times=times)
     with transaction.atomic():
         # The seat engine's train lock (bookings.services): no booking can start on the old route.
         Train.objects.select_for_update(no_key=True).filter(pk=train.pk).values_list("pk").get()
         stations = [station_get_or_create(name=name) for name in route]
-        current = list(
-            Stop.objects.filter(train=train).order_by("position").values_list("station_id", flat=True)
-        )
-        if current == [station.pk for station in stations]:
+        current = list(Stop.objects.filter(train=train).order_by("position"))
+        if [stop.station_id for stop in current] == [station.pk for station in stations]:
+            for stop, (arrival, departure) in zip(current, times, strict=True):
+                stop.arrival, stop.departure = arrival, departure
+            Stop.objects.bulk_update(current, ["arrival", "departure"])
             return []
         route_change_validate(train=train, stops=route)
         # Delete then insert, since moving stops one by one would collide on stop_unique_position.
         Stop.objects.filter(train=train).delete()
         return Stop.objects.bulk_create(
-            Stop(train=train, station=station, position=position) for position, station in enumerate(stations)
+            Stop(train=train, station=station, position=position, arrival=arrival, departure=departure)
+            for position, (station, (arrival, departure)) in enumerate(zip(stations, times, strict=True))
         )
+
+
+StopTimes = tuple[datetime.timedelta | None, datetime.timedelta | None]
+
+
+def stop_times_validate(*, times: list[StopTimes]) -> None:
+    """Raise a ValidationError unless the stops' (arrival, departure) offsets follow the route in order.
+
+    A route either has no times at all or the origin's departure, the terminus's arrival and
+    at least one time at every stop between. The origin departs at 0 (the journey's start,
+    `Train.departs_at`), each stop arrives no earlier than it departs from the one before,
+    and departs no earlier than it arrives.
+    """
+    if all(arrival is None and departure is None for arrival, departure in times):
+        return
+    errors: list[str] = []
+    if times[0][1] != datetime.timedelta(0):
+        errors.append("The first stop departs at 0:00, the journey's start.")
+    if times[-1][0] is None:
+        errors.append("The last stop needs an arrival time.")
+    previous = datetime.timedelta(0)
+    for position, (arrival, departure) in enumerate(times):
+        if arrival is None and departure is None:
+            errors.append(f"Stop {position} needs an arrival or a departure time.")
+            continue
+        for moment in (arrival, departure):
+            if moment is None:
+                continue
+            if moment < previous:
+                errors.append(f"Stop {position}'s times go back before the stop before it.")
+                break
+            previous = moment
+    if errors:
+        raise exceptions.ValidationError({"stops": errors})

@@ -14,13 +14,6 @@ LIST_URL = "/admin/bookings/booking/"
 
 
 @pytest.fixture
-def superuser_client(admin_user) -> Client:
-    client = Client()
-    client.force_login(admin_user)
-    return client
-
-
-@pytest.fixture
 def train(make_train):
     return make_train(200, 4, "Alpha", "Beta", "Gamma")
 

@@ -3,7 +3,6 @@
 import pytest
 from django.contrib import admin
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from bookings.models import Booking
@@ -16,13 +15,6 @@ LISTS = {
     Station: "/admin/trains/station/",
     User: "/admin/users/user/",
 }
-
-
-@pytest.fixture
-def superuser_client(admin_user) -> Client:
-    client = Client()
-    client.force_login(admin_user)
-    return client
 
 
 @pytest.mark.parametrize("model", LISTS, ids=lambda model: model.__name__)

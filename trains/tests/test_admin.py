@@ -40,6 +40,10 @@ def train_form(
         "train_number": train_number,
         "name": name,
         "total_seats": total_seats,
+        "departs_at": "00:00",
+        "weekdays": list(range(7)),
+        "service_exceptions-TOTAL_FORMS": 0,
+        "service_exceptions-INITIAL_FORMS": 0,
         "stops-TOTAL_FORMS": len(stops),
         "stops-INITIAL_FORMS": len(existing),
         "stops-MIN_NUM_FORMS": 0,
@@ -63,13 +67,6 @@ def errors_of(response) -> str:
     return " | ".join(
         re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', response.content.decode(), re.DOTALL)
     )
-
-
-@pytest.fixture
-def superuser_client(admin_user) -> Client:
-    client = Client()
-    client.force_login(admin_user)
-    return client
 
 
 @pytest.fixture
