@@ -179,8 +179,9 @@ class TrainAdminForm(forms.ModelForm):
         choices=list(enumerate(WEEKDAY_NAMES)),
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
+        required=False,
         label="runs on",
-        help_text="The days of the week on which the train starts its journey.",
+        help_text="The weekdays on which the train starts its journey; none: only on the dates below.",
     )
 
     class Meta:

@@ -63,8 +63,9 @@ class Train(models.Model):
                 name="train_total_seats_in_range",
             ),
             models.CheckConstraint(condition=models.Q(train_number__gte=1), name="train_number_positive"),
+            # No weekday at all: the train starts only on the dates its exceptions add.
             models.CheckConstraint(
-                condition=models.Q(runs_on__gte=1, runs_on__lte=EVERY_DAY), name="train_runs_on_some_day"
+                condition=models.Q(runs_on__lte=EVERY_DAY), name="train_runs_on_weekday_mask"
             ),
             models.CheckConstraint(
                 condition=models.Q(service_from__isnull=True)

@@ -80,12 +80,11 @@ def test_weekday_masks_round_trip():
 @pytest.mark.parametrize(
     "change",
     [
-        {"runs_on": 0},
         {"runs_on": 128},
         {"service_from": day(3), "service_until": day(2)},
     ],
 )
-def test_the_database_refuses_a_train_that_never_runs(make_train, change):
+def test_the_database_refuses_an_impossible_running_pattern(make_train, change):
     train = make_train(7, 4, "Alpha", "Beta")
 
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -205,14 +204,17 @@ def test_the_admin_refuses_times_that_go_back_along_the_route(superuser_client):
 
 
 @pytest.mark.django_db
-def test_the_admin_refuses_a_train_that_runs_on_no_day(superuser_client):
-    data = timetable_form()
+def test_a_train_with_no_weekday_runs_only_on_the_dates_listed(superuser_client):
+    data = timetable_form(**{"service_exceptions-0-runs": "on"})
     del data["weekdays"]
 
     response = superuser_client.post("/admin/trains/train/add/", data)
 
-    assert response.status_code == 200
-    assert not Train.objects.filter(train_number=22691).exists()
+    assert response.status_code == 302, errors_of(response)
+    train = Train.objects.get(train_number=22691)
+    assert train.runs_on == 0
+    assert [train_starts_on(train=train, day=day(offset)) for offset in range(7)] == [False] * 7
+    assert train_starts_on(train=train, day=datetime.date(2026, 12, 24))
 
 
 @pytest.mark.django_db
