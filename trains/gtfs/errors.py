@@ -1,0 +1,37 @@
+"""What is wrong with a feed: each problem with its file and line, all raised together."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# A feed wrong on every row would otherwise print millions of lines; `.errors` keeps them all.
+MESSAGE_ERRORS_MAX = 100
+
+
+@dataclass(frozen=True, slots=True)
+class GtfsError:
+    """One problem: the file, its 1-based line (the header is line 1; None for the whole file), what."""
+
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return f"{self.file}: {self.message}"
+        return f"{self.file} line {self.line}: {self.message}"
+
+
+class GtfsFeedInvalid(Exception):
+    """The feed cannot be read; `.errors` lists every problem found, by file and line."""
+
+    def __init__(self, errors: Iterable[GtfsError]) -> None:
+        self.errors = tuple(sorted(errors, key=lambda error: (error.file, error.line or 0)))
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        count = len(self.errors)
+        lines = [f"The GTFS feed is invalid ({count} error{'s' if count != 1 else ''}):"]
+        lines += [f"  {error}" for error in self.errors[:MESSAGE_ERRORS_MAX]]
+        if count > MESSAGE_ERRORS_MAX:
+            lines.append(f"  ... and {count - MESSAGE_ERRORS_MAX} more")
+        return "\n".join(lines)

@@ -1,0 +1,78 @@
+"""What a feed reads as: stations, trains with their calls, and the days each train runs."""
+
+import datetime
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Station:
+    """A station trains call at, under its name, and the stop_ids of stops.txt that are it."""
+
+    name: str
+    stop_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A train's call at a station, its times in seconds after the train's first departure."""
+
+    station: str
+    arrival_offset: int
+    departure_offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class Train:
+    """A trip of trips.txt: its number and name for the service, its running days and its calls.
+
+    `first_departure` is the time of day the train leaves its origin, in seconds after
+    midnight of the day it runs on; from 24:00:00 (86,400) on it leaves after midnight.
+    """
+
+    trip_id: str
+    number: int
+    name: str
+    service_id: str
+    first_departure: int
+    calls: tuple[Call, ...]
+
+    @property
+    def route(self) -> tuple[str, ...]:
+        """Return the names of the stations it calls at, origin first."""
+        return tuple(call.station for call in self.calls)
+
+
+@dataclass(frozen=True, slots=True)
+class Service:
+    """The days trains of one service_id run: weekly days in a date range, plus and minus single dates.
+
+    Weekdays count from 0 (Monday) as `date.weekday()` does. A service given only by
+    calendar_dates.txt has no weekdays and no range.
+    """
+
+    service_id: str
+    weekdays: frozenset[int]
+    start_date: datetime.date | None
+    end_date: datetime.date | None
+    added_dates: frozenset[datetime.date]
+    removed_dates: frozenset[datetime.date]
+
+    def runs_on(self, day: datetime.date) -> bool:
+        """Return whether trains of this service run on `day`."""
+        if day in self.removed_dates:
+            return False
+        if day in self.added_dates:
+            return True
+        if self.start_date is None or self.end_date is None:
+            return False
+        return self.start_date <= day <= self.end_date and day.weekday() in self.weekdays
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A whole feed: stations and trains in file order, services by service_id."""
+
+    stations: tuple[Station, ...]
+    trains: tuple[Train, ...]
+    services: Mapping[str, Service]

@@ -1,0 +1,199 @@
+"""The files of a feed, a .zip or a folder, read as CSV rows numbered by their line in the file."""
+
+import csv
+import zipfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from trains.gtfs.errors import GtfsError, GtfsFeedInvalid
+
+if TYPE_CHECKING:
+    from _csv import _reader as CsvReader
+
+ProgressCallback = Callable[[int, int], object]
+
+# Often enough for a progress bar, rarely enough to cost nothing beside the parsing.
+PROGRESS_EVERY_ROWS = 1000
+COUNT_CHUNK_BYTES = 1 << 20
+# Read errors of a damaged zip member surface while reading it, not when it is opened.
+READ_ERRORS = (OSError, zipfile.BadZipFile, zlib.error)
+
+
+class Progress:
+    """Count the rows read and tell the callback every PROGRESS_EVERY_ROWS rows and at each file's end."""
+
+    def __init__(self, callback: ProgressCallback | None = None, total: int = 0) -> None:
+        self.callback, self.total = callback, total
+        self.done, self.reported = 0, -1
+
+    def advance(self, rows: int) -> None:
+        self.done += rows
+        if self.done - self.reported >= PROGRESS_EVERY_ROWS:
+            self.report()
+
+    def finish(self) -> None:
+        """Tell the callback that all is read, should the lines have been counted otherwise than read."""
+        self.done = max(self.done, self.total)
+        self.report()
+
+    def report(self) -> None:
+        if self.done == self.reported:
+            return
+        self.reported = self.done
+        if self.callback is not None:
+            self.callback(min(self.done, self.total), self.total)
+
+
+class FeedSource:
+    """A feed's files, with the errors found in them so far."""
+
+    def __init__(self, folder: Path | None = None, archive: zipfile.ZipFile | None = None) -> None:
+        self.folder, self.archive = folder, archive
+        self.archive_names = set(archive.namelist()) if archive is not None else set()
+        self.errors: list[GtfsError] = []
+        self.progress = Progress()
+
+    def error(self, file: str, line: int | None, message: str) -> None:
+        self.errors.append(GtfsError(file, line, message))
+
+    def raise_errors(self) -> None:
+        """Raise GtfsFeedInvalid listing every error found so far, if there is any."""
+        if self.errors:
+            raise GtfsFeedInvalid(self.errors)
+
+    def has(self, name: str) -> bool:
+        if self.archive is not None:
+            return name in self.archive_names
+        assert self.folder is not None
+        return (self.folder / name).is_file()
+
+    def require(self, name: str, columns: Sequence[str]) -> None:
+        """Record an error if the file or any of these columns of its header is missing."""
+        if not self.has(name):
+            self.error(name, None, "required file is missing")
+            return
+        errors_before = len(self.errors)
+        header = self.header(name)
+        if header is None:
+            if len(self.errors) == errors_before:
+                self.error(name, None, "the file is empty; it needs a header row")
+            return
+        for column in columns:
+            if column not in header:
+                self.error(name, 1, f"required column '{column}' is missing")
+
+    def header(self, name: str) -> list[str] | None:
+        """Return the file's column names, or None when it has no header row (or cannot be read)."""
+        try:
+            with self._open_binary(name) as binary:
+                first = next(_numbered_records(csv.reader(_decoded_lines(binary))), None)
+        except UnreadableLine as unreadable:
+            self.error(name, unreadable.line, unreadable.message)
+            return None
+        except READ_ERRORS as error:
+            self.error(name, None, f"cannot be read: {error}")
+            return None
+        return [column.strip() for column in first[1]] if first is not None else None
+
+    def count_progress(self, names: Iterable[str], callback: ProgressCallback) -> None:
+        """Count the data rows of these files so that progress can be told as a share of them."""
+        total = sum(max(self._count_lines(name) - 1, 0) for name in names)
+        self.progress = Progress(callback, total)
+        self.progress.report()
+
+    def rows(self, name: str, columns: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
+        """Yield (line, {column: value}) for each row with a value, trimmed; columns it lacks are empty.
+
+        The line is where the row starts: a quoted value may run over several lines. A line
+        that cannot be read raises GtfsFeedInvalid at once, with the errors found so far: the
+        rows after it, and those of other files that refer to them, could not be checked.
+        """
+        try:
+            yield from self._rows(name, columns)
+        except UnreadableLine as unreadable:
+            self.error(name, unreadable.line, unreadable.message)
+            raise GtfsFeedInvalid(self.errors) from None
+        except READ_ERRORS as error:
+            self.error(name, None, f"cannot be read: {error}")
+            raise GtfsFeedInvalid(self.errors) from None
+        self.progress.report()
+
+    def _rows(self, name: str, columns: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
+        with self._open_binary(name) as binary:
+            reader = csv.reader(_decoded_lines(binary))
+            records = _numbered_records(reader)
+            header = [column.strip() for column in next(records, (1, []))[1]]
+            positions = [header.index(column) if column in header else None for column in columns]
+            lines_read = reader.line_num
+            for line, record in records:
+                self.progress.advance(reader.line_num - lines_read)
+                lines_read = reader.line_num
+                if any(value.strip() for value in record):
+                    yield line, _pick(record, columns, positions)
+
+    def _open_binary(self, name: str) -> IO[bytes]:
+        if self.archive is not None:
+            return self.archive.open(name)
+        assert self.folder is not None
+        return (self.folder / name).open("rb")
+
+    def _count_lines(self, name: str) -> int:
+        lines, last = 0, b"\n"
+        with self._open_binary(name) as binary:
+            while chunk := binary.read(COUNT_CHUNK_BYTES):
+                lines += chunk.count(b"\n")
+                last = chunk[-1:]
+        return lines if last == b"\n" else lines + 1
+
+
+class UnreadableLine(Exception):
+    """A line that cannot be read, which ends the reading of its file."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.message = line, message
+
+
+def _decoded_lines(binary: IO[bytes]) -> Iterator[str]:
+    """Yield the lines decoded one by one, so that bad UTF-8 is reported at its own line."""
+    for number, raw in enumerate(binary, start=1):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise UnreadableLine(number, f"is not UTF-8 text (byte {error.start + 1} of the line)") from None
+        yield text.removeprefix("\ufeff") if number == 1 else text
+
+
+def _numbered_records(reader: "CsvReader") -> Iterator[tuple[int, list[str]]]:
+    """Yield each record with the line it starts on; raise UnreadableLine where the CSV is broken."""
+    while True:
+        line = reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except (csv.Error, *READ_ERRORS) as error:
+            raise UnreadableLine(line, f"cannot be read: {error}") from None
+        yield line, record
+
+
+def _pick(record: list[str], columns: Sequence[str], positions: list[int | None]) -> dict[str, str]:
+    return {
+        column: record[position].strip() if position is not None and position < len(record) else ""
+        for column, position in zip(columns, positions, strict=True)
+    }
+
+
+@contextmanager
+def open_feed(path: Path) -> Iterator[FeedSource]:
+    """Yield the feed at `path`, a folder or a .zip file, or raise GtfsFeedInvalid if it is neither."""
+    if path.is_dir():
+        yield FeedSource(folder=path)
+        return
+    if not path.is_file() or not zipfile.is_zipfile(path):
+        raise GtfsFeedInvalid([GtfsError(str(path), None, "is neither a folder nor a .zip file")])
+    with zipfile.ZipFile(path) as archive:
+        yield FeedSource(archive=archive)
