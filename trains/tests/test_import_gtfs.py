@@ -1,0 +1,273 @@
+"""`manage.py import_gtfs FEED --seats N`: a published timetable becomes bookable trains, all or nothing."""
+
+import datetime
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from rest_framework.exceptions import ValidationError
+
+from bookings.models import Booking
+from bookings.services import booking_create
+from trains.gtfs import read_feed
+from trains.models import ServiceException, Station, Stop, Train
+from trains.selectors import train_route, train_starts_on
+from trains.services import train_route_replace as replace_route
+from trains.tests.test_gtfs_reader import MINIMAL_FEED, RAIL_FEED, SAMPLE_FEED, minimal_with, write_feed
+
+pytestmark = pytest.mark.django_db
+
+MINUTES = datetime.timedelta(minutes=1)
+
+
+def feed_in(directory, files) -> object:
+    """Write a feed into its own new folder under `directory` (a test may write several)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    return write_feed(directory, files)
+
+
+def import_feed(path, *args: str) -> str:
+    output = StringIO()
+    call_command("import_gtfs", str(path), *args, stdout=output, stderr=StringIO())
+    return output.getvalue()
+
+
+def stop_times(train: Train) -> list[tuple]:
+    return list(Stop.objects.filter(train=train).order_by("position").values_list("arrival", "departure"))
+
+
+@pytest.mark.parametrize("form", ["folder", "zip"])
+def test_it_loads_stations_trains_stops_and_times(tmp_path, form):
+    output = import_feed(write_feed(tmp_path, RAIL_FEED, form), "--seats", "300")
+
+    assert "3 trains created, 0 updated" in output
+    assert set(Station.objects.values_list("name", flat=True)) == {"Central", "Harbour", "Midfield", "North"}
+    intercity = Train.objects.get(train_number=101)
+    assert (intercity.name, intercity.total_seats, intercity.seats.count()) == (
+        "Intercity Central - North (North)",
+        300,
+        300,
+    )
+    assert train_route(train=intercity) == ["Central", "Harbour", "Midfield", "North"]
+    assert intercity.departs_at == datetime.time(8, 0)
+    assert stop_times(intercity) == [
+        (None, 0 * MINUTES),
+        (20 * MINUTES, 20 * MINUTES),  # only a departure in the feed
+        (40 * MINUTES, 40 * MINUTES),  # no time at all: halfway in time between its neighbours
+        (60 * MINUTES, None),
+    ]
+
+
+def test_a_night_train_keeps_its_times_past_midnight(tmp_path):
+    import_feed(write_feed(tmp_path, RAIL_FEED), "--seats", "100")
+    night = next(
+        train for train in read_feed(feed_in(tmp_path / "again", RAIL_FEED)).trains if train.trip_id == "NT_1"
+    )
+
+    stored = Train.objects.get(train_number=night.number)
+
+    assert stored.departs_at == datetime.time(23, 50)
+    assert stop_times(stored) == [(None, 0 * MINUTES), (50 * MINUTES, 52 * MINUTES), (105 * MINUTES, None)]
+
+
+def test_every_train_starts_on_exactly_the_days_its_service_runs(tmp_path):
+    path = write_feed(tmp_path, RAIL_FEED)
+    feed = read_feed(path)
+    import_feed(path, "--seats", "100")
+    days = [datetime.date(2024, 12, 30) + datetime.timedelta(days=offset) for offset in range(200)]
+
+    for train in feed.trains:
+        stored = Train.objects.get(train_number=train.number)
+        service = feed.services[train.service_id]
+        assert [train_starts_on(train=stored, day=day) for day in days] == [
+            service.runs_on(day) for day in days
+        ]
+
+
+def test_a_train_leaving_after_midnight_of_its_service_day_starts_on_the_next_day(tmp_path):
+    late = minimal_with(
+        {
+            "stop_times.txt": """
+                trip_id,arrival_time,departure_time,stop_id,stop_sequence
+                T1,24:30:00,24:30:00,A,1
+                T1,25:00:00,25:00:00,B,2
+            """,
+            "calendar.txt": """
+                service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date
+                DAILY,1,0,0,0,0,0,0,20250106,20250113
+            """,
+        }
+    )
+    import_feed(write_feed(tmp_path, late), "--seats", "10")
+
+    train = Train.objects.get()
+    assert train.departs_at == datetime.time(0, 30)
+    # Monday services leave at 00:30 on Tuesday.
+    assert train_starts_on(train=train, day=datetime.date(2025, 1, 7))
+    assert not train_starts_on(train=train, day=datetime.date(2025, 1, 6))
+    assert train_starts_on(train=train, day=datetime.date(2025, 1, 14))
+
+
+def test_the_specifications_sample_feed_imports(tmp_path):
+    output = import_feed(write_feed(tmp_path, SAMPLE_FEED), "--seats", "40")
+
+    assert "11 trains created" in output
+    assert Train.objects.count() == 11
+    removed = set(ServiceException.objects.filter(runs=False).values_list("date", flat=True))
+    assert removed == {datetime.date(2007, 6, 4)}
+
+
+def test_importing_the_same_feed_again_updates_in_place_and_keeps_bookings(tmp_path, owner):
+    path = write_feed(tmp_path, RAIL_FEED)
+    import_feed(path, "--seats", "50")
+    booking = booking_create(
+        user=owner, train_number=101, seat_count=2, source="Harbour", destination="North"
+    )
+    before = {
+        "trains": list(Train.objects.order_by("pk").values_list("pk", "train_number", "total_seats")),
+        "stops": list(Stop.objects.order_by("pk").values_list("pk", "station_id", "position", "arrival")),
+        "exceptions": list(
+            ServiceException.objects.order_by("train", "date").values_list("train", "date", "runs")
+        ),
+    }
+
+    output = import_feed(path, "--seats", "999")
+
+    assert "0 trains created, 3 updated" in output
+    assert (
+        list(Train.objects.order_by("pk").values_list("pk", "train_number", "total_seats"))
+        == before["trains"]
+    )
+    assert (
+        list(Stop.objects.order_by("pk").values_list("pk", "station_id", "position", "arrival"))
+        == before["stops"]
+    )
+    assert (
+        list(ServiceException.objects.order_by("train", "date").values_list("train", "date", "runs"))
+        == (before["exceptions"])
+    )
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED and booking.seat_numbers == [1, 2]
+
+
+def test_new_times_and_days_replace_the_old_ones_on_reimport(tmp_path):
+    import_feed(write_feed(tmp_path, MINIMAL_FEED), "--seats", "10")
+    changed = minimal_with(
+        {
+            "stop_times.txt": """
+                trip_id,arrival_time,departure_time,stop_id,stop_sequence
+                T1,09:00:00,09:00:00,A,1
+                T1,09:40:00,09:45:00,B,2
+                T1,10:10:00,10:10:00,C,3
+            """
+        }
+    )
+
+    import_feed(feed_in(tmp_path / "v2", changed), "--seats", "10")
+
+    train = Train.objects.get()
+    assert train.departs_at == datetime.time(9, 0)
+    assert stop_times(train)[1] == (40 * MINUTES, 45 * MINUTES)
+
+
+DIFFERENT_STOPS = {
+    "stop_times.txt": """
+        trip_id,arrival_time,departure_time,stop_id,stop_sequence
+        T1,08:00:00,08:00:00,A,1
+        T1,09:00:00,09:00:00,C,2
+    """
+}
+
+
+def test_a_train_whose_stops_change_under_bookings_is_reported_and_left_alone(tmp_path, owner):
+    import_feed(write_feed(tmp_path, MINIMAL_FEED), "--seats", "10")
+    train = Train.objects.get()
+    booking_create(
+        user=owner, train_number=train.train_number, seat_count=1, source="Alpha", destination="Beta"
+    )
+
+    output = import_feed(feed_in(tmp_path / "v2", minimal_with(DIFFERENT_STOPS)), "--seats", "10")
+
+    assert f"Train {train.train_number}: the feed changes its stops, but it has bookings" in output
+    assert train_route(train=train) == ["Alpha", "Beta", "Gamma"]
+
+
+def test_a_train_without_bookings_takes_its_new_stops(tmp_path):
+    import_feed(write_feed(tmp_path, MINIMAL_FEED), "--seats", "10")
+
+    import_feed(feed_in(tmp_path / "v2", minimal_with(DIFFERENT_STOPS)), "--seats", "10")
+
+    assert train_route(train=Train.objects.get()) == ["Alpha", "Gamma"]
+
+
+def test_a_bad_row_is_named_by_file_and_line_and_nothing_is_imported(tmp_path):
+    broken = minimal_with(
+        {
+            "stop_times.txt": """
+                trip_id,arrival_time,departure_time,stop_id,stop_sequence
+                T1,08:00:00,08:00:00,A,1
+                T1,08:30:00,8:3:00,B,2
+                T1,09:00:00,09:00:00,C,3
+            """
+        }
+    )
+
+    with pytest.raises(CommandError) as refused:
+        import_feed(write_feed(tmp_path, broken), "--seats", "10")
+
+    assert "stop_times.txt line 3" in str(refused.value) and "nothing was imported" in str(refused.value)
+    assert not Train.objects.exists() and not Station.objects.exists()
+
+
+def test_a_train_that_fails_late_rolls_back_every_train_and_station_before_it(tmp_path, monkeypatch):
+    written = []
+
+    def refuse_the_third(*, train, stops, times):  # the service refusing a route, after two were written
+        if len(written) == 2:
+            raise ValidationError({"stops": ["refused for the test"]})
+        written.append(train.train_number)
+        return replace_route(train=train, stops=stops, times=times)
+
+    monkeypatch.setattr("trains.timetable_import.train_route_replace", refuse_the_third)
+
+    with pytest.raises(CommandError) as refused:
+        import_feed(write_feed(tmp_path, RAIL_FEED), "--seats", "10")
+
+    assert "Nothing was imported" in str(refused.value) and "refused for the test" in str(refused.value)
+    assert len(written) == 2
+    assert not Train.objects.exists() and not Stop.objects.exists() and not Station.objects.exists()
+
+
+@pytest.mark.parametrize("seats", ["0", "10001"])
+def test_the_seat_count_must_be_one_a_train_may_have(tmp_path, seats):
+    with pytest.raises(CommandError) as refused:
+        import_feed(write_feed(tmp_path, MINIMAL_FEED), "--seats", seats)
+
+    assert "seat count" in str(refused.value)
+    assert not Train.objects.exists()
+
+
+def test_a_missing_feed_is_a_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="no such file or folder"):
+        import_feed(tmp_path / "nowhere.zip", "--seats", "10")
+
+
+def test_an_imported_train_is_bookable_on_its_segments(tmp_path, owner):
+    import_feed(write_feed(tmp_path, RAIL_FEED), "--seats", "20")
+
+    booking = booking_create(
+        user=owner, train_number=101, seat_count=3, source="Harbour", destination="Midfield"
+    )
+
+    assert booking.seat_numbers == [1, 2, 3]
+
+
+def test_a_progress_bar_shows_on_stderr(tmp_path):
+    errors = StringIO()
+
+    call_command(
+        "import_gtfs", str(write_feed(tmp_path, RAIL_FEED)), "--seats", "5", stdout=StringIO(), stderr=errors
+    )
+
+    assert "reading" in errors.getvalue() and "importing" in errors.getvalue()
+    assert "3/3" in errors.getvalue()

@@ -1,0 +1,152 @@
+"""Import a GTFS feed (read by trains.gtfs) into stations, trains, their stops, times and running days.
+
+`feed_import` writes the whole feed in one transaction: either every train is in place or none
+is. Importing the same feed again updates the trains in place, matched by train number. It never
+touches a booking: a train that has bookings keeps its stops when the feed changed them, and is
+reported instead (its times, name and running days are still updated when its stops are the same).
+"""
+
+import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from rest_framework import exceptions
+
+from bookings.selectors import train_has_bookings
+from trains import gtfs
+from trains.models import ServiceException, Stop, Train, station_key
+from trains.selectors import runs_on_from
+from trains.services import station_get_or_create, train_route_replace, train_seats_resize
+
+DAY = datetime.timedelta(days=1)
+
+
+class FeedImportRefused(Exception):
+    """The feed cannot be imported as a whole; nothing was written. `problems` says why."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class ImportReport:
+    created: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    # Trains whose stops the feed changed while they have bookings: left on their old stops.
+    kept_for_bookings: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Timetable:
+    """A feed train's timetable in the service's terms (Train fields and ServiceException rows)."""
+
+    departs_at: datetime.time
+    runs_on: int
+    service_from: datetime.date | None
+    service_until: datetime.date | None
+    exceptions: dict[datetime.date, bool]
+
+
+def timetable_of(train: gtfs.Train, service: gtfs.Service) -> Timetable:
+    """Return the train's timetable; a train leaving after midnight (25:10:00) starts a day later."""
+    shift = train.first_departure // 86_400
+    later = datetime.timedelta(days=shift)
+    seconds = train.first_departure % 86_400
+    exceptions_by_date = {day + later: True for day in service.added_dates}
+    exceptions_by_date |= {day + later: False for day in service.removed_dates}
+    return Timetable(
+        departs_at=datetime.time(seconds // 3600, seconds % 3600 // 60, seconds % 60),
+        runs_on=runs_on_from([(weekday + shift) % 7 for weekday in service.weekdays]),
+        service_from=service.start_date + later if service.start_date else None,
+        service_until=service.end_date + later if service.end_date else None,
+        exceptions=exceptions_by_date,
+    )
+
+
+def stop_times_of(train: gtfs.Train) -> list[tuple[datetime.timedelta | None, datetime.timedelta | None]]:
+    """Return each call's (arrival, departure) after the start; none to reach the origin or leave the end."""
+    times = [
+        (datetime.timedelta(seconds=call.arrival_offset), datetime.timedelta(seconds=call.departure_offset))
+        for call in train.calls
+    ]
+    times[0] = (None, times[0][1])
+    times[-1] = (times[-1][0], None)
+    return times
+
+
+def feed_problems(feed: gtfs.Feed, *, total_seats: int) -> list[str]:
+    """Return what keeps the feed from being imported, beyond what its reader checked."""
+    problems = []
+    if not 1 <= total_seats <= Train.MAX_SEATS:
+        problems.append(f"The seat count must be between 1 and {Train.MAX_SEATS}, not {total_seats}.")
+    for train in feed.trains:
+        if len(train.calls) > Train.MAX_STOPS:
+            problems.append(
+                f"trips.txt trip {train.trip_id!r} (train {train.number}) calls at {len(train.calls)} "
+                f"stations; a train calls at {Train.MAX_STOPS} at most."
+            )
+    return problems
+
+
+def feed_import(
+    feed: gtfs.Feed,
+    *,
+    total_seats: int,
+    progress: Callable[[Iterable[gtfs.Train]], Iterable[gtfs.Train]] = iter,
+) -> ImportReport:
+    """Write the feed's trains: new ones with `total_seats` seats; existing ones (by number) keep theirs.
+
+    Raise FeedImportRefused, having written nothing, when any train cannot be imported.
+    """
+    problems = feed_problems(feed, total_seats=total_seats)
+    if problems:
+        raise FeedImportRefused(problems)
+    report = ImportReport()
+    with transaction.atomic():
+        feed_stations_import(feed)
+        for train in progress(feed.trains):
+            try:
+                train_import(train, feed.services[train.service_id], total_seats=total_seats, report=report)
+            except exceptions.ValidationError as refused:
+                # Rolls the whole import back: nothing is half-imported.
+                raise FeedImportRefused(
+                    [f"trips.txt trip {train.trip_id!r} (train {train.number}): {refused.detail}"]
+                ) from None
+    return report
+
+
+def train_import(train: gtfs.Train, service: gtfs.Service, *, total_seats: int, report: ImportReport) -> None:
+    timetable = timetable_of(train, service)
+    existing = Train.objects.filter(train_number=train.number).first()
+    if existing is None:
+        existing = Train.objects.create(train_number=train.number, name=train.name, total_seats=total_seats)
+        train_seats_resize(train=existing, total_seats=total_seats)
+        report.created.append(train.number)
+    elif route_changed(existing, train) and train_has_bookings(train=existing):
+        report.kept_for_bookings.append(train.number)
+        return
+    else:
+        report.updated.append(train.number)
+    existing.name = train.name
+    existing.departs_at, existing.runs_on = timetable.departs_at, timetable.runs_on
+    existing.service_from, existing.service_until = timetable.service_from, timetable.service_until
+    existing.save(update_fields=["name", "departs_at", "runs_on", "service_from", "service_until"])
+    train_route_replace(train=existing, stops=list(train.route), times=stop_times_of(train))
+    ServiceException.objects.filter(train=existing).delete()
+    ServiceException.objects.bulk_create(
+        ServiceException(train=existing, date=date, runs=runs)
+        for date, runs in sorted(timetable.exceptions.items())
+    )
+
+
+def route_changed(existing: Train, train: gtfs.Train) -> bool:
+    stored = Stop.objects.filter(train=existing).order_by("position").values_list("station__key", flat=True)
+    return list(stored) != [station_key(name) for name in train.route]
+
+
+def feed_stations_import(feed: gtfs.Feed) -> None:
+    """Create the feed's stations that the service does not have yet (by name, ignoring case)."""
+    for station in feed.stations:
+        station_get_or_create(name=station.name)
