@@ -1,5 +1,6 @@
 """Load a small demo network and a demo admin; safe to run again."""
 
+import datetime
 import os
 
 from django.contrib.auth import get_user_model
@@ -7,20 +8,59 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from trains.models import Train
-from trains.services import train_create
+from trains.services import train_create, train_route_replace
 
+# Number, name, seats, the time of day it leaves, and its calls as (station, minutes after the
+# start when it arrives, minutes when it departs); the first call has no arrival, the last no departure.
 DEMO_TRAINS = [
-    (12951, "Rajdhani Express", 40, ["Mumbai Central", "Surat", "Vadodara", "Ratlam", "Kota", "New Delhi"]),
-    (12009, "Shatabdi Express", 30, ["Mumbai Central", "Surat", "Vadodara", "Ahmedabad"]),
+    (
+        12951,
+        "Rajdhani Express",
+        40,
+        datetime.time(17, 0),
+        [
+            ("Mumbai Central", None, 0),
+            ("Surat", 175, 180),
+            ("Vadodara", 265, 270),
+            ("Ratlam", 425, 430),
+            ("Kota", 620, 625),
+            ("New Delhi", 935, None),  # 08:35 the next morning
+        ],
+    ),
+    (
+        12009,
+        "Shatabdi Express",
+        30,
+        datetime.time(6, 20),
+        [("Mumbai Central", None, 0), ("Surat", 170, 173), ("Vadodara", 260, 265), ("Ahmedabad", 400, None)],
+    ),
     (
         12627,
         "Karnataka Express",
         50,
-        ["Bengaluru", "Anantapur", "Secunderabad", "Nagpur", "Bhopal", "New Delhi"],
+        datetime.time(19, 20),
+        [
+            ("Bengaluru", None, 0),
+            ("Anantapur", 215, 220),
+            ("Secunderabad", 640, 660),
+            ("Nagpur", 1190, 1200),
+            ("Bhopal", 1570, 1580),
+            ("New Delhi", 2315, None),  # two nights on board
+        ],
     ),
-    (11301, "Udyan Express", 20, ["Mumbai Central", "Pune", "Solapur", "Bengaluru"]),
-    (22691, "Night Express", 2, ["Bengaluru", "Secunderabad"]),
+    (
+        11301,
+        "Udyan Express",
+        20,
+        datetime.time(8, 10),
+        [("Mumbai Central", None, 0), ("Pune", 215, 220), ("Solapur", 505, 510), ("Bengaluru", 1360, None)],
+    ),
+    (22691, "Night Express", 2, datetime.time(22, 45), [("Bengaluru", None, 0), ("Secunderabad", 660, None)]),
 ]
+
+
+def minutes(value: int | None) -> datetime.timedelta | None:
+    return None if value is None else datetime.timedelta(minutes=value)
 
 
 class Command(BaseCommand):
@@ -36,10 +76,11 @@ class Command(BaseCommand):
             if admin is None:
                 User.objects.create_superuser(username="admin", email="admin@example.com", password=password)
                 self.stdout.write(f"Created superuser admin / {password}")
-            for number, name, seats, stops in DEMO_TRAINS:
+            for number, name, seats, departs_at, calls in DEMO_TRAINS:
                 if Train.objects.filter(train_number=number).exists():
                     continue
-                train_create(
+                stops = [station for station, _, _ in calls]
+                train = train_create(
                     train_number=number,
                     name=name,
                     source=stops[0],
@@ -47,4 +88,8 @@ class Command(BaseCommand):
                     total_seats=seats,
                     stops=stops,
                 )
+                train.departs_at = departs_at
+                train.save(update_fields=["departs_at"])
+                times = [(minutes(arrival), minutes(departure)) for _, arrival, departure in calls]
+                train_route_replace(train=train, stops=stops, times=times)
                 self.stdout.write(f"Created train {number} {name}: {' -> '.join(stops)}")

@@ -1,0 +1,41 @@
+"""`make run`'s demo network: bookable trains with their timetables, loaded again without harm."""
+
+import datetime
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from trains.models import Stop, Train
+from trains.selectors import train_route
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_trains_come_with_their_routes_and_times():
+    call_command("seed_demo", stdout=StringIO())
+
+    rajdhani = Train.objects.get(train_number=12951)
+    assert train_route(train=rajdhani) == [
+        "Mumbai Central",
+        "Surat",
+        "Vadodara",
+        "Ratlam",
+        "Kota",
+        "New Delhi",
+    ]
+    assert rajdhani.departs_at == datetime.time(17, 0)
+    arrival_in_delhi = Stop.objects.get(train=rajdhani, position=5).arrival
+    assert datetime.datetime.combine(datetime.date(2026, 1, 1), rajdhani.departs_at) + arrival_in_delhi == (
+        datetime.datetime(2026, 1, 2, 8, 35)
+    )
+
+
+def test_loading_the_demo_again_changes_nothing():
+    call_command("seed_demo", stdout=StringIO())
+    before = list(Stop.objects.order_by("pk").values_list("pk", "train_id", "arrival", "departure"))
+
+    call_command("seed_demo", stdout=StringIO())
+
+    assert list(Stop.objects.order_by("pk").values_list("pk", "train_id", "arrival", "departure")) == before
+    assert Train.objects.count() == 5
