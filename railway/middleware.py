@@ -7,6 +7,9 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject, empty
 
@@ -81,3 +84,32 @@ class RequestLogMiddleware:
             return response
         finally:
             current_request_id.reset(token)
+
+
+class AdminOnlyMixin:
+    """Run a middleware for the admin's paths only, and pass every other request straight on.
+
+    Sessions, the logged-in user and flash messages serve the admin alone: the API authenticates
+    each request by its token and keeps no session. Building the three for every API request
+    cost about 5% of a booking-list request's Python; skipping them also means that no API call
+    ever reads a session cookie.
+    """
+
+    get_response: Callable[[HttpRequest], HttpResponse]
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path_info.startswith(settings.ADMIN_URL_PREFIX):
+            return self.get_response(request)
+        return super().__call__(request)  # type: ignore[misc]
+
+
+class AdminSessionMiddleware(AdminOnlyMixin, SessionMiddleware):
+    pass
+
+
+class AdminAuthenticationMiddleware(AdminOnlyMixin, AuthenticationMiddleware):
+    pass
+
+
+class AdminMessageMiddleware(AdminOnlyMixin, MessageMiddleware):
+    pass

@@ -44,15 +44,18 @@ MIDDLEWARE = [
     # sessions and auth run for them; with DEBUG off nothing else would serve them.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "railway.middleware.RequestBodyLimitMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Sessions, the logged-in user and messages for the admin's paths only (railway/middleware.py).
+    "railway.middleware.AdminSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "railway.middleware.AdminAuthenticationMiddleware",
+    "railway.middleware.AdminMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "railway.urls"
+# Where the admin is served; the only paths with sessions (railway.middleware.AdminOnlyMixin).
+ADMIN_URL_PREFIX = "/admin/"
 # Load-balancer probes may speak plain HTTP inside the network: no HTTPS redirect for them.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 # The spec's URLs end in a slash; a request without it is a plain 404, never a redirect

@@ -1,5 +1,6 @@
 """The spec's routes exactly as published (trailing slashes included), API docs, probes, the admin."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -34,7 +35,7 @@ class SwaggerUiView(SpectacularSwaggerView):
 
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL_PREFIX.lstrip("/"), admin.site.urls),
     path("user/register/", RegisterApi.as_view(), name="register"),
     path("user/login/", LoginApi.as_view(), name="login"),
     path("user/logout/", LogoutApi.as_view(), name="logout"),
