@@ -13,11 +13,15 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from rest_framework import exceptions
 
-from bookings.selectors import train_has_bookings
 from trains import gtfs
-from trains.models import ServiceException, Stop, Train, station_key
+from trains.models import ServiceException, Train
 from trains.selectors import runs_on_from
-from trains.services import station_get_or_create, train_route_replace, train_seats_resize
+from trains.services import (
+    route_change_validate,
+    station_get_or_create,
+    train_route_replace,
+    train_seats_resize,
+)
 
 DAY = datetime.timedelta(days=1)
 
@@ -124,10 +128,13 @@ def train_import(train: gtfs.Train, service: gtfs.Service, *, total_seats: int, 
         existing = Train.objects.create(train_number=train.number, name=train.name, total_seats=total_seats)
         train_seats_resize(train=existing, total_seats=total_seats)
         report.created.append(train.number)
-    elif route_changed(existing, train) and train_has_bookings(train=existing):
-        report.kept_for_bookings.append(train.number)
-        return
     else:
+        try:
+            route_change_validate(train=existing, stops=list(train.route))
+        except exceptions.ValidationError:
+            # Its stops changed while it has bookings: reported, never altered.
+            report.kept_for_bookings.append(train.number)
+            return
         report.updated.append(train.number)
     existing.name = train.name
     existing.departs_at, existing.runs_on = timetable.departs_at, timetable.runs_on
@@ -139,11 +146,6 @@ def train_import(train: gtfs.Train, service: gtfs.Service, *, total_seats: int, 
         ServiceException(train=existing, date=date, runs=runs)
         for date, runs in sorted(timetable.exceptions.items())
     )
-
-
-def route_changed(existing: Train, train: gtfs.Train) -> bool:
-    stored = Stop.objects.filter(train=existing).order_by("position").values_list("station__key", flat=True)
-    return list(stored) != [station_key(name) for name in train.route]
 
 
 def feed_stations_import(feed: gtfs.Feed) -> None:

@@ -50,13 +50,7 @@ def _read_calendar(source: FeedSource) -> dict[str, Service]:
     lines: dict[str, int] = {}
     for line, values in source.rows(CALENDAR_FILE, CALENDAR_COLUMNS):
         service_id = values["service_id"]
-        if not service_id:
-            source.error(CALENDAR_FILE, line, "service_id is empty")
-            continue
-        if service_id in lines:
-            source.error(
-                CALENDAR_FILE, line, f"service_id '{service_id}' is already on line {lines[service_id]}"
-            )
+        if not source.id_is_new(CALENDAR_FILE, line, "service_id", service_id, lines.get(service_id)):
             continue
         lines[service_id] = line
         for weekday in WEEKDAYS:

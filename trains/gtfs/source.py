@@ -59,6 +59,16 @@ class FeedSource:
     def error(self, file: str, line: int | None, message: str) -> None:
         self.errors.append(GtfsError(file, line, message))
 
+    def id_is_new(self, file: str, line: int, column: str, value: str, first_line: int | None) -> bool:
+        """Return whether `value` can identify this row; if not, record why (empty, or on `first_line`)."""
+        if not value:
+            self.error(file, line, f"{column} is empty")
+            return False
+        if first_line is not None:
+            self.error(file, line, f"{column} '{value}' is already on line {first_line}")
+            return False
+        return True
+
     def raise_errors(self) -> None:
         """Raise GtfsFeedInvalid listing every error found so far, if there is any."""
         if self.errors:

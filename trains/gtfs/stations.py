@@ -83,18 +83,13 @@ def _read_stop_rows(source: FeedSource, index: StationIndex) -> dict[str, StopRo
             location_type=values["location_type"] or STOP,
             parent_station=values["parent_station"],
         )
-        if not row.stop_id:
-            source.error(STOPS_FILE, line, "stop_id is empty")
-        elif row.stop_id in rows:
-            source.error(
-                STOPS_FILE, line, f"stop_id '{row.stop_id}' is already on line {rows[row.stop_id].line}"
-            )
-        elif row.location_type not in (STOP, STATION, *NOT_STOPS):
+        first = rows.get(row.stop_id)
+        if not source.id_is_new(STOPS_FILE, line, "stop_id", row.stop_id, first.line if first else None):
+            continue
+        if row.location_type not in (STOP, STATION, *NOT_STOPS):
             source.error(STOPS_FILE, line, f"location_type '{row.location_type}' is not 0, 1, 2, 3 or 4")
-            rows[row.stop_id] = row
             index.unreadable.add(row.stop_id)
-        else:
-            rows[row.stop_id] = row
+        rows[row.stop_id] = row
     return rows
 
 

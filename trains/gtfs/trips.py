@@ -39,11 +39,7 @@ def read_routes(source: FeedSource) -> dict[str, str]:
     lines: dict[str, int] = {}
     for line, values in source.rows(ROUTES_FILE, ROUTES_COLUMNS):
         route_id = values["route_id"]
-        if not route_id:
-            source.error(ROUTES_FILE, line, "route_id is empty")
-        elif route_id in lines:
-            source.error(ROUTES_FILE, line, f"route_id '{route_id}' is already on line {lines[route_id]}")
-        else:
+        if source.id_is_new(ROUTES_FILE, line, "route_id", route_id, lines.get(route_id)):
             lines[route_id] = line
             names[route_id] = values["route_long_name"] or values["route_short_name"]
     return names
@@ -54,11 +50,8 @@ def read_trips(source: FeedSource, routes: dict[str, str], services: dict[str, S
     trips: dict[str, Trip] = {}
     for line, values in source.rows(TRIPS_FILE, TRIPS_COLUMNS):
         trip_id, route_id, service_id = values["trip_id"], values["route_id"], values["service_id"]
-        if not trip_id:
-            source.error(TRIPS_FILE, line, "trip_id is empty")
-            continue
-        if trip_id in trips:
-            source.error(TRIPS_FILE, line, f"trip_id '{trip_id}' is already on line {trips[trip_id].line}")
+        first = trips.get(trip_id)
+        if not source.id_is_new(TRIPS_FILE, line, "trip_id", trip_id, first.line if first else None):
             continue
         if route_id not in routes:
             source.error(TRIPS_FILE, line, f"route_id '{route_id}' is not in routes.txt")
