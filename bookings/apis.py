@@ -44,6 +44,7 @@ from railway.throttling import BOOKING_THROTTLES
 class BookingOutputSerializer(serializers.Serializer):
     booking_id = serializers.IntegerField(source="id")
     train_number = serializers.IntegerField(source="train.train_number")
+    journey_date = serializers.DateField(help_text="The date the train leaves its first station.")
     user_id = serializers.IntegerField()
     source = serializers.CharField(source="source_name")
     destination = serializers.CharField(source="destination_name")
@@ -101,6 +102,13 @@ class BookSeatApi(APIView):
         # Any integer but the token user's id is a 403, not a 400 (the contract): no range here.
         user_id = StrictIntegerField(required=False)
         seat_count = StrictIntegerField(min_value=1, max_value=settings.BOOKING_MAX_SEATS)
+        journey_date = serializers.DateField(
+            required=False,
+            help_text=(
+                "The date the train leaves its first station (ISO 8601, YYYY-MM-DD); "
+                "by default today in the service's time zone."
+            ),
+        )
         source = StationParameter(required=False)
         destination = StationParameter(required=False)
 

@@ -17,6 +17,8 @@ class Booking(models.Model):
     )
     # No index of its own: booking_train_user starts with the train.
     train = models.ForeignKey(Train, on_delete=models.PROTECT, related_name="bookings", db_index=False)
+    # The journey ridden: the date the train leaves its first station (trains.Journey).
+    journey_date = models.DateField()
     # Stop positions on the train's route; the booking rides legs from_position .. to_position - 1.
     from_position = models.PositiveSmallIntegerField()
     to_position = models.PositiveSmallIntegerField()
@@ -58,21 +60,22 @@ class BookingSeat(models.Model):
     """One seat held by a confirmed booking, on the booking's segment of the route.
 
     The segment is copied from the booking so that the database can guard it: an exclusion
-    constraint on PostgreSQL (``bookingseat_no_double_sale``: same train, same seat,
+    constraint on PostgreSQL (``bookingseat_no_double_sale``: same journey, same seat,
     overlapping legs) and triggers of the same name on SQLite refuse a second row that
     would sell a seat twice on any leg, whatever the application does. Both are created by
-    migration 0004, not declared here, because neither database can express the other's.
-    A per-date inventory adds the journey date to the constraint.
+    migrations (0004, then 0006 for journeys), not declared here, because neither database
+    can express the other's.
     """
 
     pk = models.CompositePrimaryKey("booking", "seat_number")
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="seats_held")
     seat_number = models.PositiveSmallIntegerField()
-    # The booking's train and segment. No foreign key to the train: the booking has one, and a
+    # The booking's journey and segment. No foreign key to the train: the booking has one, and a
     # second would only double the checks on every row written.
     train = models.ForeignKey(
         Train, on_delete=models.DO_NOTHING, related_name="+", db_index=False, db_constraint=False
     )
+    journey_date = models.DateField()
     # The seat is held on legs from_position .. to_position - 1.
     from_position = models.PositiveSmallIntegerField()
     to_position = models.PositiveSmallIntegerField()

@@ -1,5 +1,6 @@
 """Reads on bookings and seat inventory."""
 
+import datetime as dt
 import itertools
 import json
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from bookings.models import Booking
 from railway.pagination import page_split
@@ -74,6 +76,7 @@ WITH page AS (
 SELECT coalesce(json_agg(json_build_object(
            'booking_id', p.id,
            'train_number', (SELECT t.train_number FROM trains_train t WHERE t.id = p.train_id),
+           'journey_date', to_char(p.journey_date, 'YYYY-MM-DD'),
            'user_id', p.user_id,
            'source', (SELECT st.name FROM trains_stop s JOIN trains_station st ON st.id = s.station_id
                        WHERE s.train_id = p.train_id AND s.position = p.from_position),
@@ -115,6 +118,7 @@ def api_timestamp(moment: datetime) -> str:
 BOOKING_ROW_FIELDS = (
     "id",
     "train__train_number",
+    "journey_date",
     "user_id",
     "source_name",
     "destination_name",
@@ -130,6 +134,7 @@ def booking_row_output(row: dict) -> dict:
     return {
         "booking_id": row["id"],
         "train_number": row["train__train_number"],
+        "journey_date": row["journey_date"].isoformat(),
         "user_id": row["user_id"],
         "source": row["source_name"],
         "destination": row["destination_name"],
@@ -208,10 +213,10 @@ SELECT train.train_number, train.name, train.total_seats,
     (SELECT station.name FROM trains_stop stop
        JOIN trains_station station ON station.id = stop.station_id
       WHERE stop.train_id = train.id ORDER BY stop.position DESC LIMIT 1),
-    (SELECT COUNT(*) FROM trains_seat seat
-      WHERE seat.train_id = train.id
+    train.total_seats - (SELECT COUNT(*) FROM trains_seat seat
+      WHERE seat.train_id = train.id AND seat.journey_date = %s
         AND (seat.sold_legs & (CAST(-1 AS BIGINT) << boarding.position)
-             & ~(CAST(-1 AS BIGINT) << alighting.position)) = 0)
+             & ~(CAST(-1 AS BIGINT) << alighting.position)) <> 0)
 FROM trains_station origin
 JOIN trains_stop boarding ON boarding.station_id = origin.id
 JOIN trains_stop alighting
@@ -241,7 +246,7 @@ def trains_between(
             cursor,
             "bookings_trains_between",
             _TRAINS_BETWEEN_SQL,
-            [station_key(source), station_key(destination), after_train_number, limit],
+            [timezone.localdate(), station_key(source), station_key(destination), after_train_number, limit],
         )
         return [
             TrainAvailability(
@@ -280,10 +285,11 @@ class LegOccupancy:
         return f"Leg {self.origin} → {self.destination}: {self.sold}/{self.total} sold"
 
 
-def train_leg_occupancy(*, train: Train) -> list[LegOccupancy]:
-    """Return, leg by leg along the route, how many of the train's seats are sold right now."""
+def train_leg_occupancy(*, train: Train, journey_date: dt.date) -> list[LegOccupancy]:
+    """Return, leg by leg along the route, how many of the journey's seats are sold right now."""
     # The seat masks are written with the bookings' seats, so they are the live count.
-    masks = list(Seat.objects.filter(train=train).exclude(sold_legs=0).values_list("sold_legs", flat=True))
+    sold = Seat.objects.filter(train=train, journey_date=journey_date).exclude(sold_legs=0)
+    masks = list(sold.values_list("sold_legs", flat=True))
     route = list(
         Stop.objects.filter(train=train).order_by("position").values_list("station__name", flat=True)
     )
@@ -301,10 +307,13 @@ def train_leg_occupancy(*, train: Train) -> list[LegOccupancy]:
 def trains_with_occupancy(*, trains: QuerySet[Train]) -> QuerySet[Train]:
     """Return the trains annotated with their ends, stop count, confirmed bookings and busiest leg.
 
+    The busiest leg is the leg with the most seats sold on one journey, over all journeys.
+
     Every figure is a correlated subquery, so a list of trains costs one query however
     many stops, bookings or sold seats they have.
     """
-    # Seats sold on one leg: those whose mask has the bit of the stop the leg starts from.
+    # Seats sold on one leg of the journey where it sells most: those whose mask has the bit
+    # of the stop the leg starts from, counted per journey.
     sold_on_leg = (
         Seat.objects.filter(train=OuterRef("train"))
         .annotate(
@@ -313,10 +322,10 @@ def trains_with_occupancy(*, trains: QuerySet[Train]) -> QuerySet[Train]:
             )
         )
         .filter(on_leg=1)
-        .order_by()
-        .values("train")
+        .values("journey_date")
         .annotate(count=Count("*"))
-        .values("count")
+        .order_by("-count")
+        .values("count")[:1]
     )
     busiest_leg = (
         Stop.objects.filter(train=OuterRef("pk"))

@@ -2,27 +2,35 @@
 
 Locking contract
 ----------------
-* Every write to a train's seat inventory (booking or cancelling) runs in one
-  transaction that first takes the train row lock (``SELECT ... FOR NO KEY UPDATE``
-  on PostgreSQL; on SQLite the IMMEDIATE transaction holds the database write lock).
-  It is the only lock taken on the train, it is taken before any read of the
-  inventory, and it is held only while seats are chosen and written: a handful of
-  statements, no network call.
+* Seats are sold per journey: a train on one start date (``trains.Journey``). Every
+  write to a journey's seat inventory (booking or cancelling) runs in one transaction
+  that first takes the journey row lock (``SELECT ... FOR NO KEY UPDATE`` on
+  PostgreSQL; on SQLite the IMMEDIATE transaction holds the database write lock). It
+  is the only lock a sale takes, it is taken before any read of the inventory, and it
+  is held only while seats are chosen and written: a handful of statements, no
+  network call. Sales on different dates of one train never wait on each other.
+* A journey's first sale creates it, with a seat row per seat of the train, and then
+  locks it; a sale racing to create the same journey waits on its primary key.
+* A journey's creation holds a share lock on its train row until it commits. Changes
+  to a train's route or seat count lock the train row and then every journey of it
+  (``trains.services.train_lock_for_change``): they wait for the sales in flight and
+  hold off new ones, including the creation of a journey.
 * With an Idempotency-Key, the Python engine claims the key's record row before the
-  train lock (see ``bookings.idempotency``); bookings_sell_seats takes the train lock
-  first and inserts the key last. A request waiting on a key never holds a lock that
-  the key's holder needs, so no two writers can wait on each other in a cycle.
+  journey lock (see ``bookings.idempotency``); bookings_sell_seats takes the journey
+  lock first and inserts the key last. A request waiting on a key never holds a lock
+  that the key's holder needs, so no two writers can wait on each other in a cycle.
 * The lock makes choosing seats race-free. The guarantee does not rest on it:
   BookingSeat's ``bookingseat_no_double_sale`` (an exclusion constraint on
   PostgreSQL, triggers on SQLite) makes the database refuse any seat sold twice on
-  a leg, whatever a bug or a second app server does.
-* The per-user seat cap (``BOOKING_MAX_SEATS_PER_USER_PER_TRAIN``) is checked under
-  the same train lock, from the user's confirmed bookings: two sales by one user on
-  one train are serialised by it, so the second one counts the first one's seats.
+  a leg of a journey, whatever a bug or a second app server does.
+* The per-user seat cap (``BOOKING_MAX_SEATS_PER_USER_PER_TRAIN``) is counted per
+  journey under the same lock, from the user's confirmed bookings: two sales by one
+  user on one journey are serialised by it, so the second one counts the first one's.
 * On PostgreSQL a lock that cannot be had within ``DB_LOCK_TIMEOUT_MS`` fails the
   request with 503 and Retry-After instead of hanging it.
 """
 
+import datetime
 import json
 from dataclasses import dataclass
 
@@ -37,8 +45,9 @@ from bookings.allocation import choose_seats, free_seats, segment_mask
 from bookings.idempotency import IdempotencyKeyReused
 from bookings.models import Booking, BookingSeat
 from railway.api import Conflict, Forbidden, NotFound
-from trains.models import Seat, Station, Train, station_key
-from trains.selectors import train_route_stations
+from trains.models import Journey, Seat, Station, Stop, Train, station_key
+from trains.selectors import train_starts_on
+from trains.services import train_lock_for_journey_creation
 
 
 class TrainNotFound(NotFound):
@@ -76,16 +85,17 @@ class NotBookingOwner(Forbidden):
     default_code = "not_booking_owner"
 
 
-def occupied_legs_by_seat(*, train: Train) -> dict[int, int]:
-    """Return {seat number: mask of sold legs} for the train's seats that are sold anywhere."""
-    return dict(Seat.objects.filter(train=train).exclude(sold_legs=0).values_list("number", "sold_legs"))
+def occupied_legs_by_seat(*, train: Train, journey_date: datetime.date) -> dict[int, int]:
+    """Return {seat number: mask of sold legs} for the journey's seats that are sold anywhere."""
+    seats = Seat.objects.filter(train=train, journey_date=journey_date).exclude(sold_legs=0)
+    return dict(seats.values_list("number", "sold_legs"))
 
 
-def seats_held_by_user(*, user, train: Train) -> int:
-    """Return how many seats the user's confirmed bookings hold on the train."""
-    held = Booking.objects.filter(train=train, user=user, status=Booking.Status.CONFIRMED).aggregate(
-        seats=Sum("seat_count")
-    )["seats"]
+def seats_held_by_user(*, user, train: Train, journey_date: datetime.date) -> int:
+    """Return how many seats the user's confirmed bookings hold on the journey."""
+    held = Booking.objects.filter(
+        train=train, journey_date=journey_date, user=user, status=Booking.Status.CONFIRMED
+    ).aggregate(seats=Sum("seat_count"))["seats"]
     return held or 0
 
 
@@ -93,7 +103,7 @@ def seat_cap_error(*, seats_held: int) -> SeatCapReached:
     """Return the 409 for a sale that would pass the user's seat cap on the train."""
     cap = settings.BOOKING_MAX_SEATS_PER_USER_PER_TRAIN
     return SeatCapReached(
-        f"One passenger may hold at most {cap} seats on a train; you hold {seats_held} on this one.",
+        f"One passenger may hold at most {cap} seats on a journey; you hold {seats_held} on this one.",
         extra={"seat_cap": cap, "seats_held": seats_held},
     )
 
@@ -140,6 +150,102 @@ def segment_resolve(*, route: list[Station], source: str | None, destination: st
     return from_position, to_position
 
 
+def journey_date_default() -> datetime.date:
+    """Return the journey date of a request that gives none: today in the service's TIME_ZONE."""
+    return timezone.localdate()
+
+
+def boarding_date(*, train: Train, journey_date: datetime.date, stop: Stop) -> datetime.date:
+    """Return the calendar date on which the journey starting on `journey_date` leaves `stop`."""
+    since_midnight = datetime.datetime.combine(datetime.date.min, train.departs_at) - datetime.datetime.min
+    leaves = since_midnight + (
+        stop.departure if stop.departure is not None else stop.arrival or datetime.timedelta()
+    )
+    return journey_date + datetime.timedelta(days=leaves // datetime.timedelta(days=1))
+
+
+def journey_date_error(
+    code: str,
+    *,
+    train_number: int,
+    journey_date: datetime.date,
+    today: datetime.date,
+    boarding: datetime.date,
+) -> exceptions.ValidationError:
+    """Return the 400 for a journey outside the booking window; `code` as bookings_sell_seats reports it."""
+    if code == "journey_date_past":
+        message = (
+            f"This journey leaves your boarding station on {boarding.isoformat()}, which is past; "
+            f"book a journey from today ({today.isoformat()}) on."
+        )
+    elif code == "journey_date_beyond_horizon":
+        last = today + datetime.timedelta(days=settings.BOOKING_HORIZON_DAYS)
+        message = (
+            f"Bookings open {settings.BOOKING_HORIZON_DAYS} days ahead: the last journey date you can "
+            f"book now is {last.isoformat()}."
+        )
+    else:
+        message = (
+            f"Train {train_number} does not leave its first station on {journey_date.isoformat()}; "
+            "journey_date is the date it starts its journey."
+        )
+    return exceptions.ValidationError({"journey_date": [message]}, code=code)
+
+
+def journey_window_check(
+    *, train: Train, journey_date: datetime.date, boarding_stop: Stop, today: datetime.date
+) -> None:
+    """Refuse a journey boarded before today, starting past the horizon, or on a day it does not run."""
+    boarding = boarding_date(train=train, journey_date=journey_date, stop=boarding_stop)
+    code = None
+    if boarding < today:
+        code = "journey_date_past"
+    elif journey_date > today + datetime.timedelta(days=settings.BOOKING_HORIZON_DAYS):
+        code = "journey_date_beyond_horizon"
+    elif not train_starts_on(train=train, day=journey_date):
+        code = "train_not_running"
+    if code is not None:
+        raise journey_date_error(
+            code, train_number=train.train_number, journey_date=journey_date, today=today, boarding=boarding
+        )
+
+
+def journey_lock(*, train: Train | int, journey_date: datetime.date) -> int | None:
+    """Take the journey's lock (see the module docstring); return its train's seat count.
+
+    None when the journey does not exist yet. Only the journey's row is locked, not the train's.
+    """
+    # Raw, because the ORM drops OF from the lock clause of a values() query, and the train's
+    # row must stay unlocked. SQLite's IMMEDIATE transaction already holds its only write lock.
+    sql = (
+        "SELECT train.total_seats FROM trains_journey journey"
+        " JOIN trains_train train ON train.id = journey.train_id"
+        " WHERE journey.train_id = %s AND journey.date = %s"
+    )
+    if connection.vendor == "postgresql":
+        sql += " FOR NO KEY UPDATE OF journey"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            [train if isinstance(train, int) else train.pk, journey_date],
+        )
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def journey_open(*, train: Train, journey_date: datetime.date) -> None:
+    """Create the journey with a seat row per seat of the train, unless it exists; lock not taken."""
+    # Held until commit: a change of the route or the seat count waits for it (trains.services).
+    total_seats = train_lock_for_journey_creation(train=train)
+    # On PostgreSQL a racing creator waits on the primary key until this one commits.
+    Journey.objects.bulk_create([Journey(train=train, date=journey_date)], ignore_conflicts=True)
+    Seat.objects.bulk_create(
+        (Seat(train=train, journey_date=journey_date, number=number) for number in range(1, total_seats + 1)),
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
+
+
 def seat_count_validate(*, seat_count: int) -> None:
     """Refuse a booking of fewer than one or more than BOOKING_MAX_SEATS seats."""
     if not 1 <= seat_count <= settings.BOOKING_MAX_SEATS:
@@ -153,19 +259,23 @@ def booking_create(
     user,
     train_number: int,
     seat_count: int,
+    journey_date: datetime.date | None = None,
     source: str | None = None,
     destination: str | None = None,
 ) -> Booking:
-    """Sell `seat_count` seats on the segment to `user`, or raise InsufficientSeats or SeatCapReached."""
+    """Sell `seat_count` seats on the segment of the journey to `user`, or raise why not.
+
+    `journey_date` is the date the train leaves its first station; none means today.
+    """
     seat_count_validate(seat_count=seat_count)
     train = Train.objects.filter(train_number=train_number).first()
     if train is None:
         raise TrainNotFound()
-
     try:
         return _sell_seats(
             user=user,
             train=train,
+            journey_date=journey_date or journey_date_default(),
             source=source,
             destination=destination,
             seat_count=seat_count,
@@ -176,28 +286,43 @@ def booking_create(
 
 
 def _sell_seats(
-    *, user, train: Train, source: str | None, destination: str | None, seat_count: int
+    *,
+    user,
+    train: Train,
+    journey_date: datetime.date,
+    source: str | None,
+    destination: str | None,
+    seat_count: int,
 ) -> Booking:
+    today = journey_date_default()
     with transaction.atomic():
-        # The train row lock serialises sales on this train: see the module docstring.
-        # The route and the seat count are read under it, because an admin may change
-        # them (under the same lock) while the train has no bookings; so are the seats the
-        # user holds, because the user's other sales on the train may be racing this one.
-        train.total_seats = (
-            Train.objects.select_for_update(no_key=True)
-            .filter(pk=train.pk)
-            .values_list("total_seats", flat=True)
-            .get()
+        # Twice at most: a journey's first sale checks the request, creates the journey, and goes
+        # round again to lock it and check the request against the route it locked.
+        while True:
+            # The journey lock serialises sales on this journey: see the module docstring. The
+            # route is read under it, because an admin may change it (under the same lock)
+            # while the train has no bookings; so are the seats the user holds, because the
+            # user's other sales on the journey may be racing this one.
+            total_seats = journey_lock(train=train, journey_date=journey_date)
+            stops = list(Stop.objects.filter(train=train).select_related("station").order_by("position"))
+            from_position, to_position = segment_resolve(
+                route=[stop.station for stop in stops], source=source, destination=destination
+            )
+            journey_window_check(
+                train=train, journey_date=journey_date, boarding_stop=stops[from_position], today=today
+            )
+            if total_seats is not None:
+                break
+            journey_open(train=train, journey_date=journey_date)
+        seat_cap_enforce(
+            seats_held=seats_held_by_user(user=user, train=train, journey_date=journey_date),
+            seat_count=seat_count,
         )
-        route = train_route_stations(train=train)
-        from_position, to_position = segment_resolve(route=route, source=source, destination=destination)
-        seat_cap_enforce(seats_held=seats_held_by_user(user=user, train=train), seat_count=seat_count)
-        leg_count = len(route) - 1
-        occupied = occupied_legs_by_seat(train=train)
+        occupied = occupied_legs_by_seat(train=train, journey_date=journey_date)
         seats = choose_seats(
             occupied=occupied,
-            total_seats=train.total_seats,
-            leg_count=leg_count,
+            total_seats=total_seats,
+            leg_count=len(stops) - 1,
             from_position=from_position,
             to_position=to_position,
             count=seat_count,
@@ -206,7 +331,7 @@ def _sell_seats(
             available = len(
                 free_seats(
                     occupied=occupied,
-                    total_seats=train.total_seats,
+                    total_seats=total_seats,
                     wanted=segment_mask(from_position, to_position),
                 )
             )
@@ -214,6 +339,7 @@ def _sell_seats(
         booking = Booking.objects.create(
             user=user,
             train=train,
+            journey_date=journey_date,
             from_position=from_position,
             to_position=to_position,
             seat_count=seat_count,
@@ -224,17 +350,18 @@ def _sell_seats(
                 booking=booking,
                 seat_number=seat,
                 train=train,
+                journey_date=journey_date,
                 from_position=from_position,
                 to_position=to_position,
             )
             for seat in seats
         )
-        marked = Seat.objects.filter(train=train, number__in=seats).update(
+        marked = Seat.objects.filter(train=train, journey_date=journey_date, number__in=seats).update(
             sold_legs=F("sold_legs").bitor(segment_mask(from_position, to_position))
         )
         if marked != len(seats):
-            # A train whose seat rows are missing would sell seats its masks never show.
-            raise RuntimeError(f"Train {train.train_number} lacks seat rows for {seats}.")
+            # A journey whose seat rows are missing would sell seats its masks never show.
+            raise RuntimeError(f"Train {train.train_number} on {journey_date} lacks seat rows for {seats}.")
     return booking
 
 
@@ -257,6 +384,7 @@ def booking_sell_in_database(
     user,
     train_number: int,
     seat_count: int,
+    journey_date: datetime.date | None = None,
     source: str | None = None,
     destination: str | None = None,
     idempotency_key: str | None = None,
@@ -269,13 +397,16 @@ def booking_sell_in_database(
     caller stores the rendered refusal (bookings.idempotency.idempotency_store_refusal).
     """
     seat_count_validate(seat_count=seat_count)
+    today = journey_date_default()
+    journey_date = journey_date or today
     try:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT bookings_sell_seats(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                "SELECT bookings_sell_seats(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 [
                     user.pk,
                     train_number,
+                    journey_date,
                     None if source is None else station_key(source),
                     None if destination is None else station_key(destination),
                     seat_count,
@@ -283,6 +414,8 @@ def booking_sell_in_database(
                     fingerprint,
                     settings.IDEMPOTENCY_KEY_TTL_HOURS,
                     settings.BOOKING_MAX_SEATS_PER_USER_PER_TRAIN,
+                    today,
+                    settings.BOOKING_HORIZON_DAYS,
                 ],
             )
             # Django leaves jsonb undecoded, for its JSONField to decode.
@@ -306,6 +439,15 @@ def booking_sell_in_database(
         raise InsufficientSeats(extra={"available_seats": outcome["available_seats"]})
     if code == "seat_cap_reached":
         raise seat_cap_error(seats_held=outcome["seats_held"])
+    if code.startswith("journey_date_") or code == "train_not_running":
+        boarding = outcome.get("boarding_date")
+        raise journey_date_error(
+            code,
+            train_number=train_number,
+            journey_date=journey_date,
+            today=today,
+            boarding=journey_date if boarding is None else datetime.date.fromisoformat(boarding),
+        )
     raise segment_error(code, source=source, destination=destination)
 
 
@@ -328,7 +470,7 @@ def booking_cancel(*, booking_id: int, actor) -> Booking:
         raise NotBookingOwner()
     with transaction.atomic():
         # Same lock as booking_create, taken first: see the module docstring.
-        Train.objects.select_for_update(no_key=True).filter(pk=booking.train_id).values_list("pk").get()
+        journey_lock(train=booking.train_id, journey_date=booking.journey_date)
         booking = Booking.objects.select_for_update().get(pk=booking_id)
         if booking.status == Booking.Status.CANCELLED:
             raise BookingAlreadyCancelled()
@@ -336,9 +478,9 @@ def booking_cancel(*, booking_id: int, actor) -> Booking:
         booking.cancelled_at = timezone.now()
         booking.save(update_fields=["status", "cancelled_at"])
         BookingSeat.objects.filter(booking=booking).delete()
-        Seat.objects.filter(train_id=booking.train_id, number__in=booking.seat_numbers).update(
-            sold_legs=F("sold_legs").bitand(~segment_mask(booking.from_position, booking.to_position))
-        )
+        Seat.objects.filter(
+            train_id=booking.train_id, journey_date=booking.journey_date, number__in=booking.seat_numbers
+        ).update(sold_legs=F("sold_legs").bitand(~segment_mask(booking.from_position, booking.to_position)))
     return booking
 
 

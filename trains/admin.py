@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.html import format_html_join
 from rest_framework import exceptions
 
@@ -25,7 +26,6 @@ from trains.services import (
     stop_times_validate,
     total_seats_change_validate,
     train_route_replace,
-    train_seats_resize,
     train_update,
 )
 
@@ -267,7 +267,9 @@ class TrainAdmin(SuperuserWritesMixin, admin.ModelAdmin):
         if train.pk is None:
             return "-"
         return format_html_join(
-            "\n", "<div>{}</div>", ((str(leg),) for leg in train_leg_occupancy(train=train))
+            "\n",
+            "<div>{}</div>",
+            ((str(leg),) for leg in train_leg_occupancy(train=train, journey_date=timezone.localdate())),
         )
 
     def save_model(self, request: HttpRequest, obj: Train, form: TrainAdminForm, change: bool) -> None:
@@ -277,7 +279,6 @@ class TrainAdmin(SuperuserWritesMixin, admin.ModelAdmin):
         else:
             obj.name = obj.name.strip()
             obj.save()
-            train_seats_resize(train=obj, total_seats=obj.total_seats)
 
     def save_formset(self, request: HttpRequest, form: TrainAdminForm, formset: Any, change: bool) -> None:
         if not isinstance(formset, StopFormSet):

@@ -131,26 +131,53 @@ class Stop(models.Model):
         return f"{self.train.train_number} #{self.position} {self.station.name}"
 
 
-class Seat(models.Model):
-    """A seat of a train, with the legs sold on it as a bit mask (bit i set: leg i is sold).
+class Journey(models.Model):
+    """A train's run from its origin on one start date: what seats are sold for.
 
-    The mask lets the seat engine read a train's inventory as one row per seat. It is
-    derived from the bookings' SeatLeg rows, which the database keeps unique per seat
-    and leg, and is written in the same transaction as they are.
+    Created with its seats by the first booking for the date, so that no table grows with
+    the calendar unless a date is booked. Its row is the lock that serialises the sales and
+    cancellations of the journey (bookings.services), so dates of one train never wait on
+    each other.
+    """
+
+    pk = models.CompositePrimaryKey("train", "date")
+    # No index of its own: the primary key starts with the train.
+    train = models.ForeignKey(Train, on_delete=models.CASCADE, related_name="journeys", db_index=False)
+    # The date the train leaves its first station.
+    date = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["train_id", "date"]
+
+    def __str__(self) -> str:
+        return f"{self.train_id} on {self.date}"
+
+
+class Seat(models.Model):
+    """A seat of a journey, with the legs sold on it as a bit mask (bit i set: leg i is sold).
+
+    The mask lets the seat engine read a journey's inventory as one row per seat. It is
+    derived from the bookings' BookingSeat rows, which the database keeps from overlapping
+    per journey, seat and leg, and is written in the same transaction as they are. Every
+    journey has a row for each of its train's seats 1..total_seats.
     """
 
     # Keyed by what it is, with no surrogate id: one index fewer on the largest table.
-    pk = models.CompositePrimaryKey("train", "number")
-    train = models.ForeignKey(Train, on_delete=models.CASCADE, related_name="seats")
+    pk = models.CompositePrimaryKey("train", "journey_date", "number")
+    # No index of its own: the primary key starts with the train.
+    train = models.ForeignKey(Train, on_delete=models.CASCADE, related_name="seats", db_index=False)
+    # The journey's start date: Journey(train, journey_date) holds this seat.
+    journey_date = models.DateField()
     number = models.PositiveSmallIntegerField()
     sold_legs = models.BigIntegerField(default=0)
 
     class Meta:
-        ordering = ["train", "number"]
+        ordering = ["train_id", "journey_date", "number"]
         constraints = [
             models.CheckConstraint(condition=models.Q(number__gte=1), name="seat_number_positive"),
             models.CheckConstraint(condition=models.Q(sold_legs__gte=0), name="seat_sold_legs_mask"),
         ]
 
     def __str__(self) -> str:
-        return f"seat {self.number} of train {self.train_id}"
+        return f"seat {self.number} of train {self.train_id} on {self.journey_date}"

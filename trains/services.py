@@ -2,12 +2,12 @@
 
 import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from rest_framework import exceptions
 
 from bookings.selectors import train_has_bookings, train_highest_seat_held
-from trains.models import Seat, Station, Stop, Train, station_key
+from trains.models import Journey, Seat, Station, Stop, Train, station_key
 
 
 def station_get_or_create(*, name: str) -> Station:
@@ -80,7 +80,6 @@ def train_create(
                 Stop(train=train, station=station_get_or_create(name=station_name), position=position)
                 for position, station_name in enumerate(route)
             )
-            train_seats_resize(train=train, total_seats=total_seats)
     except IntegrityError:
         raise exceptions.ValidationError(
             {"train_number": ["A train with this number already exists."]}
@@ -88,14 +87,46 @@ def train_create(
     return train
 
 
+def train_lock_for_change(*, train: Train) -> None:
+    """Lock the train and every journey of it, before its route or seat count changes.
+
+    The journeys' locks wait for the sales in flight and hold off new ones; the train's lock
+    holds off the creation of a journey, whose first sale takes a share lock on the train
+    (bookings.services). Sales on existing journeys never wait for the train.
+    """
+    Train.objects.select_for_update(no_key=True).filter(pk=train.pk).values_list("pk").get()
+    journeys = Journey.objects.select_for_update(no_key=True).filter(train=train).order_by("date")
+    list(journeys.values_list("date", flat=True))
+
+
+def train_lock_for_journey_creation(*, train: Train) -> int:
+    """Take the share lock that a journey's creation holds on its train; return the train's seat count."""
+    if connection.vendor != "postgresql":
+        # SQLite's IMMEDIATE transaction already holds the database's only write lock.
+        return Train.objects.filter(pk=train.pk).values_list("total_seats", flat=True).get()
+    with connection.cursor() as cursor:
+        # FOR SHARE: Django's select_for_update has no share mode.
+        cursor.execute("SELECT total_seats FROM trains_train WHERE id = %s FOR SHARE", [train.pk])
+        return cursor.fetchone()[0]
+
+
 def train_seats_resize(*, train: Train, total_seats: int) -> None:
-    """Make the train's seats exactly 1..total_seats; seats removed must be unsold (callers check)."""
+    """Make every journey's seats exactly 1..total_seats; seats removed must be unsold (callers check)."""
     Seat.objects.filter(train=train, number__gt=total_seats).delete()
-    highest = Seat.objects.filter(train=train).aggregate(highest=Max("number"))["highest"] or 0
-    Seat.objects.bulk_create(
-        (Seat(train=train, number=number) for number in range(highest + 1, total_seats + 1)),
-        batch_size=2000,
+    highest = dict(
+        Seat.objects.filter(train=train)
+        .values_list("journey_date")
+        .annotate(highest=Max("number"))
+        .order_by()
     )
+    for journey_date in Journey.objects.filter(train=train).values_list("date", flat=True):
+        Seat.objects.bulk_create(
+            (
+                Seat(train=train, journey_date=journey_date, number=number)
+                for number in range(highest.get(journey_date, 0) + 1, total_seats + 1)
+            ),
+            batch_size=2000,
+        )
 
 
 def route_from_stops(*, stops: list[tuple[int, str]]) -> list[str]:
@@ -127,7 +158,7 @@ def route_change_validate(*, train: Train, stops: list[str]) -> None:
 
 
 def total_seats_change_validate(*, train: Train, total_seats: int) -> None:
-    """Raise a ValidationError if `total_seats` would leave a sold seat outside the train."""
+    """Raise a ValidationError if `total_seats` would leave a seat sold on any journey outside the train."""
     highest = train_highest_seat_held(train=train)
     if total_seats < highest:
         raise exceptions.ValidationError(
@@ -138,8 +169,8 @@ def total_seats_change_validate(*, train: Train, total_seats: int) -> None:
 def train_update(*, train: Train, train_number: int, name: str, total_seats: int) -> Train:
     """Change a train's number, name or seat count, never below a seat that is sold."""
     with transaction.atomic():
-        # The seat engine's train lock (bookings.services): no seat can be sold while we check.
-        Train.objects.select_for_update(no_key=True).filter(pk=train.pk).values_list("pk").get()
+        # No seat can be sold while we check.
+        train_lock_for_change(train=train)
         total_seats_change_validate(train=train, total_seats=total_seats)
         train_seats_resize(train=train, total_seats=total_seats)
         train.train_number, train.name, train.total_seats = train_number, name.strip(), total_seats
@@ -160,8 +191,8 @@ def train_route_replace(
     times = times or [(None, None)] * len(route)
     stop_times_validate(times=times)
     with transaction.atomic():
-        # The seat engine's train lock (bookings.services): no booking can start on the old route.
-        Train.objects.select_for_update(no_key=True).filter(pk=train.pk).values_list("pk").get()
+        # No booking can start on the old route.
+        train_lock_for_change(train=train)
         stations = [station_get_or_create(name=name) for name in route]
         current = list(Stop.objects.filter(train=train).order_by("position"))
         if [stop.station_id for stop in current] == [station.pk for station in stations]:

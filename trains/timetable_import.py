@@ -20,7 +20,6 @@ from trains.services import (
     route_change_validate,
     station_get_or_create,
     train_route_replace,
-    train_seats_resize,
 )
 
 DAY = datetime.timedelta(days=1)
@@ -126,7 +125,6 @@ def train_import(train: gtfs.Train, service: gtfs.Service, *, total_seats: int, 
     existing = Train.objects.filter(train_number=train.number).first()
     if existing is None:
         existing = Train.objects.create(train_number=train.number, name=train.name, total_seats=total_seats)
-        train_seats_resize(train=existing, total_seats=total_seats)
         report.created.append(train.number)
     else:
         try:

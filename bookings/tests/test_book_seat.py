@@ -28,6 +28,7 @@ def test_it_returns_the_full_booking_object(owner, owner_client, make_train):
     assert set(body) == {
         "booking_id",
         "train_number",
+        "journey_date",
         "user_id",
         "source",
         "destination",

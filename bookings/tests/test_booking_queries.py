@@ -34,6 +34,6 @@ def test_a_booking_on_postgresql_is_the_token_lookup_and_one_statement(owner_cli
 
 @pytest.mark.skipif(connection.vendor == "postgresql", reason="the Python engine's count")
 def test_a_booking_in_the_python_engine_takes_a_fixed_number_of_queries(owner_client, train):
-    # Token, train, savepoint, lock, route, seats held by the user, seats, booking, seat-legs,
-    # masks, release, read-back.
-    assert queries_for_a_booking(owner_client, {}) == 12
+    # Token, train, savepoint, journey lock, route, service exception for the date, seats held by
+    # the user, seats, booking, seat-legs, masks, release, read-back.
+    assert queries_for_a_booking(owner_client, {}) == 13

@@ -5,6 +5,8 @@ rogue script would: bookingseat_no_double_sale (an exclusion constraint on Postg
 triggers on SQLite) must refuse every overlap and allow everything else.
 """
 
+import datetime
+
 import pytest
 from django.db import IntegrityError, transaction
 
@@ -16,17 +18,26 @@ def train(make_train):
     return make_train(900, 4, "A", "B", "C", "D", "E")
 
 
-def hold(train, user, seat, from_position, to_position):
+JOURNEY = datetime.date(2026, 12, 1)
+
+
+def hold(train, user, seat, from_position, to_position, journey_date=JOURNEY):
     booking = Booking.objects.create(
         user=user,
         train=train,
+        journey_date=journey_date,
         from_position=from_position,
         to_position=to_position,
         seat_count=1,
         seat_numbers=[seat],
     )
     return BookingSeat.objects.create(
-        booking=booking, seat_number=seat, train=train, from_position=from_position, to_position=to_position
+        booking=booking,
+        seat_number=seat,
+        train=train,
+        journey_date=journey_date,
+        from_position=from_position,
+        to_position=to_position,
     )
 
 
@@ -68,6 +79,24 @@ def test_other_seats_and_other_trains_do_not_conflict(train, make_train, owner, 
     hold(twin, other_user, 2, 0, 4)
 
     assert BookingSeat.objects.count() == 3
+
+
+def test_the_same_seat_on_another_date_does_not_conflict(train, owner, other_user):
+    hold(train, owner, 2, 0, 4)
+
+    hold(train, other_user, 2, 0, 4, journey_date=JOURNEY + datetime.timedelta(days=1))
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        hold(train, other_user, 2, 1, 2, journey_date=JOURNEY + datetime.timedelta(days=1))
+    assert BookingSeat.objects.filter(train=train, seat_number=2).count() == 2
+
+
+def test_moving_a_held_seat_onto_another_date_where_it_is_sold_is_refused(train, owner, other_user):
+    hold(train, owner, 2, 0, 2)
+    moved = hold(train, other_user, 2, 0, 2, journey_date=JOURNEY + datetime.timedelta(days=1))
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BookingSeat.objects.filter(pk=moved.pk).update(journey_date=JOURNEY)
 
 
 def test_moving_a_held_seat_onto_another_sale_is_refused(train, owner, other_user):

@@ -63,7 +63,7 @@ def test_a_booking_past_the_cap_is_refused_with_409_naming_the_cap_and_the_seats
 
     assert response.status_code == 409
     assert error_body(response) == {
-        "detail": "One passenger may hold at most 20 seats on a train; you hold 18 on this one.",
+        "detail": "One passenger may hold at most 20 seats on a journey; you hold 18 on this one.",
         "code": "seat_cap_reached",
         "seat_cap": 20,
         "seats_held": 18,

@@ -23,6 +23,8 @@ from bookings.services import (
     booking_cancel,
     booking_create,
     booking_sell_in_database,
+    journey_date_default,
+    journey_open,
 )
 from bookings.tests.invariants import assert_seat_masks_match_seats_held
 from trains.models import Seat
@@ -146,8 +148,12 @@ def seat_states(draw):
 def test_the_sql_seat_choice_is_choose_seats_for_any_inventory(owner, make_train, state):
     legs, masks, from_position, to_position, count = state
     train = make_train(next(TRAIN_NUMBERS), len(masks), *STATIONS[: legs + 1])
+    # Today's journey, as the sale below finds it.
+    journey_open(train=train, journey_date=journey_date_default())
     for number, mask in enumerate(masks, start=1):
-        Seat.objects.filter(train=train, number=number).update(sold_legs=mask)
+        Seat.objects.filter(train=train, journey_date=journey_date_default(), number=number).update(
+            sold_legs=mask
+        )
     expected = choose_seats(
         occupied=dict(enumerate(masks, start=1)),
         total_seats=len(masks),

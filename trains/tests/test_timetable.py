@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.db import IntegrityError, transaction
 from rest_framework.exceptions import ValidationError
 
@@ -218,10 +219,19 @@ def test_a_train_with_no_weekday_runs_only_on_the_dates_listed(superuser_client)
 
 
 @pytest.mark.django_db
+@time_machine.travel(datetime.datetime(2026, 11, 26, 12, tzinfo=datetime.UTC))
 def test_a_booked_train_keeps_its_stops_but_its_times_may_change(superuser_client, owner):
     assert superuser_client.post("/admin/trains/train/add/", timetable_form()).status_code == 302
     train = Train.objects.get(train_number=22691)
-    booking_create(user=owner, train_number=22691, seat_count=1, source="Bengaluru", destination="Nagpur")
+    # A Thursday in its dates of service.
+    booking_create(
+        user=owner,
+        train_number=22691,
+        seat_count=1,
+        journey_date=datetime.date(2026, 12, 3),
+        source="Bengaluru",
+        destination="Nagpur",
+    )
     stops = list(Stop.objects.filter(train=train).order_by("position"))
     data = timetable_form(**{"stops-1-arrival": "16:00:00", "stops-1-departure": "16:10:00"})
     data.update({"stops-INITIAL_FORMS": 3, "service_exceptions-TOTAL_FORMS": 0})
