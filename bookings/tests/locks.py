@@ -32,3 +32,25 @@ def release_train_lock(other) -> None:
     else:
         other.rollback()
     other.close()
+
+
+def hold_journey_lock(train_pk: int, journey_date):
+    """Open a second, independent connection that holds one journey's row locked as a sale does.
+
+    PostgreSQL only: SQLite has one write lock for the whole database, not one per journey.
+    """
+    settings = connection.settings_dict
+    other = psycopg2.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        password=settings["PASSWORD"],
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+    )
+    with other.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM trains_journey WHERE train_id = %s AND date = %s FOR NO KEY UPDATE",
+            [train_pk, journey_date],
+        )
+        assert cursor.fetchone() is not None, "no such journey to lock"
+    return other
