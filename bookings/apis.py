@@ -66,7 +66,7 @@ class BookingConflictSerializer(ErrorSerializer):
         required=False, help_text="With `insufficient_seats`: the seats free on the whole segment now."
     )
     seat_cap = serializers.IntegerField(
-        required=False, help_text="With `seat_cap_reached`: the most seats one user may hold on a train."
+        required=False, help_text="With `seat_cap_reached`: the most seats one user may hold on a journey."
     )
     seats_held = serializers.IntegerField(
         required=False, help_text="With `seat_cap_reached`: the seats the caller's confirmed bookings hold."
@@ -87,9 +87,11 @@ class StationParameter(StrictCharField):
 
 
 class BookSeatApi(APIView):
-    """Book seats on a train, for the whole route or a segment of it.
+    """Book seats on a train's journey, for the whole route or a segment of it.
 
-    `source` and `destination` default to the ends of the route. The seats of one booking are
+    `journey_date` is the date the train leaves its first station (default: today); seats are
+    sold per journey, so the same seat may be sold on every date the train runs. `source` and
+    `destination` default to the ends of the route. The seats of one booking are
     adjacent whenever the train has such a run free. With an `Idempotency-Key`, a retry with
     the same key and body gets the first answer again and books nothing more. Bookings are
     limited per user.
@@ -141,14 +143,16 @@ class BookSeatApi(APIView):
         responses={
             201: BookingOutputSerializer,
             400: bad_request(
-                "A field or the `Idempotency-Key` is invalid, `seat_count` is outside 1..10, or a station "
-                "is not on the route or comes in the wrong order."
+                "A field or the `Idempotency-Key` is invalid, `seat_count` is outside 1..10, a station "
+                "is not on the route or comes in the wrong order, or `journey_date` is outside the booking "
+                "window: the journey leaves the boarding station before today, starts more than "
+                "`BOOKING_HORIZON_DAYS` days ahead, or the train does not start its journey that day."
             ),
             403: error_response("`permission_denied`: `user_id` is not the caller's."),
             404: error_response("`train_not_found`: no train with this number."),
             409: error_response(
                 "`insufficient_seats`: not enough seats are free on the segment (see `available_seats`); "
-                "`seat_cap_reached`: the caller would hold more confirmed seats on the train than one "
+                "`seat_cap_reached`: the caller would hold more confirmed seats on the journey than one "
                 "user may (see `seat_cap` and `seats_held`; cancelling frees them); "
                 "`seats_taken`: the chosen seats were sold meanwhile, retry.",
                 BookingConflictSerializer,
