@@ -48,7 +48,7 @@ class Booking(models.Model):
         ]
         indexes = [
             models.Index(fields=["user", "-created_at", "-id"], name="booking_user_newest"),
-            # The seats a user holds on a train, counted under the train lock at every sale.
+            # The seats a user holds on a journey, counted under the journey lock at every sale.
             models.Index(fields=["train", "user"], name="booking_train_user"),
         ]
 

@@ -488,7 +488,7 @@ def bookings_cancel(*, booking_ids: list[int], actor) -> tuple[list[int], list[i
     """Cancel each booking through booking_cancel; return the ids cancelled and those already cancelled."""
     cancelled: list[int] = []
     already_cancelled: list[int] = []
-    # One transaction (and one train lock) per booking, as when cancelled through the API.
+    # One transaction (and one journey lock) per booking, as when cancelled through the API.
     for booking_id in sorted(booking_ids):
         try:
             booking_cancel(booking_id=booking_id, actor=actor)
