@@ -30,6 +30,14 @@ def train_starts_on(*, train: Train, day: datetime.date) -> bool:
     return bool(train.runs_on & (1 << day.weekday()))
 
 
+def train_journey_days(*, train: Train) -> int:
+    """Return how many days after its start date a journey of the train reaches its last station."""
+    last = Stop.objects.filter(train=train).order_by("-position").values_list("arrival", "departure").first()
+    offset = next((moment for moment in last or () if moment is not None), datetime.timedelta())
+    since_midnight = datetime.datetime.combine(datetime.date.min, train.departs_at) - datetime.datetime.min
+    return (since_midnight + offset) // datetime.timedelta(days=1)
+
+
 def weekdays_of(runs_on: int) -> list[int]:
     """Return the weekdays (0 Monday .. 6 Sunday) set in a `Train.runs_on` mask."""
     return [day for day in range(7) if runs_on & (1 << day)]

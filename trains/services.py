@@ -8,6 +8,7 @@ from rest_framework import exceptions
 
 from bookings.selectors import train_has_bookings, train_highest_seat_held
 from trains.models import Journey, Seat, Station, Stop, Train, station_key
+from trains.selectors import train_journey_days
 
 
 def station_get_or_create(*, name: str) -> Station:
@@ -241,3 +242,27 @@ def stop_times_validate(*, times: list[StopTimes]) -> None:
             previous = moment
     if errors:
         raise exceptions.ValidationError({"stops": errors})
+
+
+def finished_journeys_purge(*, finished_before: datetime.date) -> int:
+    """Delete the journeys that reached their last station before `finished_before`, with their seats.
+
+    Return how many journeys went. Nobody can board such a journey any more (the booking window
+    starts today, and `finished_before` must not be after today), so a sale never reads its seat
+    masks again; its bookings keep their journey date and the seats they held (BookingSeat
+    rows). Without this, seat rows would grow by a train's seat count for every date booked.
+    """
+    purged = 0
+    days_of: dict[int, int] = {}
+    candidates = Journey.objects.filter(date__lt=finished_before).select_related("train").order_by("date")
+    for journey in candidates:
+        if journey.train_id not in days_of:
+            days_of[journey.train_id] = train_journey_days(train=journey.train)
+        if journey.date + datetime.timedelta(days=days_of[journey.train_id]) >= finished_before:
+            continue
+        # One journey per transaction, so that no lock is held for long.
+        with transaction.atomic():
+            Seat.objects.filter(train_id=journey.train_id, journey_date=journey.date).delete()
+            Journey.objects.filter(train_id=journey.train_id, date=journey.date).delete()
+        purged += 1
+    return purged
