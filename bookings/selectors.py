@@ -304,6 +304,13 @@ def train_leg_occupancy(*, train: Train, journey_date: dt.date) -> list[LegOccup
     ]
 
 
+def journey_confirmed_bookings(*, train: Train, journey_date: dt.date) -> int:
+    """Return how many confirmed bookings ride the train's journey starting on `journey_date`."""
+    return Booking.objects.filter(
+        train=train, journey_date=journey_date, status=Booking.Status.CONFIRMED
+    ).count()
+
+
 def trains_with_occupancy(*, trains: QuerySet[Train]) -> QuerySet[Train]:
     """Return the trains annotated with their ends, stop count, confirmed bookings and busiest leg.
 

@@ -1,24 +1,39 @@
-"""Admin for the network: stations, and trains with their stops and live occupancy.
+"""Admin for the network: stations, and trains with their stops and the seats sold per journey.
 
 Only superusers change the network, as only they may add trains through the API.
 Route rules come from trains.services; the admin only turns their errors into form errors.
+Anyone who may view a train may see its journeys: the seats sold on each leg on a chosen date.
 """
 
+import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.contrib.admin.exceptions import NotRegistered
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from rest_framework import exceptions
 
-from bookings.selectors import train_leg_occupancy, trains_with_occupancy
+from bookings.models import Booking
+from bookings.selectors import (
+    LegOccupancy,
+    journey_confirmed_bookings,
+    train_leg_occupancy,
+    trains_with_occupancy,
+)
 from trains.models import WEEKDAY_NAMES, ServiceException, Station, Stop, Train, station_key
-from trains.selectors import runs_on_from, weekdays_of
+from trains.selectors import runs_on_from, train_start_dates, weekdays_of
 from trains.services import (
     StopTimes,
     route_change_validate,
@@ -213,6 +228,47 @@ class TrainAdminForm(forms.ModelForm):
         return total_seats
 
 
+# How far either side of a journey the view looks for the train's previous and next start dates.
+JOURNEY_SEARCH_DAYS = 60
+# How many of its next journeys a train's page lists.
+NEXT_JOURNEYS_LISTED = 5
+
+
+class JourneyDateForm(forms.Form):
+    date = forms.DateField(
+        label="start date",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="The date the train leaves its first station, as YYYY-MM-DD.",
+    )
+
+
+@dataclass(frozen=True)
+class JourneySummary:
+    """A train's journey on one start date, as the journey view shows it."""
+
+    date: datetime.date
+    runs: bool
+    # Each leg with its share of the seats sold, in percent.
+    legs: list[tuple[LegOccupancy, int]]
+    confirmed_bookings: int
+    bookings_url: str | None
+    # The nearest start dates before and after, with the view's address for each.
+    previous: tuple[datetime.date, str] | None
+    next: tuple[datetime.date, str] | None
+
+
+def days_after(day: datetime.date, days: int) -> datetime.date:
+    """Return `day` moved by `days` days, stopping at the first or last date Python can hold."""
+    try:
+        return day + datetime.timedelta(days=days)
+    except OverflowError:
+        return datetime.date.max if days > 0 else datetime.date.min
+
+
+def day_label(day: datetime.date) -> str:
+    return f"{WEEKDAY_NAMES[day.weekday()]} {day.isoformat()}"
+
+
 @admin.register(Train)
 class TrainAdmin(SuperuserWritesMixin, admin.ModelAdmin):
     form = TrainAdminForm
@@ -225,9 +281,9 @@ class TrainAdmin(SuperuserWritesMixin, admin.ModelAdmin):
         "weekdays",
         "service_from",
         "service_until",
-        "occupancy",
+        "next_journeys",
     ]
-    readonly_fields = ["occupancy"]
+    readonly_fields = ["next_journeys"]
     list_display = [
         "train_number",
         "name",
@@ -236,6 +292,7 @@ class TrainAdmin(SuperuserWritesMixin, admin.ModelAdmin):
         "total_seats",
         "confirmed_bookings",
         "busiest_leg",
+        "journeys",
     ]
     list_display_links = ["train_number", "name"]
     search_fields = ["=train_number", "name"]
@@ -262,15 +319,124 @@ class TrainAdmin(SuperuserWritesMixin, admin.ModelAdmin):
     def busiest_leg(self, train: Train) -> str:
         return f"{train.busiest_leg_sold}/{train.total_seats}"
 
-    @admin.display(description="occupancy")
-    def occupancy(self, train: Train) -> str:
+    @admin.display(description="seats sold")
+    def journeys(self, train: Train) -> str:
+        return format_html('<a href="{}">by date</a>', self.journey_url(train))
+
+    @admin.display(description="next journeys")
+    def next_journeys(self, train: Train) -> str:
         if train.pk is None:
             return "-"
-        return format_html_join(
+        today = timezone.localdate()
+        horizon = today + datetime.timedelta(days=settings.BOOKING_HORIZON_DAYS)
+        dates = train_start_dates(train=train, first=today, last=horizon)[:NEXT_JOURNEYS_LISTED]
+        journeys = format_html_join(
             "\n",
-            "<div>{}</div>",
-            ((str(leg),) for leg in train_leg_occupancy(train=train, journey_date=timezone.localdate())),
+            '<div><a href="{}">{}</a>: busiest leg {}/{} sold</div>',
+            (
+                (
+                    self.journey_url(train, date),
+                    day_label(date),
+                    max((leg.sold for leg in train_leg_occupancy(train=train, journey_date=date)), default=0),
+                    train.total_seats,
+                )
+                for date in dates
+            ),
         )
+        if not dates:
+            journeys = format_html(
+                "<div>No journey starts in the next {} days.</div>", settings.BOOKING_HORIZON_DAYS
+            )
+        return format_html(
+            '{}\n<div><a href="{}">Seats sold per leg on any date</a></div>',
+            journeys,
+            self.journey_url(train),
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        journey = path(
+            "<path:object_id>/journey/",
+            self.admin_site.admin_view(self.journey_view),
+            name=f"{self.opts.app_label}_{self.opts.model_name}_journey",
+        )
+        # First: the default URLs end with a catch-all "<object_id>/..." that would take it.
+        return [journey, *super().get_urls()]
+
+    def journey_url(self, train: Train, journey_date: datetime.date | None = None) -> str:
+        """Return the address of the train's journey view, on `journey_date` or (none) today."""
+        url = reverse(f"{self.admin_site.name}:trains_train_journey", args=[quote(train.pk)])
+        return url if journey_date is None else f"{url}?{urlencode({'date': journey_date.isoformat()})}"
+
+    def journey_view(self, request: HttpRequest, object_id: str) -> TemplateResponse:
+        """Show the seats sold on each leg of the train's journey that starts on the date asked for."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        train = self.get_object(request, unquote(object_id))
+        if train is None:
+            raise Http404("No train with this id.")
+        if not self.has_view_permission(request, train):
+            raise PermissionDenied
+        today = timezone.localdate()
+        form = JourneyDateForm(request.GET if "date" in request.GET else None, initial={"date": today})
+        journey = None
+        if not form.is_bound:
+            journey = self.journey_summary(request, train=train, journey_date=today)
+        elif form.is_valid():
+            journey = self.journey_summary(request, train=train, journey_date=form.cleaned_data["date"])
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Seats sold on train {train}",
+            "train": train,
+            "form": form,
+            "journey": journey,
+            "today": today,
+            "time_zone": settings.TIME_ZONE,
+            "search_days": JOURNEY_SEARCH_DAYS,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/trains/train/journey.html", context)
+
+    def journey_summary(
+        self, request: HttpRequest, *, train: Train, journey_date: datetime.date
+    ) -> JourneySummary:
+        """Return what the journey view shows of the train's journey starting on `journey_date`."""
+        around = train_start_dates(
+            train=train,
+            first=days_after(journey_date, -JOURNEY_SEARCH_DAYS),
+            last=days_after(journey_date, JOURNEY_SEARCH_DAYS),
+        )
+        earlier = [date for date in around if date < journey_date]
+        later = [date for date in around if date > journey_date]
+        return JourneySummary(
+            date=journey_date,
+            runs=journey_date in around,
+            legs=[
+                (leg, round(100 * leg.sold / leg.total) if leg.total else 0)
+                for leg in train_leg_occupancy(train=train, journey_date=journey_date)
+            ],
+            confirmed_bookings=journey_confirmed_bookings(train=train, journey_date=journey_date),
+            bookings_url=self.journey_bookings_url(request, train=train, journey_date=journey_date),
+            previous=(earlier[-1], self.journey_url(train, earlier[-1])) if earlier else None,
+            next=(later[0], self.journey_url(train, later[0])) if later else None,
+        )
+
+    def journey_bookings_url(
+        self, request: HttpRequest, *, train: Train, journey_date: datetime.date
+    ) -> str | None:
+        """Return the booking list filtered to the journey's confirmed bookings, if the user may see it."""
+        try:
+            booking_admin = self.admin_site.get_model_admin(Booking)
+        except NotRegistered:
+            return None
+        if not booking_admin.has_view_permission(request):
+            return None
+        query = {
+            "train_number": train.train_number,
+            "journey_date": journey_date.isoformat(),
+            "status__exact": Booking.Status.CONFIRMED,
+        }
+        return f"{reverse(f'{self.admin_site.name}:bookings_booking_changelist')}?{urlencode(query)}"
 
     def save_model(self, request: HttpRequest, obj: Train, form: TrainAdminForm, change: bool) -> None:
         if change:

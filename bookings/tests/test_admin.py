@@ -1,6 +1,9 @@
 """The booking admin: a read-only list with filters, and a cancel action through booking_cancel."""
 
+import datetime
+
 import pytest
+import time_machine
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test import Client
@@ -201,3 +204,68 @@ def test_the_list_costs_the_same_queries_however_many_bookings(
         assert superuser_client.get(LIST_URL).status_code == 200
 
     assert len(many) == len(few)
+
+
+# A Thursday: the bookings below are for journeys from it on.
+IN_BOOKING_WINDOW = time_machine.travel(datetime.datetime(2026, 11, 26, 12, tzinfo=datetime.UTC))
+
+
+@IN_BOOKING_WINDOW
+def test_the_list_and_the_booking_page_show_the_journey_date(superuser_client, train, owner):
+    booking = booking_create(
+        user=owner, train_number=200, seat_count=1, journey_date=datetime.date(2026, 12, 3)
+    )
+
+    listed = superuser_client.get(LIST_URL).content.decode()
+    page = superuser_client.get(f"{LIST_URL}{booking.pk}/change/").content.decode()
+
+    assert '<td class="field-journey_date nowrap">Dec. 3, 2026</td>' in listed
+    assert "Journey date" in page
+    assert "Dec. 3, 2026" in page
+
+
+@IN_BOOKING_WINDOW
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"journey_date": "2026-11-27"}, {"201-friday", "202-friday"}),
+        ({"journey_date": " 2026-11-28 "}, {"201-saturday"}),
+        ({"journey_date": "2026-11-27", "train_number": "202"}, {"202-friday"}),
+        ({"journey_date": "2026-11-27", "q": "mallory"}, {"202-friday"}),
+        ({"journey_date": "2026-12-25"}, set()),
+    ],
+)
+def test_the_list_filters_by_journey_date(superuser_client, make_train, owner, other_user, query, expected):
+    make_train(201, 4, "Alpha", "Beta")
+    make_train(202, 4, "Alpha", "Beta")
+    friday, saturday = datetime.date(2026, 11, 27), datetime.date(2026, 11, 28)
+    bookings = {
+        "201-friday": booking_create(user=owner, train_number=201, seat_count=1, journey_date=friday),
+        "201-saturday": booking_create(user=owner, train_number=201, seat_count=1, journey_date=saturday),
+        "202-friday": booking_create(user=other_user, train_number=202, seat_count=1, journey_date=friday),
+    }
+
+    response = superuser_client.get(LIST_URL, query)
+
+    assert response.status_code == 200
+    shown = {booking.pk for booking in response.context["cl"].result_list}
+    assert shown == {bookings[name].pk for name in expected}
+
+
+@pytest.mark.parametrize("typed", ["2026-02-30", "27/11/2026", "tomorrow", "99999-01-01"])
+def test_a_journey_date_that_is_no_date_filters_out_everything(superuser_client, train, owner, typed):
+    booking_create(user=owner, train_number=200, seat_count=1)
+
+    response = superuser_client.get(LIST_URL, {"journey_date": typed})
+
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == []
+
+
+def test_the_journey_date_filter_is_a_box(superuser_client, train, owner):
+    booking_create(user=owner, train_number=200, seat_count=1)
+
+    page = superuser_client.get(LIST_URL).content.decode()
+
+    assert 'name="journey_date"' in page
+    assert 'placeholder="YYYY-MM-DD"' in page

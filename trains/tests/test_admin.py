@@ -1,5 +1,6 @@
 """The train and station admin: superuser-only writes, route validation, route guard, occupancy."""
 
+import datetime
 import re
 from collections.abc import Callable
 
@@ -8,11 +9,12 @@ from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from bookings.models import Booking
 from bookings.services import booking_cancel, booking_create
 from conftest import client_for
-from trains.models import Station, Stop, Train
+from trains.models import WEEKDAY_NAMES, Station, Stop, Train
 from trains.selectors import train_route
 
 ADD_URL = "/admin/trains/train/add/"
@@ -300,12 +302,18 @@ def test_the_seats_cannot_drop_below_a_sold_seat(superuser_client, booked_train)
     assert booked_train.total_seats == 10
 
 
-def test_the_change_page_shows_the_seats_sold_on_each_leg(superuser_client, booked_train):
+def test_the_change_page_shows_the_busiest_leg_of_the_next_journeys(superuser_client, booked_train):
     response = superuser_client.get(change_url(booked_train))
 
     page = response.content.decode()
-    assert "Leg Alpha → Beta: 3/10 sold" in page
-    assert "Leg Beta → Gamma: 0/10 sold" in page
+    today = timezone.localdate()
+    tomorrow = today + datetime.timedelta(days=1)
+    journeys = f"/admin/trains/train/{booked_train.pk}/journey/"
+    label = f"{WEEKDAY_NAMES[today.weekday()]} {today}"
+    assert f'<a href="{journeys}?date={today.isoformat()}">{label}</a>: busiest leg 3/10 sold' in page
+    assert f'<a href="{journeys}?date={tomorrow.isoformat()}">' in page
+    assert f"{tomorrow}</a>: busiest leg 0/10 sold" in page
+    assert f'<a href="{journeys}">Seats sold by date</a>' in page
 
 
 def test_the_list_shows_confirmed_bookings_and_the_busiest_leg(superuser_client, booked_train, owner):
