@@ -22,7 +22,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from bookings.models import Booking
+from bookings.models import Booking, BookingSeat
 from railway.pagination import page_split
 from railway.prepared import execute_prepared
 from trains.models import Seat, Stop, Train, station_key
@@ -287,9 +287,10 @@ class LegOccupancy:
 
 def train_leg_occupancy(*, train: Train, journey_date: dt.date) -> list[LegOccupancy]:
     """Return, leg by leg along the route, how many of the journey's seats are sold right now."""
-    # The seat masks are written with the bookings' seats, so they are the live count.
-    sold = Seat.objects.filter(train=train, journey_date=journey_date).exclude(sold_legs=0)
-    masks = list(sold.values_list("sold_legs", flat=True))
+    # From the seats held (one row per seat of a confirmed booking), not the seat masks: they
+    # are the same count, but they outlive a finished journey's masks (purge_finished_journeys).
+    held = BookingSeat.objects.filter(train=train, journey_date=journey_date)
+    segments = list(held.values_list("from_position", "to_position"))
     route = list(
         Stop.objects.filter(train=train).order_by("position").values_list("station__name", flat=True)
     )
@@ -297,7 +298,7 @@ def train_leg_occupancy(*, train: Train, journey_date: dt.date) -> list[LegOccup
         LegOccupancy(
             origin=origin,
             destination=destination,
-            sold=sum(mask >> leg & 1 for mask in masks),
+            sold=sum(1 for from_position, to_position in segments if from_position <= leg < to_position),
             total=train.total_seats,
         )
         for leg, (origin, destination) in enumerate(itertools.pairwise(route))

@@ -95,3 +95,14 @@ def test_a_booking_of_a_purged_journey_can_still_be_cancelled(owner, make_train)
 def test_the_days_must_be_at_least_one():
     with pytest.raises(CommandError, match="at least 1"):
         call_command("purge_finished_journeys", "--days", "0")
+
+
+def test_the_admin_journey_view_still_counts_a_purged_journeys_seats(owner, make_train, superuser_client):
+    train = make_train(7, 4, "A", "B", "C")
+    book_on(owner, 7, datetime.date(2026, 11, 1))
+    purge(7, today=datetime.date(2026, 11, 10))
+
+    response = superuser_client.get(f"/admin/trains/train/{train.pk}/journey/", {"date": "2026-11-01"})
+
+    assert response.status_code == 200
+    assert [(leg.sold, leg.total) for leg, _ in response.context["journey"].legs] == [(2, 4), (2, 4)]
