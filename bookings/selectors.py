@@ -281,9 +281,6 @@ class LegOccupancy:
     sold: int
     total: int
 
-    def __str__(self) -> str:
-        return f"Leg {self.origin} → {self.destination}: {self.sold}/{self.total} sold"
-
 
 def train_leg_occupancy(*, train: Train, journey_date: dt.date) -> list[LegOccupancy]:
     """Return, leg by leg along the route, how many of the journey's seats are sold right now."""
