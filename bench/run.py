@@ -787,7 +787,8 @@ def table(results: list[Result]) -> str:
 def ratios(results: list[Result], counterparts: dict[str, str]) -> list[dict[str, Any]]:
     """Return ours against its counterpart per connection count: ratios of the medians over the rounds.
 
-    Each round's own ratio is listed too, so that the spread from run to run shows.
+    Each round's own bookings ratio is listed too, with their median: paired within a round, it
+    holds when the whole machine speeds up or slows down from one round to the next.
     """
     runs: dict[tuple[str, int], list[Result]] = {}
     for result in results:
@@ -798,6 +799,11 @@ def ratios(results: list[Result], counterparts: dict[str, str]) -> list[dict[str
         if baseline is None:
             continue
         baseline_by_round = {result.round: result for result in baseline}
+        by_round = [
+            _ratio(result.bookings_per_s_selling, baseline_by_round[result.round].bookings_per_s_selling)
+            for result in ours
+            if result.round in baseline_by_round
+        ]
         rows.append(
             {
                 "scenario": name,
@@ -816,13 +822,8 @@ def ratios(results: list[Result], counterparts: dict[str, str]) -> list[dict[str
                     _median(result.latency_ms["p99"] for result in ours),
                     _median(result.latency_ms["p99"] for result in baseline),
                 ],
-                "bookings_per_s_by_round": [
-                    _ratio(
-                        result.bookings_per_s_selling, baseline_by_round[result.round].bookings_per_s_selling
-                    )
-                    for result in ours
-                    if result.round in baseline_by_round
-                ],
+                "bookings_per_s_by_round": by_round,
+                "bookings_per_s_paired": _median(by_round),
             }
         )
     return rows
@@ -863,7 +864,7 @@ def _ratio(ours: float | None, baseline: float | None) -> float | None:
 def ratio_table(rows: list[dict[str, Any]]) -> str:
     lines = [
         f"{'ours':<14}{'vs':<14}{'conns':>6}{'book/s*':>9}{'req/s':>9}{'p99 ours/theirs ms':>20}"
-        "  book/s* by round"
+        f"{'paired':>8}  book/s* by round"
     ]
     for row in rows:
         p99 = row["p99_ms"]
@@ -871,7 +872,8 @@ def ratio_table(rows: list[dict[str, Any]]) -> str:
         lines.append(
             f"{row['scenario']:<14}{row['baseline']:<14}{row['connections']:>6}"
             f"{_number(row['bookings_per_s'], 2):>9}{_number(row['requests_per_s'], 2):>9}"
-            f"{_number(p99[0], 1):>11} / {_number(p99[1], 1):<6}  {by_round}"
+            f"{_number(p99[0], 1):>11} / {_number(p99[1], 1):<6}"
+            f"{_number(row['bookings_per_s_paired'], 2):>8}  {by_round}"
         )
     return "\n".join(lines)
 
@@ -1017,7 +1019,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Medians over {args.rounds} rounds:")
         print(median_table(median_rows))
     print()
-    print("Ratios to the naive baseline (ours / naive; book/s* while seats lasted; medians over rounds):")
+    print(
+        "Ratios to the naive baseline (ours / naive; book/s* while seats lasted, of the medians over rounds; "
+        "paired: the median of each round's own ratio):"
+    )
     print(ratio_table(ratio_rows))
     if date_ratio_rows:
         print()
