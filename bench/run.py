@@ -2,8 +2,10 @@
 
 `make bench` (or `python -m bench`) runs every scenario at each connection count, our endpoints
 and the naive baseline in the same gunicorn, then checks the inventory's invariants in SQL,
-prints a table and the ratios to the baseline, and writes bench/results/latest.json.
-It exits non-zero when an invariant is broken, a 201 was not stored, or any answer was a 5xx.
+prints a table, the ratios to the baseline and of the hot train's dates to its one date, and
+writes bench/results/latest.json. With --rounds the whole sweep repeats and the ratios are of
+medians. It exits non-zero when an invariant is broken, a 201 was not stored, or any answer was
+a 5xx.
 """
 
 import argparse
@@ -16,6 +18,7 @@ import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,9 +27,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from bench.seed import (
     BENCH_LIMITS,
@@ -36,6 +42,7 @@ from bench.seed import (
     add_size_arguments,
     bench_environment_setdefault,
     database_create_if_missing,
+    journey_dates_ahead,
     size_from_args,
 )
 
@@ -44,6 +51,7 @@ PROJECT_DIR = BENCH_DIR.parent
 LUA_DIR = BENCH_DIR / "lua"
 SCENARIO_ORDER = (
     "hot-full",
+    "hot-dates",
     "naive-hot",
     "hot-segments",
     "spread",
@@ -53,7 +61,14 @@ SCENARIO_ORDER = (
     "booking-list-100",
 )
 # Ours beside the baseline it is compared with.
-COUNTERPARTS = {"hot-full": "naive-hot", "hot-segments": "naive-hot", "spread": "naive-spread"}
+COUNTERPARTS = {
+    "hot-full": "naive-hot",
+    "hot-dates": "naive-hot",
+    "hot-segments": "naive-hot",
+    "spread": "naive-spread",
+}
+# The hot train booked on several dates beside the same train booked on one.
+DATE_COUNTERPARTS = {"hot-dates": "hot-full"}
 BOOKING_TABLES = {"ours": "bookings_booking", "naive": "naive_naivebooking"}
 
 
@@ -84,7 +99,10 @@ class Result:
     cpu_s: dict[str, float | None]
     peak_rss_mb: dict[str, float]
     wal: dict[str, float] = field(default_factory=dict)
+    # What the database's sessions were doing, sampled with the selling clock (booking scenarios).
+    db_sessions: dict[str, Any] = field(default_factory=dict)
     checks: dict[str, object] = field(default_factory=dict)
+    round: int = 1
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -98,6 +116,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--duration", type=float, default=10, help="measured seconds per scenario (default 10)"
     )
     parser.add_argument("--wrk-threads", type=int, default=2, help="wrk threads (default 2)")
+    parser.add_argument(
+        "--hot-dates",
+        type=int,
+        default=8,
+        help="start dates the hot-dates scenario spreads its bookings over (default 8)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="run every scenario this many times; ratios of medians"
+    )
     parser.add_argument(
         "--scenarios", default=",".join(SCENARIO_ORDER), help="comma-separated subset, in the default order"
     )
@@ -269,13 +296,26 @@ def peak_rss_mb(pid: int) -> float:
         return 0.0
 
 
+# The database's other sessions that are not idle, and what each waits on (NULL: on the CPU).
+_SESSIONS_SQL = """
+    SELECT wait_event_type, wait_event FROM pg_stat_activity
+    WHERE datname = current_database() AND pid <> pg_backend_pid()
+        AND backend_type = 'client backend' AND state <> 'idle'
+"""
+
+
 class SellingClock(threading.Thread):
-    """Sample the count of bookings made since the window opened, to find when the last one came."""
+    """Sample the count of bookings made since the window opened, to find when the last one came.
+
+    Each sample also reads pg_stat_activity: how many sessions were busy and what they waited
+    on, so that time queued on a row lock shows apart from time working.
+    """
 
     def __init__(self, *, table: str, watermark: int) -> None:
         super().__init__(daemon=True)
         self.table, self.watermark = table, watermark
         self.samples: list[tuple[float, int]] = []
+        self.sessions: list[tuple[float, list[tuple[str | None, str | None]]]] = []
         self.stopped = threading.Event()
 
     def run(self) -> None:
@@ -289,9 +329,33 @@ class SellingClock(threading.Thread):
                 self.samples.append(
                     (time.monotonic() - started, bookings_after(table=self.table, watermark=self.watermark))
                 )
+                with connection.cursor() as cursor:
+                    cursor.execute(_SESSIONS_SQL)
+                    self.sessions.append((time.monotonic() - started, cursor.fetchall()))
                 self.stopped.wait(0.05)
         finally:
             connection.close()
+
+    def sessions_summary(self, *, until: float) -> dict[str, Any]:
+        """Return the mean busy sessions, the mean waiting on a lock, and the share of each wait.
+
+        Only the samples of the first `until` seconds count: the clock runs on past the window.
+        """
+        window = [sample for elapsed, sample in self.sessions if elapsed <= until]
+        samples = len(window)
+        if not samples:
+            return {}
+        busy = sum(len(sample) for sample in window)
+        waits = Counter(f"{kind}:{event}" if kind else "cpu" for sample in window for kind, event in sample)
+        on_lock = sum(1 for sample in window for kind, _ in sample if kind == "Lock")
+        return {
+            "seconds": round(until, 2),
+            "samples": samples,
+            "busy_mean": round(busy / samples, 2),
+            "lock_wait_mean": round(on_lock / samples, 2),
+            # Of the busy session samples, the share in each state, largest first.
+            "waits": {name: round(count / max(busy, 1), 3) for name, count in waits.most_common()},
+        }
 
     def selling_seconds(self, final_count: int) -> float | None:
         """Return when the count first reached its final value (None if it never rose)."""
@@ -304,7 +368,13 @@ class SellingClock(threading.Thread):
 # --- Scenarios ---------------------------------------------------------------------
 
 
-def load_data(workdir: Path, *, rng: random.Random) -> dict[str, object]:
+def booking_target(**fields: object) -> str:
+    """Return a booking's fields as the JSON fragment book.lua puts before the seat count."""
+    values = {name: value.isoformat() if isinstance(value, date) else value for name, value in fields.items()}
+    return json.dumps(values)[1:-1]
+
+
+def load_data(workdir: Path, *, rng: random.Random, hot_date_count: int) -> dict[str, Any]:
     """Write the files the Lua scripts read: tokens, booking targets, paths."""
     # The keys themselves: the service stores only their digests, the naive baseline's DRF
     # tokens the keys (bench/seed.py gives both the same key for each user).
@@ -334,7 +404,7 @@ def load_data(workdir: Path, *, rng: random.Random) -> dict[str, object]:
         return route[start], route[rng.randint(start + 1, len(route) - 1)]
 
     def booking_line(number: int, source: str, destination: str) -> str:
-        return json.dumps({"train_number": number, "source": source, "destination": destination})[1:-1]
+        return booking_target(train_number=number, source=source, destination=destination)
 
     spread = []
     for _ in range(20_000):
@@ -348,10 +418,15 @@ def load_data(workdir: Path, *, rng: random.Random) -> dict[str, object]:
     naive_numbers = NaiveTrain.objects.exclude(train_number=HOT_TRAIN_NUMBER).values_list(
         "train_number", flat=True
     )
+    # Whole routes of the hot train, each on one of its next running dates (tomorrow on, so that
+    # none becomes past if the run crosses midnight).
+    hot_dates = journey_dates_ahead(train_number=HOT_TRAIN_NUMBER, count=hot_date_count)
     files = {
         "tokens": tokens,
         "lister_token": [lister.key],
-        "hot_full": [f'"train_number": {HOT_TRAIN_NUMBER}'],
+        # No date: the service books today's journey.
+        "hot_full": [booking_target(train_number=HOT_TRAIN_NUMBER)],
+        "hot_dates": [booking_target(train_number=HOT_TRAIN_NUMBER, journey_date=day) for day in hot_dates],
         "hot_segments": [booking_line(HOT_TRAIN_NUMBER, *segment(hot_route)) for _ in range(5_000)],
         "spread": spread,
         "naive_hot": [f'"train_number": {HOT_TRAIN_NUMBER}'],
@@ -364,10 +439,17 @@ def load_data(workdir: Path, *, rng: random.Random) -> dict[str, object]:
     for name, lines in files.items():
         paths[name] = workdir / f"{name}.txt"
         paths[name].write_text("\n".join(lines) + "\n")
-    return {"paths": paths, "hot_route_stops": len(hot_route), "load_users": len(tokens)}
+    return {
+        "paths": paths,
+        "hot_route_stops": len(hot_route),
+        "hot_dates": hot_dates,
+        "load_users": len(tokens),
+    }
 
 
-def scenarios(data_paths: dict[str, Path], *, hot_seats: int) -> dict[str, Scenario]:
+def scenarios(data_paths: dict[str, Path], *, hot_seats: int, hot_dates: list[date]) -> dict[str, Scenario]:
+    from django.utils import timezone
+
     from bench.seed import hot_train_reset, naive_hot_train_reset
 
     def book(targets: str, path: str) -> dict[str, str]:
@@ -384,7 +466,11 @@ def scenarios(data_paths: dict[str, Path], *, hot_seats: int) -> dict[str, Scena
     hot_state: dict[str, int] = {}
 
     def hot_reset() -> None:
-        hot_state["id"] = hot_train_reset(seats=hot_seats)
+        # Today's journey, the one booked when a request gives no date.
+        hot_state["id"] = hot_train_reset(seats=hot_seats, journey_dates=[timezone.localdate()])
+
+    def hot_dates_reset() -> None:
+        hot_state["id"] = hot_train_reset(seats=hot_seats, journey_dates=hot_dates)
 
     ours, naive = BOOKING_TABLES["ours"], BOOKING_TABLES["naive"]
     return {
@@ -394,6 +480,14 @@ def scenarios(data_paths: dict[str, Path], *, hot_seats: int) -> dict[str, Scena
             book("hot_full", "/user/book_seat/"),
             ours,
             hot_reset,
+            lambda: hot_state["id"],
+        ),
+        "hot-dates": Scenario(
+            "hot-dates",
+            "book.lua",
+            book("hot_dates", "/user/book_seat/"),
+            ours,
+            hot_dates_reset,
             lambda: hot_state["id"],
         ),
         "hot-segments": Scenario(
@@ -483,7 +577,13 @@ def scenario_run(
 ) -> Result:
     from django.db import connection
 
-    from bench.invariants import bookings_after, highest_id, inventory_violations, stored_booking_ids
+    from bench.invariants import (
+        bookings_after,
+        bookings_per_journey,
+        highest_id,
+        inventory_violations,
+        stored_booking_ids,
+    )
 
     run_id = f"{scenario.name}-{connections}-{secrets.token_hex(4)}"
     if scenario.reset:
@@ -600,6 +700,9 @@ def scenario_run(
         # While seats last: a hot train that sells out mid-window would otherwise cap both rates alike.
         result.selling_s = selling if selling is not None and selling < duration * 0.95 else None
         result.bookings_per_s_selling = round(created / (result.selling_s or duration), 1)
+        if clock:
+            # Over the same seconds as bookings/s while seats lasted.
+            result.db_sessions = clock.sessions_summary(until=result.selling_s or duration)
         result.checks = {
             "stored_in_window": stored,
             "answered_201": created,
@@ -612,6 +715,9 @@ def scenario_run(
         if scenario.hot_train_id is not None:
             result.checks["hot_train_invariants"] = inventory_violations(
                 train_id=scenario.hot_train_id(), naive=False
+            )
+            result.checks["bookings_per_journey"] = bookings_per_journey(
+                train_id=scenario.hot_train_id(), watermark=watermark
             )
     return result
 
@@ -651,48 +757,102 @@ def _number(value: float | None, digits: int = 0) -> str:
 
 def table(results: list[Result]) -> str:
     header = (
-        f"{'scenario':<14}{'conns':>6}{'req/s':>9}{'book/s':>9}{'sold-out':>9}{'book/s*':>9}"
-        f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'cpu gun':>9}{'cpu pg':>8}{'cpu wrk':>8}{'other':>8}"
-        f"{'rss MB':>8}  statuses"
+        f"{'scenario':<14}{'round':>6}{'conns':>6}{'req/s':>9}{'book/s':>9}{'sold-out':>9}{'book/s*':>9}"
+        f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'lock wt':>8}{'cpu gun':>9}{'cpu pg':>8}{'cpu wrk':>8}"
+        f"{'other':>8}{'rss MB':>8}  statuses"
     )
     lines = [header, "-" * len(header)]
     for result in results:
         statuses = " ".join(f"{status}:{count}" for status, count in result.statuses.items())
+        lock_wait = result.db_sessions.get("lock_wait_mean")
         lines.append(
-            f"{result.scenario:<14}{result.connections:>6}{_number(result.requests_per_s):>9}"
+            f"{result.scenario:<14}{result.round:>6}{result.connections:>6}{_number(result.requests_per_s):>9}"
             f"{_number(result.bookings_per_s):>9}{_number(result.selling_s, 1):>9}"
             f"{_number(result.bookings_per_s_selling):>9}"
             f"{result.latency_ms['p50']:>9.1f}{result.latency_ms['p95']:>9.1f}{result.latency_ms['p99']:>9.1f}"
+            f"{_number(lock_wait, 2):>8}"
             f"{_number(result.cpu_s['gunicorn'], 1):>9}{_number(result.cpu_s['postgres'], 1):>8}"
             f"{_number(result.cpu_s['wrk'], 1):>8}{_number(result.cpu_s['other'], 1):>8}"
             f"{max(result.peak_rss_mb.values(), default=0):>8.0f}  {statuses}"
         )
     lines.append(
         "book/s: 201s per second of the window; sold-out: seconds until the last booking when seats ran out; "
-        "book/s*: 201s per second while seats lasted; cpu: seconds in the window (other: the rest of the "
-        "machine); rss: peak per worker (largest)."
+        "book/s*: 201s per second while seats lasted; lock wt: database sessions waiting on a lock, on "
+        "average while seats lasted; cpu: seconds in the window (other: the rest of the machine); rss: peak "
+        "per worker (largest)."
     )
     return "\n".join(lines)
 
 
-def ratios(results: list[Result]) -> list[dict[str, object]]:
-    by_key = {(result.scenario, result.connections): result for result in results}
+def ratios(results: list[Result], counterparts: dict[str, str]) -> list[dict[str, Any]]:
+    """Return ours against its counterpart per connection count: ratios of the medians over the rounds.
+
+    Each round's own bookings ratio is listed too, with their median: paired within a round, it
+    holds when the whole machine speeds up or slows down from one round to the next.
+    """
+    runs: dict[tuple[str, int], list[Result]] = {}
+    for result in results:
+        runs.setdefault((result.scenario, result.connections), []).append(result)
     rows = []
-    for (name, connections), ours in by_key.items():
-        baseline = by_key.get((COUNTERPARTS.get(name, ""), connections))
+    for (name, connections), ours in runs.items():
+        baseline = runs.get((counterparts.get(name, ""), connections))
         if baseline is None:
             continue
+        baseline_by_round = {result.round: result for result in baseline}
+        by_round = [
+            _ratio(result.bookings_per_s_selling, baseline_by_round[result.round].bookings_per_s_selling)
+            for result in ours
+            if result.round in baseline_by_round
+        ]
         rows.append(
             {
                 "scenario": name,
-                "baseline": baseline.scenario,
+                "baseline": baseline[0].scenario,
                 "connections": connections,
-                "bookings_per_s": _ratio(ours.bookings_per_s_selling, baseline.bookings_per_s_selling),
-                "requests_per_s": _ratio(ours.requests_per_s, baseline.requests_per_s),
-                "p99_ms": [ours.latency_ms["p99"], baseline.latency_ms["p99"]],
+                "rounds": len(ours),
+                "bookings_per_s": _ratio(
+                    _median(result.bookings_per_s_selling for result in ours),
+                    _median(result.bookings_per_s_selling for result in baseline),
+                ),
+                "requests_per_s": _ratio(
+                    _median(result.requests_per_s for result in ours),
+                    _median(result.requests_per_s for result in baseline),
+                ),
+                "p99_ms": [
+                    _median(result.latency_ms["p99"] for result in ours),
+                    _median(result.latency_ms["p99"] for result in baseline),
+                ],
+                "bookings_per_s_by_round": by_round,
+                "bookings_per_s_paired": _median(by_round),
             }
         )
     return rows
+
+
+def medians(results: list[Result]) -> list[dict[str, Any]]:
+    """Return, per scenario and connection count, the medians over the rounds of the main figures."""
+    runs: dict[tuple[str, int], list[Result]] = {}
+    for result in results:
+        runs.setdefault((result.scenario, result.connections), []).append(result)
+    return [
+        {
+            "scenario": name,
+            "connections": connections,
+            "rounds": len(group),
+            "requests_per_s": _median(result.requests_per_s for result in group),
+            "bookings_per_s_selling": _median(result.bookings_per_s_selling for result in group),
+            "p50_ms": _median(result.latency_ms["p50"] for result in group),
+            "p95_ms": _median(result.latency_ms["p95"] for result in group),
+            "p99_ms": _median(result.latency_ms["p99"] for result in group),
+            "lock_wait_mean": _median(result.db_sessions.get("lock_wait_mean") for result in group),
+        }
+        for (name, connections), group in runs.items()
+    ]
+
+
+def _median(values: Iterable[float | None]) -> float | None:
+    present = [value for value in values if value is not None]
+    return round(statistics.median(present), 2) if present else None
 
 
 def _ratio(ours: float | None, baseline: float | None) -> float | None:
@@ -701,14 +861,34 @@ def _ratio(ours: float | None, baseline: float | None) -> float | None:
     return round(ours / baseline, 2)
 
 
-def ratio_table(rows: list[dict[str, object]]) -> str:
-    lines = [f"{'ours':<14}{'vs':<14}{'conns':>6}{'book/s*':>9}{'req/s':>9}{'p99 ours/naive ms':>20}"]
+def ratio_table(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        f"{'ours':<14}{'vs':<14}{'conns':>6}{'book/s*':>9}{'req/s':>9}{'p99 ours/theirs ms':>20}"
+        f"{'paired':>8}  book/s* by round"
+    ]
     for row in rows:
         p99 = row["p99_ms"]
+        by_round = " ".join(_number(ratio, 2) for ratio in row["bookings_per_s_by_round"])
         lines.append(
             f"{row['scenario']:<14}{row['baseline']:<14}{row['connections']:>6}"
             f"{_number(row['bookings_per_s'], 2):>9}{_number(row['requests_per_s'], 2):>9}"
-            f"{p99[0]:>11.1f} / {p99[1]:.1f}"  # type: ignore[index]
+            f"{_number(p99[0], 1):>11} / {_number(p99[1], 1):<6}"
+            f"{_number(row['bookings_per_s_paired'], 2):>8}  {by_round}"
+        )
+    return "\n".join(lines)
+
+
+def median_table(rows: list[dict[str, Any]]) -> str:
+    lines = [
+        f"{'scenario':<14}{'conns':>6}{'rounds':>7}{'req/s':>9}{'book/s*':>9}{'p50 ms':>9}{'p95 ms':>9}"
+        f"{'p99 ms':>9}{'lock wt':>8}"
+    ]
+    for row in rows:
+        lines.append(
+            f"{row['scenario']:<14}{row['connections']:>6}{row['rounds']:>7}"
+            f"{_number(row['requests_per_s']):>9}{_number(row['bookings_per_s_selling']):>9}"
+            f"{_number(row['p50_ms'], 1):>9}{_number(row['p95_ms'], 1):>9}{_number(row['p99_ms'], 1):>9}"
+            f"{_number(row['lock_wait_mean'], 2):>8}"
         )
     return "\n".join(lines)
 
@@ -724,6 +904,8 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(chosen) - set(SCENARIO_ORDER)
     if unknown:
         sys.exit(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    if args.rounds < 1 or args.hot_dates < 1:
+        sys.exit("--rounds and --hot-dates must be at least 1")
 
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     # Production settings: the service's own defaults with DEBUG off, a fresh secret, no TLS
@@ -766,7 +948,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args.output.parent.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="railway-bench-"))
-    data = load_data(workdir, rng=random.Random(args.seed))
+    data = load_data(workdir, rng=random.Random(args.seed), hot_date_count=args.hot_dates)
     connection.close()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -780,31 +962,43 @@ def main(argv: list[str] | None = None) -> int:
     )
     database = connection.settings_dict["NAME"]
     print(f"gunicorn: {args.workers} {args.worker_class} workers on {url}, database {database}")
-    all_scenarios = scenarios(data["paths"], hot_seats=size.hot_seats)  # type: ignore[arg-type]
+    all_scenarios = scenarios(data["paths"], hot_seats=size.hot_seats, hot_dates=data["hot_dates"])
     results: list[Result] = []
     profile_svg = None
     try:
-        for connections in connection_counts:
-            for name in (name for name in SCENARIO_ORDER if name in chosen):
-                profile_this = args.profile and name == "hot-segments" and connections == connection_counts[0]
-                svg = args.output.with_name(f"{args.output.stem}-hot-segments.svg") if profile_this else None
-                result = scenario_run(
-                    scenario=all_scenarios[name],
-                    connections=connections,
-                    args=args,
-                    url=url,
-                    server=server,
-                    workdir=workdir,
-                    profile_svg=svg,
-                )
-                if svg is not None:
-                    profile_svg = svg
-                results.append(result)
-                print(
-                    f"  {name:<14} @{connections:<3} {result.requests_per_s:>8,.0f} req/s "
-                    f"p99 {result.latency_ms['p99']:.1f} ms  {result.statuses}",
-                    flush=True,
-                )
+        for round_number in range(1, args.rounds + 1):
+            for connections in connection_counts:
+                for name in (name for name in SCENARIO_ORDER if name in chosen):
+                    profile_this = (
+                        args.profile
+                        and name == "hot-segments"
+                        and connections == connection_counts[0]
+                        and round_number == 1
+                    )
+                    svg = (
+                        args.output.with_name(f"{args.output.stem}-hot-segments.svg")
+                        if profile_this
+                        else None
+                    )
+                    result = scenario_run(
+                        scenario=all_scenarios[name],
+                        connections=connections,
+                        args=args,
+                        url=url,
+                        server=server,
+                        workdir=workdir,
+                        profile_svg=svg,
+                    )
+                    result.round = round_number
+                    if svg is not None:
+                        profile_svg = svg
+                    results.append(result)
+                    print(
+                        f"  {name:<14} #{round_number} @{connections:<3} "
+                        f"{result.requests_per_s:>8,.0f} req/s p99 {result.latency_ms['p99']:.1f} ms  "
+                        f"{result.statuses}",
+                        flush=True,
+                    )
     finally:
         gunicorn_stop(server)
         shutil.rmtree(workdir, ignore_errors=True)
@@ -815,12 +1009,26 @@ def main(argv: list[str] | None = None) -> int:
     failures = [failure for result in results for failure in result_failures(result)]
     failures += [f"final inventory: {name}: {count}" for name, count in final.items() if count]
 
-    ratio_rows = ratios(results)
+    ratio_rows = ratios(results, COUNTERPARTS)
+    date_ratio_rows = ratios(results, DATE_COUNTERPARTS)
+    median_rows = medians(results)
     print()
     print(table(results))
+    if args.rounds > 1:
+        print()
+        print(f"Medians over {args.rounds} rounds:")
+        print(median_table(median_rows))
     print()
-    print("Ratios to the naive baseline (ours / naive; book/s* while seats lasted):")
+    print(
+        "Ratios to the naive baseline (ours / naive; book/s* while seats lasted, of the medians over rounds; "
+        "paired: the median of each round's own ratio):"
+    )
     print(ratio_table(ratio_rows))
+    if date_ratio_rows:
+        print()
+        hot_dates = ", ".join(day.isoformat() for day in data["hot_dates"])
+        print(f"The hot train on {args.hot_dates} dates ({hot_dates}) against one date (today):")
+        print(ratio_table(date_ratio_rows))
     print()
     print("Invariants at the end of the run:")
     for name, count in final.items():
@@ -841,6 +1049,7 @@ def main(argv: list[str] | None = None) -> int:
             "warmup_s": args.warmup,
             "duration_s": args.duration,
             "wrk_threads": args.wrk_threads,
+            "rounds": args.rounds,
             "database": connection.settings_dict["NAME"],
             "conn_max_age": connection.settings_dict["CONN_MAX_AGE"],
             "limits": {name: os.environ[name] for name in BENCH_LIMITS},
@@ -850,8 +1059,11 @@ def main(argv: list[str] | None = None) -> int:
         "seed_report": seed_report.__dict__ if seed_report else None,
         "load_users": data["load_users"],
         "hot_route_stops": data["hot_route_stops"],
+        "hot_dates": [day.isoformat() for day in data["hot_dates"]],
         "results": [result.__dict__ for result in results],
+        "medians": median_rows,
         "ratios": ratio_rows,
+        "date_ratios": date_ratio_rows,
         "final_invariants": final,
         "profile_svg": str(profile_svg) if profile_svg else None,
         "git_commit": _git_commit(),

@@ -2,9 +2,12 @@
 
 Run `python -m bench.seed [--small] [--seed N]`; `python -m bench` seeds before it measures.
 Everything is drawn from one seeded random generator, so a seed gives the same network.
-Existing bookings get concrete seats from the engine's own allocator (run in memory, train by
-train), with consistent BookingSeat rows and seat masks, and are written with COPY on PostgreSQL
-(bulk_create elsewhere), so the default size seeds in a minute or two.
+Every network train gets a journey on each seeded date (today in TIME_ZONE by default, or that
+many consecutive dates from today), with a seat row per seat; existing bookings are spread over
+those journeys and get concrete seats from the engine's own allocator (run in memory, journey by
+journey), with consistent BookingSeat rows and seat masks, and are written with COPY on
+PostgreSQL (bulk_create elsewhere), so the default size seeds in a minute or two. The hot train
+is seeded with no journey: each scenario opens the journeys it books.
 """
 
 import argparse
@@ -16,7 +19,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db import connection, models, transaction
 
@@ -41,6 +44,8 @@ class SeedSize:
     hot_stops: int = 20
     min_stops: int = 5
     max_stops: int = 20
+    # Consecutive start dates from today that every network train has a journey on.
+    journey_dates: int = 1
 
 
 DEFAULT_SIZE = SeedSize(trains=10_000, stations=2_000, bookings=100_000, users=2_000)
@@ -51,6 +56,7 @@ SMALL_SIZE = SeedSize(trains=500, stations=200, bookings=5_000, users=200)
 class SeedReport:
     trains: int = 0
     stations: int = 0
+    journeys: int = 0
     seats: int = 0
     bookings: int = 0
     seats_held: int = 0
@@ -107,7 +113,7 @@ def _seeded_models() -> list[type[models.Model]]:
 
     from bench.naive.models import NaiveBooking, NaiveTrain
     from bookings.models import Booking, BookingSeat, IdempotencyRecord
-    from trains.models import Seat, Station, Stop, Train
+    from trains.models import Journey, Seat, ServiceException, Station, Stop, Train
     from users.models import Token, User
 
     # Children before parents, so that deleting in this order never trips a foreign key.
@@ -118,6 +124,8 @@ def _seeded_models() -> list[type[models.Model]]:
         IdempotencyRecord,
         Booking,
         Seat,
+        Journey,
+        ServiceException,
         Stop,
         Train,
         Station,
@@ -153,7 +161,7 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
     from bench.naive.models import NaiveTrain
     from bookings.allocation import choose_seats, segment_mask
     from bookings.models import Booking, BookingSeat
-    from trains.models import Seat, Station, Stop, Train, station_key
+    from trains.models import Journey, Seat, Station, Stop, Train, station_key
     from users.models import Token, User, token_digest
 
     rng = random.Random(seed)
@@ -168,6 +176,9 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
         step_started = now
 
     now = timezone.now()
+    today = timezone.localdate()
+    # The network trains run every day (the timetable's default), so every date is bookable.
+    journey_dates = [today + timedelta(days=offset) for offset in range(size.journey_dates)]
     with transaction.atomic():
         database_wipe()
         step("wipe")
@@ -240,19 +251,22 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
         _insert(NaiveToken, ["key", "user_id", "created"], ((key, pk, now) for pk, key in keys))
         step(f"{report.users} users with tokens")
 
-        # Existing bookings, seats chosen by the engine's allocator on in-memory inventory.
-        occupied: list[dict[int, int]] = [{} for _ in range(size.trains)]
+        # Existing bookings, seats chosen by the engine's allocator on in-memory inventory:
+        # occupied[train index][date index] is {seat number: mask of sold legs} of that journey.
+        occupied: list[list[dict[int, int]]] = [[{} for _ in journey_dates] for _ in range(size.trains)]
         booking_rows: list[tuple] = []
         seat_held_rows: list[tuple] = []
         attempts = 0
         while len(booking_rows) < size.bookings and attempts < size.bookings * 2:
             attempts += 1
             index = rng.randrange(size.trains)
+            # One date draws nothing, so that a seed gives the same bookings as before journeys.
+            date_index = rng.randrange(len(journey_dates)) if len(journey_dates) > 1 else 0
             leg_count = len(routes[index]) - 1
             from_position = rng.randrange(leg_count)
             to_position = rng.randint(from_position + 1, leg_count)
             seats = choose_seats(
-                occupied=occupied[index],
+                occupied=occupied[index][date_index],
                 total_seats=seats_of[index],
                 leg_count=leg_count,
                 from_position=from_position,
@@ -262,9 +276,9 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
             if seats is None:
                 continue
             mask = segment_mask(from_position, to_position)
-            train_seats = occupied[index]
+            journey_seats = occupied[index][date_index]
             for seat in seats:
-                train_seats[seat] = train_seats.get(seat, 0) | mask
+                journey_seats[seat] = journey_seats.get(seat, 0) | mask
             booking_id = len(booking_rows) + 1
             user_id = lister_id if booking_id <= size.lister_bookings else rng.randint(1, size.users)
             created_at = now - timedelta(seconds=rng.randrange(30 * 86_400))
@@ -280,9 +294,13 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
                     Booking.Status.CONFIRMED.value,
                     created_at,
                     None,
+                    journey_dates[date_index],
                 )
             )
-            seat_held_rows.extend((booking_id, seat, index + 1, from_position, to_position) for seat in seats)
+            seat_held_rows.extend(
+                (booking_id, seat, index + 1, journey_dates[date_index], from_position, to_position)
+                for seat in seats
+            )
         step(f"allocated {len(booking_rows)} bookings")
         report.bookings = _insert(
             Booking,
@@ -297,26 +315,41 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
                 "status",
                 "created_at",
                 "cancelled_at",
+                "journey_date",
             ],
             (_json_row(row) if connection.vendor == "postgresql" else row for row in booking_rows),
         )
         report.seats_held = _insert(
             BookingSeat,
-            ["booking_id", "seat_number", "train_id", "from_position", "to_position"],
+            ["booking_id", "seat_number", "train_id", "journey_date", "from_position", "to_position"],
             seat_held_rows,
+        )
+        report.journeys = _insert(
+            Journey,
+            ["train_id", "date", "created_at"],
+            (
+                (index + 1, journey_date, now)
+                for index in range(size.trains)
+                for journey_date in journey_dates
+            ),
         )
         report.seats = _insert(
             Seat,
-            ["train_id", "number", "sold_legs"],
+            ["train_id", "journey_date", "number", "sold_legs"],
             (
-                (index + 1, number, occupied[index].get(number, 0))
+                (index + 1, journey_date, number, occupied[index][date_index].get(number, 0))
                 for index in range(size.trains)
+                for date_index, journey_date in enumerate(journey_dates)
                 for number in range(1, seats_of[index] + 1)
             ),
         )
-        step(f"{report.bookings} bookings, {report.seats_held} seats held, {report.seats} seats")
+        step(
+            f"{report.bookings} bookings, {report.seats_held} seats held, "
+            f"{report.journeys} journeys, {report.seats} seats"
+        )
 
-        # Naive twins of the network trains, their counters at what the busiest leg leaves free.
+        # Naive twins of the network trains, their counters at what the busiest leg of the first
+        # journey leaves free: the baseline has no dates, and the load books today's journeys.
         _insert(
             NaiveTrain,
             ["train_number", "total_seats", "available_seats"],
@@ -324,7 +357,7 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
                 (
                     FIRST_NETWORK_TRAIN_NUMBER + index,
                     seats_of[index],
-                    seats_of[index] - _busiest_leg_sold(occupied[index], len(routes[index]) - 1),
+                    seats_of[index] - _busiest_leg_sold(occupied[index][0], len(routes[index]) - 1),
                 )
                 for index in range(size.trains)
             ),
@@ -356,9 +389,14 @@ def _busiest_leg_sold(occupied: dict[int, int], leg_count: int) -> int:
     )
 
 
-def hot_train_reset(*, seats: int | None = None, stops: int = 20) -> int:
-    """Re-create the hot train empty (same route, `seats` seats or as before); return its id."""
+def hot_train_reset(*, seats: int | None = None, stops: int = 20, journey_dates: Sequence[date] = ()) -> int:
+    """Re-create the hot train empty (same route, `seats` seats or as before); return its id.
+
+    Its journeys on `journey_dates` are opened with all their seats free, so that the load
+    measures sales, not the creation of journeys by their first sale.
+    """
     from bookings.models import Booking, BookingSeat
+    from bookings.services import journey_open
     from trains.models import Station, Train
     from trains.services import train_create
 
@@ -380,7 +418,33 @@ def hot_train_reset(*, seats: int | None = None, stops: int = 20) -> int:
         name="Bench Hot Express",
         stops=route,
     )
+    with transaction.atomic():
+        for journey_date in sorted(journey_dates):
+            journey_open(train=train, journey_date=journey_date)
     return train.pk
+
+
+def journey_dates_ahead(*, train_number: int, count: int) -> list[date]:
+    """Return the first `count` start dates after today (TIME_ZONE) on which the train runs.
+
+    Refused with ValueError when the booking horizon has fewer: a date past it is a 400.
+    """
+    from django.conf import settings
+    from django.utils import timezone
+
+    from trains.models import Train
+    from trains.selectors import train_starts_on
+
+    train = Train.objects.get(train_number=train_number)
+    today = timezone.localdate()
+    ahead = (today + timedelta(days=offset) for offset in range(1, settings.BOOKING_HORIZON_DAYS + 1))
+    dates = [day for day in ahead if train_starts_on(train=train, day=day)][:count]
+    if len(dates) < count:
+        raise ValueError(
+            f"train {train_number} starts on {len(dates)} dates within the booking horizon "
+            f"({settings.BOOKING_HORIZON_DAYS} days), fewer than {count}"
+        )
+    return dates
 
 
 def naive_hot_train_reset(*, seats: int | None = None) -> int:
@@ -454,10 +518,13 @@ def size_from_args(args: argparse.Namespace) -> SeedSize:
     base = SMALL_SIZE if args.small else DEFAULT_SIZE
     overrides = {
         name: getattr(args, name)
-        for name in ("trains", "stations", "bookings", "users", "hot_seats")
+        for name in ("trains", "stations", "bookings", "users", "hot_seats", "journey_dates")
         if getattr(args, name, None) is not None
     }
-    return SeedSize(**{**base.__dict__, **overrides})
+    size = SeedSize(**{**base.__dict__, **overrides})
+    if size.journey_dates < 1:
+        raise SystemExit("--journey-dates must be at least 1")
+    return size
 
 
 def add_size_arguments(parser: argparse.ArgumentParser) -> None:
@@ -469,6 +536,12 @@ def add_size_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--users", type=int, help=f"load users with tokens (default {DEFAULT_SIZE.users})")
     parser.add_argument(
         "--hot-seats", type=int, help=f"seats of the hot trains (default {DEFAULT_SIZE.hot_seats})"
+    )
+    parser.add_argument(
+        "--journey-dates",
+        type=int,
+        help="start dates from today that existing bookings are spread over, each a journey of every "
+        f"network train (default {DEFAULT_SIZE.journey_dates}: today)",
     )
 
 
@@ -486,7 +559,8 @@ def main(argv: list[str] | None = None) -> int:
     report = seed(size=size_from_args(args), seed=args.seed)
     print(
         f"seeded {report.trains} trains, {report.stations} stations, {report.bookings} bookings "
-        f"({report.seats_held} seats held), {report.seats} seats, {report.users} users in {report.seconds}s"
+        f"({report.seats_held} seats held), {report.journeys} journeys, {report.seats} seats, "
+        f"{report.users} users in {report.seconds}s"
     )
     return 0
 

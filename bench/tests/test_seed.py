@@ -1,72 +1,222 @@
-"""A tiny seed gives a consistent inventory: masks match the seats held, every booking holds its seats."""
+"""A tiny seed is consistent per journey: masks match the seats held, bookings hold their seats."""
+
+import datetime
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 from rest_framework.authtoken.models import Token as NaiveToken
 from rest_framework.test import APIClient
 
-from bench.invariants import inventory_violations
+from bench.invariants import bookings_per_journey, inventory_violations
 from bench.naive.models import NaiveTrain
-from bench.seed import HOT_TRAIN_NUMBER, LISTER_USERNAME, SeedSize, hot_train_reset, seed
+from bench.run import booking_target
+from bench.seed import (
+    HOT_TRAIN_NUMBER,
+    LISTER_USERNAME,
+    SeedSize,
+    hot_train_reset,
+    journey_dates_ahead,
+    seed,
+)
+from bookings.allocation import segment_mask
 from bookings.models import Booking, BookingSeat
-from bookings.tests.invariants import assert_seat_masks_match_seats_held
-from trains.models import Train
+from bookings.tests.invariants import assert_inventory_is_consistent, assert_seat_masks_match_seats_held
+from trains.models import Journey, Seat, Train
 from users.models import Token, token_digest
 
 TINY = SeedSize(trains=6, stations=12, bookings=60, users=4, lister_bookings=10, hot_seats=8, hot_stops=5)
+TINY_ON_THREE_DATES = SeedSize(**{**TINY.__dict__, "journey_dates": 3})
+
+
+def quiet(message: str) -> None:
+    pass
 
 
 @pytest.mark.django_db
 def test_a_tiny_seed_is_consistent():
-    report = seed(size=TINY, seed=3, log=lambda message: None)
+    report = seed(size=TINY, seed=3, log=quiet)
 
     assert report.bookings == Booking.objects.count() == 60
     assert report.seats_held == BookingSeat.objects.count()
     assert Booking.objects.filter(user__username=LISTER_USERNAME).count() == 10
+    today = timezone.localdate()
+    assert set(Booking.objects.values_list("journey_date", flat=True)) == {today}
+    assert report.journeys == Journey.objects.count() == TINY.trains
     for train in Train.objects.all():
         assert_seat_masks_match_seats_held(train)
     assert not any(inventory_violations().values())
     hot = Train.objects.get(train_number=HOT_TRAIN_NUMBER)
     assert (hot.total_seats, hot.stops.count(), Booking.objects.filter(train=hot).count()) == (8, 5, 0)
+    assert not Journey.objects.filter(train=hot).exists()
     assert NaiveTrain.objects.get(train_number=HOT_TRAIN_NUMBER).available_seats == 8
     assert NaiveTrain.objects.count() == TINY.trains + 1
 
 
 @pytest.mark.django_db
+def test_bookings_seeded_on_several_dates_are_consistent_per_journey():
+    report = seed(size=TINY_ON_THREE_DATES, seed=3, log=quiet)
+
+    today = timezone.localdate()
+    dates = {today + datetime.timedelta(days=offset) for offset in range(3)}
+    assert set(Booking.objects.values_list("journey_date", flat=True)) == dates
+    assert set(BookingSeat.objects.values_list("journey_date", flat=True)) == dates
+    assert report.journeys == Journey.objects.count() == TINY.trains * 3
+    network = Train.objects.exclude(train_number=HOT_TRAIN_NUMBER)
+    assert report.seats == Seat.objects.count() == 3 * sum(train.total_seats for train in network)
+    for train in network:
+        assert_inventory_is_consistent(train)
+    assert not any(inventory_violations().values())
+
+
+@pytest.mark.django_db
+def test_the_checks_tell_the_journeys_of_one_train_apart():
+    seed(size=TINY_ON_THREE_DATES, seed=3, log=quiet)
+    held = BookingSeat.objects.select_related("booking").order_by("booking_id", "seat_number").first()
+    train_id, number = held.train_id, held.seat_number
+    other_date = (
+        Journey.objects.filter(train_id=train_id)
+        .exclude(date=held.journey_date)
+        .values_list("date", flat=True)[0]
+    )
+    # The same seat on the same legs, sold on another journey of the train: not a double sale.
+    Booking.objects.filter(train_id=train_id, journey_date=other_date).delete()
+    Seat.objects.filter(train_id=train_id, journey_date=other_date).update(sold_legs=0)
+    again = Booking.objects.create(
+        user_id=held.booking.user_id,
+        train_id=train_id,
+        journey_date=other_date,
+        from_position=held.from_position,
+        to_position=held.to_position,
+        seat_count=1,
+        seat_numbers=[number],
+    )
+    BookingSeat.objects.create(
+        booking=again,
+        seat_number=number,
+        train_id=train_id,
+        journey_date=other_date,
+        from_position=held.from_position,
+        to_position=held.to_position,
+    )
+    other_seat = Seat.objects.filter(train_id=train_id, journey_date=other_date, number=number)
+    other_seat.update(sold_legs=segment_mask(held.from_position, held.to_position))
+    assert not any(inventory_violations().values())
+
+    # A mask out of step on one journey, and a seat of a journey never opened, are reported.
+    other_seat.update(sold_legs=0)
+    Seat.objects.create(train_id=train_id, journey_date=other_date + datetime.timedelta(days=30), number=1)
+
+    violations = inventory_violations(train_id=train_id, naive=False)
+    assert {name: count for name, count in violations.items() if count} == {
+        "seat masks that differ from the seats held on their journey": 1,
+        "seat rows of journeys that do not exist": 1,
+    }
+
+
+@pytest.mark.django_db
 def test_the_same_seed_gives_the_same_bookings():
     def bookings() -> list[tuple]:
-        return list(Booking.objects.order_by("id").values_list("train_id", "from_position", "seat_numbers"))
+        return list(
+            Booking.objects.order_by("id").values_list(
+                "train_id", "journey_date", "from_position", "seat_numbers"
+            )
+        )
 
-    seed(size=TINY, seed=5, log=lambda message: None)
+    seed(size=TINY_ON_THREE_DATES, seed=5, log=quiet)
     first = bookings()
-    seed(size=TINY, seed=5, log=lambda message: None)
+    seed(size=TINY_ON_THREE_DATES, seed=5, log=quiet)
 
     assert bookings() == first
 
 
 @pytest.mark.django_db
-def test_the_hot_train_is_recreated_empty():
-    seed(size=TINY, seed=3, log=lambda message: None)
-    hot_id = hot_train_reset()
+def test_the_hot_train_is_recreated_empty_with_the_journeys_asked_for():
+    seed(size=TINY, seed=3, log=quiet)
+    today = timezone.localdate()
+    hot_id = hot_train_reset(journey_dates=[today])
     BookingSeat.objects.create(
         train_id=hot_id,
+        journey_date=today,
         from_position=0,
         to_position=1,
         seat_number=1,
         booking=Booking.objects.create(
-            user_id=1, train_id=hot_id, from_position=0, to_position=1, seat_count=1, seat_numbers=[1]
+            user_id=1,
+            train_id=hot_id,
+            journey_date=today,
+            from_position=0,
+            to_position=1,
+            seat_count=1,
+            seat_numbers=[1],
         ),
     )
+    Seat.objects.filter(train_id=hot_id, journey_date=today, number=1).update(sold_legs=1)
+    dates = [today + datetime.timedelta(days=offset) for offset in (1, 2)]
 
-    hot_id = hot_train_reset()
+    hot_id = hot_train_reset(journey_dates=dates)
 
     assert not Booking.objects.filter(train_id=hot_id).exists()
-    assert Train.objects.get(pk=hot_id).seats.count() == 8
+    assert sorted(Journey.objects.filter(train_id=hot_id).values_list("date", flat=True)) == dates
+    assert Seat.objects.filter(train_id=hot_id).count() == 2 * 8
+    assert not Seat.objects.filter(train_id=hot_id).exclude(sold_legs=0).exists()
+    assert not any(inventory_violations(train_id=hot_id).values())
+
+
+@pytest.mark.django_db
+def test_the_hot_dates_are_days_the_hot_train_runs_within_the_horizon():
+    seed(size=TINY, seed=3, log=quiet)
+    Train.objects.filter(train_number=HOT_TRAIN_NUMBER).update(runs_on=0b001_0101)  # Mon, Wed, Fri
+    today = timezone.localdate()
+
+    dates = journey_dates_ahead(train_number=HOT_TRAIN_NUMBER, count=8)
+
+    assert len(set(dates)) == 8
+    assert all(today < day <= today + datetime.timedelta(days=settings.BOOKING_HORIZON_DAYS) for day in dates)
+    assert {day.weekday() for day in dates} == {0, 2, 4}
+    with pytest.raises(ValueError, match="fewer than"):
+        journey_dates_ahead(train_number=HOT_TRAIN_NUMBER, count=settings.BOOKING_HORIZON_DAYS)
+
+
+@pytest.mark.django_db
+def test_bookings_on_the_hot_dates_land_on_their_journeys(client_for_key):
+    seed(size=TINY, seed=3, log=quiet)
+    dates = journey_dates_ahead(train_number=HOT_TRAIN_NUMBER, count=3)
+    hot_id = hot_train_reset(journey_dates=dates)
+    client = client_for_key(user_id=1)
+
+    for day in [*dates, *dates]:
+        # The body book.lua sends for a line of the hot-dates targets.
+        body = f'{{{booking_target(train_number=HOT_TRAIN_NUMBER, journey_date=day)}, "seat_count": 2}}'
+        answer = client.post("/user/book_seat/", body, content_type="application/json")
+        assert answer.status_code == 201, answer.content
+        assert answer.json()["journey_date"] == day.isoformat()
+
+    assert bookings_per_journey(train_id=hot_id, watermark=0) == {day.isoformat(): 2 for day in dates}
+    # Each journey sold seats 1..4 on its own: the same seats, no double sale.
+    for day in dates:
+        assert sorted(
+            BookingSeat.objects.filter(train_id=hot_id, journey_date=day).values_list(
+                "seat_number", flat=True
+            )
+        ) == [1, 2, 3, 4]
+    assert_inventory_is_consistent(Train.objects.get(pk=hot_id))
+    assert not any(inventory_violations(train_id=hot_id).values())
+
+
+@pytest.fixture
+def client_for_key():
+    def make(*, user_id: int) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {NaiveToken.objects.get(user_id=user_id).key}")
+        return client
+
+    return make
 
 
 @pytest.mark.django_db
 def test_every_load_user_has_one_key_that_both_the_service_and_the_baseline_accept():
-    seed(size=TINY, seed=3, log=lambda message: None)
+    seed(size=TINY, seed=3, log=quiet)
 
     keys = dict(NaiveToken.objects.values_list("user_id", "key"))
     digests = dict(Token.objects.filter(expires_at__gt=timezone.now()).values_list("user_id", "digest"))
