@@ -23,11 +23,24 @@ def train_starts_on(*, train: Train, day: datetime.date) -> bool:
     exception = ServiceException.objects.filter(train=train, date=day).values_list("runs", flat=True).first()
     if exception is not None:
         return exception
-    if train.service_from is not None and day < train.service_from:
+    return timetable_starts_on(
+        runs_on=train.runs_on, service_from=train.service_from, service_until=train.service_until, day=day
+    )
+
+
+def timetable_starts_on(
+    *,
+    runs_on: int,
+    service_from: datetime.date | None,
+    service_until: datetime.date | None,
+    day: datetime.date,
+) -> bool:
+    """Return whether a timetable starts a journey on `day` where no exception says otherwise."""
+    if service_from is not None and day < service_from:
         return False
-    if train.service_until is not None and day > train.service_until:
+    if service_until is not None and day > service_until:
         return False
-    return bool(train.runs_on & (1 << day.weekday()))
+    return bool(runs_on & (1 << day.weekday()))
 
 
 def weekdays_of(runs_on: int) -> list[int]:
