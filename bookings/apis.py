@@ -26,9 +26,10 @@ from bookings.services import (
     booking_create,
     booking_list_access_check,
     booking_sell_in_database,
+    journey_date_default,
     sale_in_database_available,
 )
-from railway.api import Forbidden, StrictCharField, StrictIntegerField
+from railway.api import Forbidden, StrictCharField, StrictDateField, StrictIntegerField
 from railway.openapi import ErrorSerializer, bad_request, error_response
 from railway.pagination import (
     CursorField,
@@ -81,6 +82,11 @@ NEXT_PAGE_LINK = OpenApiParameter(
 )
 
 
+# The dates the search answers for: far wider than any timetable, narrow enough that a
+# journey's start and its times stay within what Python and PostgreSQL can represent.
+SEARCH_DATES = (datetime.date(2000, 1, 1), datetime.date(2999, 12, 31))
+
+
 class StationParameter(StrictCharField):
     def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
         super().__init__(max_length=100, **kwargs)
@@ -104,7 +110,7 @@ class BookSeatApi(APIView):
         # Any integer but the token user's id is a 403, not a 400 (the contract): no range here.
         user_id = StrictIntegerField(required=False)
         seat_count = StrictIntegerField(min_value=1, max_value=settings.BOOKING_MAX_SEATS)
-        journey_date = serializers.DateField(
+        journey_date = StrictDateField(
             required=False,
             help_text=(
                 "The date the train leaves its first station (ISO 8601, YYYY-MM-DD); "
@@ -203,32 +209,78 @@ class BookSeatApi(APIView):
 
 
 class SeatAvailabilityApi(APIView):
-    """List the trains calling at one station and later at another, by train number.
+    """List the trains calling at one station and later at another on a date, by departure.
 
-    `available_seats` counts the seats free on every leg from `source` to `destination`, so it is
-    exactly what a booking of that segment could get; trains with none free are listed too.
+    `journey_date` is the date you leave `source`, so a train that left its first station the
+    evening before is found on the date it calls there; each row's own `journey_date` is the
+    date the train starts, the one to book it with. Rows come by `departure` from `source`, then
+    by train number. `available_seats` counts the seats of that journey free on every leg from
+    `source` to `destination`, so it is exactly what a booking of that segment could get; trains
+    with none free are listed too.
     """
 
     class InputSerializer(serializers.Serializer):
         source = StationParameter()
         destination = StationParameter()
+        journey_date = StrictDateField(
+            default=journey_date_default,
+            help_text=(
+                "The date you leave `source` (YYYY-MM-DD, from "
+                f"{SEARCH_DATES[0].isoformat()} to {SEARCH_DATES[1].isoformat()}); "
+                "by default today in the service's time zone."
+            ),
+        )
         limit = PageLimitField(default=200, max_value=200)
-        after = QueryIntegerField(min_value=0, max_value=2_147_483_647, default=0)
+        after = QueryIntegerField(
+            min_value=0,
+            max_value=2_147_483_647,
+            default=0,
+            help_text=(
+                "Continue after this train in this answer's order: the `train_number` of the last row "
+                "of the previous page, as the Link header gives it. A train that is not in the answer "
+                "is a 400."
+            ),
+        )
+
+        def validate_journey_date(self, value: datetime.date) -> datetime.date:
+            first, last = SEARCH_DATES
+            if not first <= value <= last:
+                raise serializers.ValidationError(
+                    f"Ask for a date from {first.isoformat()} to {last.isoformat()}."
+                )
+            return value
 
     class OutputSerializer(serializers.Serializer):
         train_number = serializers.IntegerField()
         name = serializers.CharField(allow_blank=True)
-        source = serializers.CharField()
-        destination = serializers.CharField()
+        source = serializers.CharField(help_text="The first station of the train's route.")
+        destination = serializers.CharField(help_text="The last station of the train's route.")
         total_seats = serializers.IntegerField()
         available_seats = serializers.IntegerField()
+        journey_date = serializers.DateField(
+            help_text="The date the train leaves its first station: the `journey_date` to book it with."
+        )
+        departure = serializers.DateTimeField(
+            help_text=(
+                "When the train leaves the station asked for as `source` (its departure time there, else "
+                "its arrival time), in the service's time zone; the train's start where it has neither."
+            )
+        )
+        arrival = serializers.DateTimeField(
+            help_text=(
+                "When the train reaches the station asked for as `destination` (its arrival time there, "
+                "else its departure time); the train's start where it has neither."
+            )
+        )
 
     @extend_schema(
         parameters=[InputSerializer, NEXT_PAGE_LINK],
         responses={
             200: OutputSerializer(many=True),
             400: bad_request(
-                "`source` or `destination` is missing or blank, or `limit` or `after` is invalid."
+                "`source` or `destination` is missing or blank, `journey_date` is not a date written "
+                "YYYY-MM-DD or is out of range, `limit` or `after` is invalid, or `after` is not a train "
+                "of this answer."
             ),
         },
     )
@@ -240,6 +292,7 @@ class SeatAvailabilityApi(APIView):
         trains = trains_between(
             source=params["source"],
             destination=params["destination"],
+            journey_date=params["journey_date"],
             after_train_number=params["after"],
             limit=limit + 1,
         )
@@ -248,7 +301,10 @@ class SeatAvailabilityApi(APIView):
         # and copying its fields on every request cost a fifth of the request.
         response = Response([dataclasses.asdict(train) for train in trains])
         if more:
-            response["Link"] = next_page_link(request, after=trains[-1].train_number)
+            # The date too: a walk that crosses midnight goes on with the day it started on.
+            response["Link"] = next_page_link(
+                request, after=trains[-1].train_number, journey_date=params["journey_date"].isoformat()
+            )
         return response
 
 

@@ -3,10 +3,12 @@
 import datetime as dt
 import itertools
 import json
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import connection, connections, router
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router
 from django.db.models import (
     BigIntegerField,
     Count,
@@ -21,11 +23,14 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from rest_framework.exceptions import ValidationError
 
+from bookings.allocation import segment_mask
 from bookings.models import Booking, BookingSeat
 from railway.pagination import page_split
 from railway.prepared import execute_prepared
-from trains.models import Seat, Stop, Train, station_key
+from trains.models import Seat, ServiceException, Stop, Train, station_key
+from trains.selectors import timetable_starts_on
 
 
 def _station_name_at(position_field: str) -> Subquery:
@@ -194,73 +199,359 @@ def booking_with_stations(*, booking_id: int) -> Booking:
 class TrainAvailability:
     train_number: int
     name: str
+    # The ends of the train's route, whatever segment was asked for.
     source: str
     destination: str
     total_seats: int
     available_seats: int
+    # The date the train leaves its first station: the journey whose seats are counted.
+    journey_date: dt.date
+    # When the train leaves the station asked for as source and reaches the one asked for as
+    # destination, in the service's time zone.
+    departure: datetime
+    arrival: datetime
 
 
-# From the source station's stops (index stop_station_lookup) to the same trains' stops at
-# the destination, so only trains calling at the source are read, never the whole network.
-# A seat is free on the segment when its mask of sold legs has none of the legs
-# boarding..alighting-1: (-1 << boarding) & ~(-1 << alighting), written without
+class AfterTrainNotListed(ValidationError):
+    """`after` names a train that is not in the answer, so there is no place to continue from."""
+
+    def __init__(self, *, train_number: int, journey_date: dt.date) -> None:
+        super().__init__(
+            {
+                "after": [
+                    f"Train {train_number} is not among the trains of this search on "
+                    f"{journey_date.isoformat()}: pass the train_number of a row of the previous page, "
+                    "as the Link header does, or leave `after` out to start again."
+                ]
+            },
+            code="after_not_listed",
+        )
+
+
+# The trains calling at the source and later at the destination, by departure from the source
+# on `journey_date` (the date the passenger leaves it). From the source station's stops (index
+# stop_station_lookup) to the same trains' stops at the destination, so only trains calling at
+# the source are read, never the whole network. Those two read the index alone; the stops'
+# times are read again by (train, position) for the trains that call at both, which reads
+# less than half the pages that reading them for every train at the source does.
+#
+# A train leaves a stop `departs_at` plus the stop's offset after midnight of its start date,
+# so it starts `journey_date` minus the whole days in that sum. It is kept when it starts a
+# journey on that date: its exception for the date, else its dates of service and weekdays
+# (trains.selectors.train_starts_on). Times are wall-clock (start date + departs_at + offset)
+# read in the service's time zone by AT TIME ZONE. Only the page's rows read the route's ends
+# and the journey's seats. A seat is free on the segment when its mask of sold legs has none
+# of the legs boarding..alighting-1: (-1 << boarding) & ~(-1 << alighting), written without
 # arithmetic so that no leg number can overflow a signed 64-bit integer.
+#
+# `{after}` is empty on the first page. Otherwise it keeps the trains from the `after` train
+# on, that train included: the caller checks that it came first, since an `after` train that
+# is not in the answer leaves no row at all.
 _TRAINS_BETWEEN_SQL = """
-SELECT train.train_number, train.name, train.total_seats,
+WITH candidate AS (
+    SELECT train.id, train.train_number, train.name, train.total_seats,
+           train.runs_on, train.service_from, train.service_until,
+           boarding.position AS boarding_position, alighting.position AS alighting_position,
+           train.departs_at - time '00:00'
+               + coalesce(boarding_times.departure, boarding_times.arrival, interval '0') AS leaves,
+           train.departs_at - time '00:00'
+               + coalesce(alighting_times.arrival, alighting_times.departure, interval '0') AS arrives
+      FROM trains_station origin
+      JOIN trains_stop boarding ON boarding.station_id = origin.id
+      JOIN trains_stop alighting
+        ON alighting.train_id = boarding.train_id AND alighting.position > boarding.position
+      JOIN trains_station target ON target.id = alighting.station_id
+      JOIN trains_train train ON train.id = boarding.train_id
+      JOIN trains_stop boarding_times
+        ON boarding_times.train_id = train.id AND boarding_times.position = boarding.position
+      JOIN trains_stop alighting_times
+        ON alighting_times.train_id = train.id AND alighting_times.position = alighting.position
+     WHERE origin.key = %s AND target.key = %s
+), dated AS (
+    SELECT candidate.*,
+           CAST(%s AS date) - floor(extract(epoch FROM leaves) / 86400)::integer AS start_date
+      FROM candidate
+), running AS (
+    SELECT dated.*,
+           (start_date + leaves) AT TIME ZONE CAST(%s AS text) AS departure,
+           (start_date + arrives) AT TIME ZONE CAST(%s AS text) AS arrival
+      FROM dated
+     WHERE coalesce(
+               (SELECT exception.runs FROM trains_serviceexception exception
+                 WHERE exception.train_id = dated.id AND exception.date = dated.start_date),
+               (service_from IS NULL OR start_date >= service_from)
+               AND (service_until IS NULL OR start_date <= service_until)
+               AND (runs_on >> (extract(isodow FROM start_date)::integer - 1)) & 1 = 1)
+), page AS (
+    SELECT * FROM running {after}
+     ORDER BY departure, train_number
+     LIMIT %s
+)
+SELECT page.train_number, page.name, page.total_seats,
     (SELECT station.name FROM trains_stop stop
        JOIN trains_station station ON station.id = stop.station_id
-      WHERE stop.train_id = train.id ORDER BY stop.position LIMIT 1),
+      WHERE stop.train_id = page.id ORDER BY stop.position LIMIT 1),
     (SELECT station.name FROM trains_stop stop
        JOIN trains_station station ON station.id = stop.station_id
-      WHERE stop.train_id = train.id ORDER BY stop.position DESC LIMIT 1),
-    train.total_seats - (SELECT COUNT(*) FROM trains_seat seat
-      WHERE seat.train_id = train.id AND seat.journey_date = %s
-        AND (seat.sold_legs & (CAST(-1 AS BIGINT) << boarding.position)
-             & ~(CAST(-1 AS BIGINT) << alighting.position)) <> 0)
-FROM trains_station origin
-JOIN trains_stop boarding ON boarding.station_id = origin.id
-JOIN trains_stop alighting
-  ON alighting.train_id = boarding.train_id AND alighting.position > boarding.position
-JOIN trains_station target ON target.id = alighting.station_id
-JOIN trains_train train ON train.id = boarding.train_id
-WHERE origin.key = %s AND target.key = %s AND train.train_number > %s
-ORDER BY train.train_number
-LIMIT %s
+      WHERE stop.train_id = page.id ORDER BY stop.position DESC LIMIT 1),
+    page.total_seats - (SELECT COUNT(*) FROM trains_seat seat
+      WHERE seat.train_id = page.id AND seat.journey_date = page.start_date
+        AND (seat.sold_legs & (CAST(-1 AS BIGINT) << page.boarding_position)
+             & ~(CAST(-1 AS BIGINT) << page.alighting_position)) <> 0),
+    page.start_date, page.departure, page.arrival
+  FROM page
+ ORDER BY page.departure, page.train_number
 """
+_FROM_AFTER_TRAIN = (
+    "WHERE (departure, train_number) >= (SELECT departure, train_number FROM running WHERE train_number = %s)"
+)
 
 
 def trains_between(
-    *, source: str, destination: str, after_train_number: int = 0, limit: int = 200
+    *,
+    source: str,
+    destination: str,
+    journey_date: dt.date | None = None,
+    after_train_number: int = 0,
+    limit: int = 200,
 ) -> list[TrainAvailability]:
-    """Return, by train number, up to `limit` trains calling at `source` and later at `destination`.
+    """Return up to `limit` trains calling at `source` and later at `destination`, by departure.
 
-    `available_seats` counts the seats free on every leg from source to destination, read
-    from the seats' sold-leg masks: exactly what a booking of that segment could get now.
-    Only trains numbered above `after_train_number` are returned. One query, whose cost
-    grows with the trains calling at `source`, not with the size of the network. It reads
-    from the database the routers choose for the search: a replica, where one is configured.
+    `journey_date` is the date the passenger leaves `source`, by default today in the
+    service's time zone: a train that left its first station the evening before is found on
+    the date it calls at `source`. Each row names that journey (`journey_date`, the train's
+    start date) and says when the train leaves `source` and reaches `destination`; rows come by
+    that departure, then by train number. `available_seats` counts the journey's seats free on
+    every leg from source to destination: exactly what a booking of that segment could get now.
+
+    With `after_train_number`, only the trains after that one in this order are returned, and
+    AfterTrainNotListed is raised when it is not in the answer. The search reads from the
+    database the routers choose for it: a replica, where one is configured.
     """
     database = router.db_for_read(Train, availability_search=True)
+    if connections[database].vendor == "postgresql":
+        search = trains_between_in_database
+    else:
+        search = trains_between_in_python
+    return search(
+        database=database,
+        source=source,
+        destination=destination,
+        journey_date=journey_date or timezone.localdate(),
+        after_train_number=after_train_number,
+        limit=limit,
+    )
+
+
+def _rows_after(
+    rows: list[TrainAvailability], *, after_train_number: int, journey_date: dt.date
+) -> list[TrainAvailability]:
+    """Return the rows after the first, which must be the `after` train; all of them without one."""
+    if not after_train_number:
+        return rows
+    if not rows or rows[0].train_number != after_train_number:
+        raise AfterTrainNotListed(train_number=after_train_number, journey_date=journey_date)
+    return rows[1:]
+
+
+def trains_between_in_database(
+    *,
+    database: str = DEFAULT_DB_ALIAS,
+    source: str,
+    destination: str,
+    journey_date: dt.date,
+    after_train_number: int = 0,
+    limit: int = 200,
+) -> list[TrainAvailability]:
+    """Return the rows of trains_between from one prepared query (PostgreSQL only)."""
+    zone_name = settings.TIME_ZONE
+    params = [station_key(source), station_key(destination), journey_date, zone_name, zone_name]
+    if after_train_number:
+        # Two statements, so that each keeps a plan of its own. The `after` train comes first.
+        statement, after = "bookings_trains_on_date_after", _FROM_AFTER_TRAIN
+        params += [after_train_number, limit + 1]
+    else:
+        statement, after = "bookings_trains_on_date", ""
+        params += [limit]
+    zone = timezone.get_default_timezone()
     with connections[database].cursor() as cursor:
-        execute_prepared(
-            cursor,
-            "bookings_trains_between",
-            _TRAINS_BETWEEN_SQL,
-            [timezone.localdate(), station_key(source), station_key(destination), after_train_number, limit],
-        )
-        return [
+        execute_prepared(cursor, statement, _TRAINS_BETWEEN_SQL.format(after=after), params)
+        rows = [
             TrainAvailability(
                 train_number=train_number,
                 name=name,
-                source=train_source,
-                destination=train_destination,
+                source=route_source,
+                destination=route_destination,
                 total_seats=total_seats,
                 available_seats=available_seats,
+                journey_date=start_date,
+                departure=departure.astimezone(zone),
+                arrival=arrival.astimezone(zone),
             )
-            for train_number, name, total_seats, train_source, train_destination, available_seats in (
-                cursor.fetchall()
-            )
+            for (
+                train_number,
+                name,
+                total_seats,
+                route_source,
+                route_destination,
+                available_seats,
+                start_date,
+                departure,
+                arrival,
+            ) in cursor.fetchall()
         ]
+    return _rows_after(rows, after_train_number=after_train_number, journey_date=journey_date)
+
+
+def wall_clock_in_zone(moment: datetime, zone: dt.tzinfo) -> datetime:
+    """Return the naive wall-clock `moment` made aware in `zone`, as PostgreSQL's AT TIME ZONE does.
+
+    Where a clock change skips that time or makes it happen twice, PostgreSQL takes the reading
+    with the smaller UTC offset: the one before a change forward, the one after a change back.
+    """
+    readings = (moment.replace(tzinfo=zone, fold=0), moment.replace(tzinfo=zone, fold=1))
+    chosen = min(readings, key=lambda reading: reading.utcoffset() or dt.timedelta())
+    # Through UTC, which turns a skipped time into the time that exists at that instant.
+    return chosen.astimezone(UTC).astimezone(zone)
+
+
+def _after_midnight(moment: dt.time) -> dt.timedelta:
+    return datetime.combine(dt.date.min, moment) - datetime.min
+
+
+def _offset(first: dt.timedelta | None, second: dt.timedelta | None) -> dt.timedelta:
+    """Return the first of a stop's two offsets that the timetable gives, else none at all."""
+    if first is not None:
+        return first
+    return second if second is not None else dt.timedelta()
+
+
+def trains_between_in_python(
+    *,
+    database: str = DEFAULT_DB_ALIAS,
+    source: str,
+    destination: str,
+    journey_date: dt.date,
+    after_train_number: int = 0,
+    limit: int = 200,
+) -> list[TrainAvailability]:
+    """Return the rows of trains_between from portable queries, dated and ordered in Python.
+
+    Three queries at most: the trains calling at both stations, the exceptions of their start
+    dates, and the seats sold on the page's journeys. A test holds it equal to the prepared query.
+    """
+    first_stop = Stop.objects.filter(train=OuterRef("train_id")).order_by("position")
+    last_stop = Stop.objects.filter(train=OuterRef("train_id")).order_by("-position")
+    # The train's other stops are joined once: the values below read the stop the filter found.
+    calls = (
+        Stop.objects.using(database)
+        .filter(
+            station__key=station_key(source),
+            train__stops__station__key=station_key(destination),
+            train__stops__position__gt=F("position"),
+        )
+        .order_by()
+        .values(
+            "train_id",
+            "train__train_number",
+            "train__name",
+            "train__total_seats",
+            "train__departs_at",
+            "train__runs_on",
+            "train__service_from",
+            "train__service_until",
+            boarding_position=F("position"),
+            boarding_arrival=F("arrival"),
+            boarding_departure=F("departure"),
+            alighting_position=F("train__stops__position"),
+            alighting_arrival=F("train__stops__arrival"),
+            alighting_departure=F("train__stops__departure"),
+            route_source=Subquery(first_stop.values("station__name")[:1]),
+            route_destination=Subquery(last_stop.values("station__name")[:1]),
+        )
+    )
+    zone = timezone.get_default_timezone()
+    dated = list(calls)
+    for call in dated:
+        starts = _after_midnight(call["train__departs_at"])
+        leaves = starts + _offset(call["boarding_departure"], call["boarding_arrival"])
+        arrives = starts + _offset(call["alighting_arrival"], call["alighting_departure"])
+        start_date = journey_date - dt.timedelta(days=leaves // dt.timedelta(days=1))
+        midnight = datetime.combine(start_date, dt.time())
+        call.update(
+            start_date=start_date,
+            departure=wall_clock_in_zone(midnight + leaves, zone),
+            arrival=wall_clock_in_zone(midnight + arrives, zone),
+        )
+    if not dated:
+        return _rows_after([], after_train_number=after_train_number, journey_date=journey_date)
+
+    # Trains by dates: a few more pairs than needed, read in one short query and matched here.
+    exceptions = {
+        (train_id, day): runs
+        for train_id, day, runs in ServiceException.objects.using(database)
+        .filter(
+            train_id__in={call["train_id"] for call in dated},
+            date__in={call["start_date"] for call in dated},
+        )
+        .values_list("train_id", "date", "runs")
+    }
+
+    def starts_on_its_date(call: dict) -> bool:
+        runs = exceptions.get((call["train_id"], call["start_date"]))
+        if runs is not None:
+            return runs
+        return timetable_starts_on(
+            runs_on=call["train__runs_on"],
+            service_from=call["train__service_from"],
+            service_until=call["train__service_until"],
+            day=call["start_date"],
+        )
+
+    running = sorted(
+        filter(starts_on_its_date, dated), key=lambda call: (call["departure"], call["train__train_number"])
+    )
+    if after_train_number:
+        numbers = [call["train__train_number"] for call in running]
+        # From the `after` train on, that train included, as the prepared query answers.
+        running = running[numbers.index(after_train_number) :] if after_train_number in numbers else []
+        limit += 1
+    page = running[:limit]
+
+    sold: Counter[int] = Counter()
+    if page:
+        # Each train's journey and the legs asked for on it.
+        wanted = {
+            (call["train_id"], call["start_date"]): segment_mask(
+                call["boarding_position"], call["alighting_position"]
+            )
+            for call in page
+        }
+        masks = (
+            Seat.objects.using(database)
+            .filter(
+                train_id__in={train_id for train_id, _ in wanted},
+                journey_date__in={day for _, day in wanted},
+            )
+            .exclude(sold_legs=0)
+            .values_list("train_id", "journey_date", "sold_legs")
+        )
+        sold.update(train_id for train_id, day, mask in masks if mask & wanted.get((train_id, day), 0))
+    rows = [
+        TrainAvailability(
+            train_number=call["train__train_number"],
+            name=call["train__name"],
+            source=call["route_source"],
+            destination=call["route_destination"],
+            total_seats=call["train__total_seats"],
+            available_seats=call["train__total_seats"] - sold[call["train_id"]],
+            journey_date=call["start_date"],
+            departure=call["departure"],
+            arrival=call["arrival"],
+        )
+        for call in page
+    ]
+    return _rows_after(rows, after_train_number=after_train_number, journey_date=journey_date)
 
 
 def train_has_bookings(*, train: Train) -> bool:

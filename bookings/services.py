@@ -170,7 +170,7 @@ def journey_date_error(
     train_number: int,
     journey_date: datetime.date,
     today: datetime.date,
-    boarding: datetime.date,
+    boarding: datetime.date | None,
 ) -> exceptions.ValidationError:
     """Return the 400 for a journey outside the booking window; `code` as bookings_sell_seats reports it."""
     if code == "journey_date_past":
@@ -196,12 +196,12 @@ def journey_window_check(
     *, train: Train, journey_date: datetime.date, boarding_stop: Stop, today: datetime.date
 ) -> None:
     """Refuse a journey boarded before today, starting past the horizon, or on a day it does not run."""
-    boarding = boarding_date(train=train, journey_date=journey_date, stop=boarding_stop)
-    code = None
-    if boarding < today:
-        code = "journey_date_past"
-    elif journey_date > today + datetime.timedelta(days=settings.BOOKING_HORIZON_DAYS):
+    code = boarding = None
+    # The horizon first: no boarding date is computed past it, where the calendar may end.
+    if journey_date > today + datetime.timedelta(days=settings.BOOKING_HORIZON_DAYS):
         code = "journey_date_beyond_horizon"
+    elif (boarding := boarding_date(train=train, journey_date=journey_date, stop=boarding_stop)) < today:
+        code = "journey_date_past"
     elif not train_starts_on(train=train, day=journey_date):
         code = "train_not_running"
     if code is not None:

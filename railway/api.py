@@ -1,6 +1,8 @@
 """Cross-cutting API pieces: the JSON parser, domain errors and the one exception handler."""
 
+import datetime
 import logging
+import re
 import sys
 from typing import Any
 
@@ -17,6 +19,8 @@ logger = logging.getLogger(__name__)
 # Deeper than any request of this API needs (its deepest is 2: a list inside an object), and
 # far below the depth at which Python's parser runs out of stack.
 MAX_JSON_DEPTH = 32
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def json_nesting_exceeds(value: Any, *, max_depth: int) -> bool:
@@ -157,6 +161,19 @@ class StrictCharField(serializers.CharField):
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictDateField(serializers.DateField):
+    """A DateField that accepts only YYYY-MM-DD, none of the other forms ISO 8601 parsing lets by.
+
+    DRF's DateField takes what `date.fromisoformat` does, such as "20261126" and "2026-W48-4",
+    and "2026-1-5" besides.
+    """
+
+    def to_internal_value(self, data: Any) -> datetime.date:
+        if not isinstance(data, str) or not _ISO_DATE.fullmatch(data):
+            self.fail("invalid", format="YYYY-MM-DD")
         return super().to_internal_value(data)
 
 

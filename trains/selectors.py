@@ -23,7 +23,9 @@ def train_starts_on(*, train: Train, day: datetime.date) -> bool:
     exception = ServiceException.objects.filter(train=train, date=day).values_list("runs", flat=True).first()
     if exception is not None:
         return exception
-    return _starts_by_pattern(train=train, day=day)
+    return timetable_starts_on(
+        runs_on=train.runs_on, service_from=train.service_from, service_until=train.service_until, day=day
+    )
 
 
 def train_start_dates(*, train: Train, first: datetime.date, last: datetime.date) -> list[datetime.date]:
@@ -38,17 +40,32 @@ def train_start_dates(*, train: Train, first: datetime.date, last: datetime.date
     return [
         day
         for day in days
-        if (exceptions[day] if day in exceptions else _starts_by_pattern(train=train, day=day))
+        if (
+            exceptions[day]
+            if day in exceptions
+            else timetable_starts_on(
+                runs_on=train.runs_on,
+                service_from=train.service_from,
+                service_until=train.service_until,
+                day=day,
+            )
+        )
     ]
 
 
-def _starts_by_pattern(*, train: Train, day: datetime.date) -> bool:
-    """Return whether the train's dates of service and weekdays, exceptions aside, have it start on `day`."""
-    if train.service_from is not None and day < train.service_from:
+def timetable_starts_on(
+    *,
+    runs_on: int,
+    service_from: datetime.date | None,
+    service_until: datetime.date | None,
+    day: datetime.date,
+) -> bool:
+    """Return whether a timetable starts a journey on `day` where no exception says otherwise."""
+    if service_from is not None and day < service_from:
         return False
-    if train.service_until is not None and day > train.service_until:
+    if service_until is not None and day > service_until:
         return False
-    return bool(train.runs_on & (1 << day.weekday()))
+    return bool(runs_on & (1 << day.weekday()))
 
 
 def train_journey_days(*, train: Train) -> int:

@@ -315,3 +315,13 @@ def test_the_running_days_are_those_of_the_first_station(owner_client, overnight
 
     assert thursday.status_code == 201
     assert friday.status_code == 400
+
+
+@pytest.mark.parametrize("journey_date", ["9999-12-31", "0001-01-01"])
+def test_the_ends_of_the_calendar_are_refused_like_any_date_outside_the_window(
+    owner_client, overnight, journey_date
+):
+    response = book(owner_client, 12951, journey_date=journey_date, source="B", destination="C")
+
+    assert response.status_code == 400
+    assert set(error_body(response)) == {"journey_date"}

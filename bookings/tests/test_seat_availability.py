@@ -1,6 +1,9 @@
 """GET /user/get_seat_availability/: trains between two stations and the seats free on that span."""
 
+import datetime
+
 import pytest
+import time_machine
 
 from bookings.apis import SeatAvailabilityApi
 from bookings.selectors import trains_between
@@ -15,7 +18,9 @@ def cancel(client, booking):
     assert response.status_code == 200, response.content
 
 
+@time_machine.travel(datetime.datetime(2026, 11, 26, 12, tzinfo=datetime.UTC))
 def test_it_lists_every_train_calling_at_both_stations_in_order(owner_client, make_train):
+    # No timetable times: every train leaves each of its stops at midnight of today (UTC here).
     make_train(30, 8, "Pune", "Mumbai", "Surat", "Delhi", name="Express")
     make_train(10, 5, "Mumbai", "Delhi")
     make_train(20, 4, "Chennai", "Mumbai", "Nagpur", "Delhi", "Amritsar", name="Grand Trunk")
@@ -33,6 +38,9 @@ def test_it_lists_every_train_calling_at_both_stations_in_order(owner_client, ma
             "destination": "Delhi",
             "total_seats": 5,
             "available_seats": 5,
+            "journey_date": "2026-11-26",
+            "departure": "2026-11-26T00:00:00Z",
+            "arrival": "2026-11-26T00:00:00Z",
         },
         {
             "train_number": 20,
@@ -41,6 +49,9 @@ def test_it_lists_every_train_calling_at_both_stations_in_order(owner_client, ma
             "destination": "Amritsar",
             "total_seats": 4,
             "available_seats": 4,
+            "journey_date": "2026-11-26",
+            "departure": "2026-11-26T00:00:00Z",
+            "arrival": "2026-11-26T00:00:00Z",
         },
         {
             "train_number": 30,
@@ -49,6 +60,9 @@ def test_it_lists_every_train_calling_at_both_stations_in_order(owner_client, ma
             "destination": "Delhi",
             "total_seats": 8,
             "available_seats": 8,
+            "journey_date": "2026-11-26",
+            "departure": "2026-11-26T00:00:00Z",
+            "arrival": "2026-11-26T00:00:00Z",
         },
     ]
 
