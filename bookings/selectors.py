@@ -30,7 +30,7 @@ from bookings.models import Booking, BookingSeat
 from railway.pagination import page_split
 from railway.prepared import execute_prepared
 from trains.models import Seat, ServiceException, Stop, Train, station_key
-from trains.selectors import timetable_starts_on
+from trains.selectors import after_midnight, stop_offset, timetable_starts_on
 
 
 def _station_name_at(position_field: str) -> Subquery:
@@ -415,17 +415,6 @@ def wall_clock_in_zone(moment: datetime, zone: dt.tzinfo) -> datetime:
     return chosen.astimezone(UTC).astimezone(zone)
 
 
-def _after_midnight(moment: dt.time) -> dt.timedelta:
-    return datetime.combine(dt.date.min, moment) - datetime.min
-
-
-def _offset(first: dt.timedelta | None, second: dt.timedelta | None) -> dt.timedelta:
-    """Return the first of a stop's two offsets that the timetable gives, else none at all."""
-    if first is not None:
-        return first
-    return second if second is not None else dt.timedelta()
-
-
 def trains_between_in_python(
     *,
     database: str = DEFAULT_DB_ALIAS,
@@ -473,9 +462,9 @@ def trains_between_in_python(
     zone = timezone.get_default_timezone()
     dated = list(calls)
     for call in dated:
-        starts = _after_midnight(call["train__departs_at"])
-        leaves = starts + _offset(call["boarding_departure"], call["boarding_arrival"])
-        arrives = starts + _offset(call["alighting_arrival"], call["alighting_departure"])
+        starts = after_midnight(call["train__departs_at"])
+        leaves = starts + stop_offset(call["boarding_departure"], call["boarding_arrival"])
+        arrives = starts + stop_offset(call["alighting_arrival"], call["alighting_departure"])
         start_date = journey_date - dt.timedelta(days=leaves // dt.timedelta(days=1))
         midnight = datetime.combine(start_date, dt.time())
         call.update(

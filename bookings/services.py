@@ -46,7 +46,7 @@ from bookings.idempotency import IdempotencyKeyReused
 from bookings.models import Booking, BookingSeat
 from railway.api import Conflict, Forbidden, NotFound
 from trains.models import Journey, Seat, Station, Stop, Train, station_key
-from trains.selectors import train_starts_on
+from trains.selectors import after_midnight, stop_offset, train_starts_on
 from trains.services import train_lock_for_journey_creation
 
 
@@ -157,10 +157,7 @@ def journey_date_default() -> datetime.date:
 
 def boarding_date(*, train: Train, journey_date: datetime.date, stop: Stop) -> datetime.date:
     """Return the calendar date on which the journey starting on `journey_date` leaves `stop`."""
-    since_midnight = datetime.datetime.combine(datetime.date.min, train.departs_at) - datetime.datetime.min
-    leaves = since_midnight + (
-        stop.departure if stop.departure is not None else stop.arrival or datetime.timedelta()
-    )
+    leaves = after_midnight(train.departs_at) + stop_offset(stop.departure, stop.arrival)
     return journey_date + datetime.timedelta(days=leaves // datetime.timedelta(days=1))
 
 

@@ -68,12 +68,23 @@ def timetable_starts_on(
     return bool(runs_on & (1 << day.weekday()))
 
 
+def after_midnight(moment: datetime.time) -> datetime.timedelta:
+    """Return a time of day as the time since midnight, to add a stop's offset to."""
+    return datetime.datetime.combine(datetime.date.min, moment) - datetime.datetime.min
+
+
+def stop_offset(first: datetime.timedelta | None, second: datetime.timedelta | None) -> datetime.timedelta:
+    """Return the first of a stop's two times (arrival, departure) that the timetable gives, else 0."""
+    if first is not None:
+        return first
+    return second if second is not None else datetime.timedelta()
+
+
 def train_journey_days(*, train: Train) -> int:
     """Return how many days after its start date a journey of the train reaches its last station."""
     last = Stop.objects.filter(train=train).order_by("-position").values_list("arrival", "departure").first()
-    offset = next((moment for moment in last or () if moment is not None), datetime.timedelta())
-    since_midnight = datetime.datetime.combine(datetime.date.min, train.departs_at) - datetime.datetime.min
-    return (since_midnight + offset) // datetime.timedelta(days=1)
+    arrives = after_midnight(train.departs_at) + stop_offset(*(last or (None, None)))
+    return arrives // datetime.timedelta(days=1)
 
 
 def weekdays_of(runs_on: int) -> list[int]:
