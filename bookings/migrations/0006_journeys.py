@@ -182,7 +182,37 @@ BEGIN
     -- Every candidate is read in seat order from the primary key; bookings_seat_slack() is
     -- inlined into each query.
     v_wanted := ((-1)::bigint << v_from) & ~((-1)::bigint << v_to);
-    IF p_seat_count = 1 THEN
+    IF v_from = 0 AND v_to = v_legs THEN
+        -- The whole route: a free seat is one with no leg sold, and no such seat has any slack,
+        -- so the choice is by seat number alone. The primary key gives the seats in that order
+        -- and the scan stops at the first fit: no slack computed, nothing sorted.
+        IF p_seat_count = 1 THEN
+            SELECT number INTO v_first FROM trains_seat
+             WHERE train_id = v_train.id AND journey_date = p_journey_date AND sold_legs = 0
+             ORDER BY number LIMIT 1;
+            v_free := CASE WHEN v_first IS NULL THEN 0 ELSE 1 END;
+            v_seats := ARRAY[v_first];
+        ELSE
+            SELECT number - p_seat_count + 1 INTO v_first
+              FROM (SELECT number, number - lag(number, p_seat_count - 1) OVER (ORDER BY number) AS span
+                      FROM trains_seat
+                     WHERE train_id = v_train.id AND journey_date = p_journey_date AND sold_legs = 0) AS runs
+             WHERE span = p_seat_count - 1
+             ORDER BY number
+             LIMIT 1;
+            IF v_first IS NOT NULL THEN
+                v_free := p_seat_count;
+                v_seats := ARRAY(SELECT generate_series(v_first, v_first + p_seat_count - 1));
+            ELSE
+                -- No run is free: the lowest-numbered free seats singly, if there are enough.
+                SELECT count(*) INTO v_free FROM trains_seat
+                 WHERE train_id = v_train.id AND journey_date = p_journey_date AND sold_legs = 0;
+                v_seats := ARRAY(SELECT number FROM trains_seat
+                                  WHERE train_id = v_train.id AND journey_date = p_journey_date AND sold_legs = 0
+                                  ORDER BY number LIMIT p_seat_count);
+            END IF;
+        END IF;
+    ELSIF p_seat_count = 1 THEN
         -- The tightest free seat; none found means none is free.
         SELECT number INTO v_first
           FROM trains_seat

@@ -142,10 +142,29 @@ def seat_states(draw):
     return legs, masks, from_position, to_position, count
 
 
+@st.composite
+def whole_route_states(draw):
+    """A train's seats with arbitrary sold legs, and a request for its whole route."""
+    legs, masks, _, _, count = draw(seat_states())
+    return legs, masks, 0, legs, count
+
+
 @pytest.mark.django_db
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(state=seat_states())
 def test_the_sql_seat_choice_is_choose_seats_for_any_inventory(owner, make_train, state):
+    assert_sql_choice_is_choose_seats(owner, make_train, state)
+
+
+@pytest.mark.django_db
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(state=whole_route_states())
+def test_the_sql_seat_choice_for_the_whole_route_is_choose_seats(owner, make_train, state):
+    # The function has a path of its own for the whole route (no slack to rank).
+    assert_sql_choice_is_choose_seats(owner, make_train, state)
+
+
+def assert_sql_choice_is_choose_seats(owner, make_train, state):
     legs, masks, from_position, to_position, count = state
     train = make_train(next(TRAIN_NUMBERS), len(masks), *STATIONS[: legs + 1])
     # Today's journey, as the sale below finds it.
