@@ -1,5 +1,7 @@
 """Bookings, the seats they hold, and stored responses for idempotent retries."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 
@@ -56,6 +58,15 @@ class Booking(models.Model):
         return f"Booking {self.pk} on {self.train_id} ({self.status})"
 
 
+# bookingseat_no_double_sale keys a held seat by one bigint: train id (31 bits), days since
+# 2000-01-01 (18 bits) and seat number (14 bits), so that its GiST index keeps each journey's
+# seats together whatever order they are sold in.
+JOURNEY_SEAT_KEY_TRAINS = 2**31
+JOURNEY_SEAT_KEY_FIRST_DATE = datetime.date(2000, 1, 1)
+JOURNEY_SEAT_KEY_LAST_DATE = JOURNEY_SEAT_KEY_FIRST_DATE + datetime.timedelta(days=2**18 - 1)
+JOURNEY_SEAT_KEY_SEATS = 2**14
+
+
 class BookingSeat(models.Model):
     """One seat held by a confirmed booking, on the booking's segment of the route.
 
@@ -86,6 +97,17 @@ class BookingSeat(models.Model):
             models.CheckConstraint(
                 condition=models.Q(from_position__lt=models.F("to_position"), to_position__lt=64),
                 name="bookingseat_segment_forward",
+            ),
+            # What bookingseat_no_double_sale's one-number journey-and-seat key can hold
+            # (migration 0006): any other value could collide with another seat's key.
+            models.CheckConstraint(
+                condition=models.Q(
+                    train_id__lt=JOURNEY_SEAT_KEY_TRAINS,
+                    journey_date__gte=JOURNEY_SEAT_KEY_FIRST_DATE,
+                    journey_date__lte=JOURNEY_SEAT_KEY_LAST_DATE,
+                    seat_number__lt=JOURNEY_SEAT_KEY_SEATS,
+                ),
+                name="bookingseat_journey_seat_key_in_range",
             ),
         ]
 

@@ -109,3 +109,20 @@ def test_moving_a_held_seat_onto_another_sale_is_refused(train, owner, other_use
     # Changing a row's own segment is not a conflict with itself.
     BookingSeat.objects.filter(pk=moved.pk).update(to_position=3)
     assert BookingSeat.objects.get(pk=moved.pk).to_position == 3
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("journey_date", datetime.date(1999, 12, 31)),
+        ("journey_date", datetime.date(2717, 9, 23)),
+        ("seat_number", 2**14),
+    ],
+)
+def test_a_held_seat_outside_what_the_guarantees_key_can_hold_is_refused(train, owner, field, value):
+    # On PostgreSQL the guarantee keys a seat by one number made of its train, date and seat;
+    # a value past its bits could make two seats share a key, so the database refuses it.
+    held = hold(train, owner, 2, 0, 1)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BookingSeat.objects.filter(pk=held.pk).update(**{field: value})
