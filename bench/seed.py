@@ -433,12 +433,15 @@ def journey_dates_ahead(*, train_number: int, count: int) -> list[date]:
     from django.utils import timezone
 
     from trains.models import Train
-    from trains.selectors import train_starts_on
+    from trains.selectors import train_start_dates
 
     train = Train.objects.get(train_number=train_number)
     today = timezone.localdate()
-    ahead = (today + timedelta(days=offset) for offset in range(1, settings.BOOKING_HORIZON_DAYS + 1))
-    dates = [day for day in ahead if train_starts_on(train=train, day=day)][:count]
+    dates = train_start_dates(
+        train=train,
+        first=today + timedelta(days=1),
+        last=today + timedelta(days=settings.BOOKING_HORIZON_DAYS),
+    )[:count]
     if len(dates) < count:
         raise ValueError(
             f"train {train_number} starts on {len(dates)} dates within the booking horizon "

@@ -6,21 +6,26 @@ import psycopg2
 from django.db import connection
 
 
+def _second_postgresql_connection():
+    """Open a connection to the test database of its own, outside Django's."""
+    settings = connection.settings_dict
+    return psycopg2.connect(
+        dbname=settings["NAME"],
+        user=settings["USER"],
+        password=settings["PASSWORD"],
+        host=settings["HOST"],
+        port=settings["PORT"] or 5432,
+    )
+
+
 def hold_train_lock(train_pk: int):
     """Open a second, independent connection that holds the train's row (or the database) locked."""
-    settings = connection.settings_dict
     if connection.vendor == "postgresql":
-        other = psycopg2.connect(
-            dbname=settings["NAME"],
-            user=settings["USER"],
-            password=settings["PASSWORD"],
-            host=settings["HOST"],
-            port=settings["PORT"] or 5432,
-        )
+        other = _second_postgresql_connection()
         with other.cursor() as cursor:
             cursor.execute("SELECT id FROM trains_train WHERE id = %s FOR UPDATE", [train_pk])
         return other
-    other = sqlite3.connect(settings["NAME"], isolation_level=None)
+    other = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     return other
 
@@ -39,14 +44,7 @@ def hold_journey_lock(train_pk: int, journey_date):
 
     PostgreSQL only: SQLite has one write lock for the whole database, not one per journey.
     """
-    settings = connection.settings_dict
-    other = psycopg2.connect(
-        dbname=settings["NAME"],
-        user=settings["USER"],
-        password=settings["PASSWORD"],
-        host=settings["HOST"],
-        port=settings["PORT"] or 5432,
-    )
+    other = _second_postgresql_connection()
     with other.cursor() as cursor:
         cursor.execute(
             "SELECT 1 FROM trains_journey WHERE train_id = %s AND date = %s FOR NO KEY UPDATE",
