@@ -18,7 +18,7 @@ from django.db import connection
 
 from bookings.models import Booking, BookingSeat, IdempotencyRecord
 from bookings.tests.invariants import assert_inventory_is_consistent
-from bookings.tests.locks import hold_train_lock, release_train_lock
+from bookings.tests.locks import hold_journey_lock, hold_train_lock, release_train_lock
 from railway.tests.faults import (
     BOOK_URL,
     Answer,
@@ -32,6 +32,7 @@ from railway.tests.faults import (
     worker_waiting_on_lock,
 )
 from railway.tests.servers import gunicorn_server
+from trains.models import Journey
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -44,7 +45,7 @@ STOPS = ["Chennai", "Katpadi", "Jolarpettai", "Bangalore"]
 
 
 def kill_a_worker_waiting_on_the_lock(server) -> tuple[Session, int]:
-    """SIGKILL a worker whose booking waits on the train lock; return the booking's session and the pid."""
+    """SIGKILL a worker whose booking waits on a held lock; return the booking's session and the pid."""
     session, worker = worker_waiting_on_lock(server)
     os.kill(worker, signal.SIGKILL)
     return session, worker
@@ -109,8 +110,17 @@ MOST_BOOKINGS_PER_CLIENT = 60
 
 
 def kill_a_worker_stuck_in_a_booking(server, train) -> int:
-    """Hold the train lock until a booking waits on it, SIGKILL its worker, release; return the pid."""
-    lock = hold_train_lock(train.pk)
+    """Hold the journey's lock until a booking waits on it, SIGKILL its worker, release; return the pid.
+
+    The journey's lock, not the train's: every sale takes it first, even one that finds the train
+    sold out, while a sale that inserts nothing never touches the train's row.
+    """
+    journey = wait_until(
+        lambda: Journey.objects.filter(train=train).first(),
+        within_s=30,
+        what="the journey opened by a first sale",
+    )
+    lock = hold_journey_lock(train.pk, journey.date)
     try:
         return kill_a_worker_waiting_on_the_lock(server)[1]
     finally:
