@@ -152,9 +152,24 @@ def bookings_after(*, table: str, watermark: int) -> int:
         return cursor.fetchone()[0]
 
 
+def refusals_for_want_of_seats_after(*, watermark: int) -> int:
+    """Return how many requests the service has refused for want of seats since `watermark`.
+
+    Every bench request carries an Idempotency-Key, so the service keeps each refusal's answer
+    as an idempotency record; `watermark` is a highest id of that table.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*) FROM bookings_idempotencyrecord "
+            "WHERE id > %s AND response_status = 409 AND response_body ->> 'code' = 'insufficient_seats'",
+            [watermark],
+        )
+        return cursor.fetchone()[0]
+
+
 def highest_id(*, table: str) -> int:
     """Return the highest id in `table` (0 when empty)."""
-    if table not in {"bookings_booking", "naive_naivebooking"}:
+    if table not in {"bookings_booking", "naive_naivebooking", "bookings_idempotencyrecord"}:
         raise ValueError(table)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608

@@ -305,30 +305,41 @@ _SESSIONS_SQL = """
 
 
 class SellingClock(threading.Thread):
-    """Sample the count of bookings made since the window opened, to find when the last one came.
+    """Sample the count of bookings made since the window opened, to find when seats ran short.
 
-    Each sample also reads pg_stat_activity: how many sessions were busy and what they waited
-    on, so that time queued on a row lock shows apart from time working.
+    Seats run short when the journey sells out (the count stops growing) or, for the service,
+    when it first refuses a request for want of seats (`refusals_watermark`): random segments
+    of a train get refused long before every seat is sold. Each sample also reads
+    pg_stat_activity: how many sessions were busy and what they waited on, so that time queued
+    on a row lock shows apart from time working.
     """
 
-    def __init__(self, *, table: str, watermark: int) -> None:
+    def __init__(self, *, table: str, watermark: int, refusals_watermark: int | None = None) -> None:
         super().__init__(daemon=True)
         self.table, self.watermark = table, watermark
+        self.refusals_watermark = refusals_watermark
         self.samples: list[tuple[float, int]] = []
+        # When the first refusal for want of seats was seen, and the bookings stored by then.
+        self.first_refusal: tuple[float, int] | None = None
         self.sessions: list[tuple[float, list[tuple[str | None, str | None]]]] = []
         self.stopped = threading.Event()
 
     def run(self) -> None:
         from django.db import connection
 
-        from bench.invariants import bookings_after
+        from bench.invariants import bookings_after, refusals_for_want_of_seats_after
 
         started = time.monotonic()
         try:
             while not self.stopped.is_set():
-                self.samples.append(
-                    (time.monotonic() - started, bookings_after(table=self.table, watermark=self.watermark))
-                )
+                stored = bookings_after(table=self.table, watermark=self.watermark)
+                self.samples.append((time.monotonic() - started, stored))
+                if (
+                    self.refusals_watermark is not None
+                    and self.first_refusal is None
+                    and refusals_for_want_of_seats_after(watermark=self.refusals_watermark)
+                ):
+                    self.first_refusal = (time.monotonic() - started, stored)
                 with connection.cursor() as cursor:
                     cursor.execute(_SESSIONS_SQL)
                     self.sessions.append((time.monotonic() - started, cursor.fetchall()))
@@ -357,12 +368,18 @@ class SellingClock(threading.Thread):
             "waits": {name: round(count / max(busy, 1), 3) for name, count in waits.most_common()},
         }
 
-    def selling_seconds(self, final_count: int) -> float | None:
-        """Return when the count first reached its final value (None if it never rose)."""
-        for elapsed, count in self.samples:
-            if count >= final_count > 0:
-                return round(elapsed, 2)
-        return None
+    def selling(self, final_count: int) -> tuple[float, int] | None:
+        """Return when seats ran short and how many bookings were stored by then (None if never).
+
+        The earlier of the sample that first saw a refusal for want of seats (with the bookings
+        counted at that sample) and the count's first reaching its final value.
+        """
+        sold_out = next(
+            ((elapsed, count) for elapsed, count in self.samples if count >= final_count > 0), None
+        )
+        if self.first_refusal is not None and (sold_out is None or self.first_refusal[0] < sold_out[0]):
+            return self.first_refusal
+        return sold_out
 
 
 # --- Scenarios ---------------------------------------------------------------------
@@ -601,9 +618,17 @@ def scenario_run(
     if scenario.reset:
         scenario.reset()
     watermark = highest_id(table=scenario.table) if scenario.table else 0
+    # The naive baseline keeps no refusals; its first one comes as it sells out.
+    refusals_watermark = (
+        highest_id(table="bookings_idempotencyrecord") if scenario.table == "bookings_booking" else None
+    )
     connection.close()  # the clock thread uses its own connection; ours would sit idle in the window
     ids_file = workdir / f"ids-{run_id}.txt"
-    clock = SellingClock(table=scenario.table, watermark=watermark) if scenario.table else None
+    clock = (
+        SellingClock(table=scenario.table, watermark=watermark, refusals_watermark=refusals_watermark)
+        if scenario.table
+        else None
+    )
     workers = gunicorn_workers(server.pid)
     server_pids = [server.pid, *workers]
     database = connection.settings_dict["NAME"]
@@ -694,12 +719,16 @@ def scenario_run(
     )
     if scenario.table:
         stored = bookings_after(table=scenario.table, watermark=watermark)
-        selling = clock.selling_seconds(stored) if clock else None
+        selling = clock.selling(stored) if clock else None
         result.bookings = created
         result.bookings_per_s = round(created / duration, 1)
-        # While seats last: a hot train that sells out mid-window would otherwise cap both rates alike.
-        result.selling_s = selling if selling is not None and selling < duration * 0.95 else None
-        result.bookings_per_s_selling = round(created / (result.selling_s or duration), 1)
+        # While seats last: a hot train that sells out, or starts refusing segments, mid-window
+        # would otherwise cap both rates alike.
+        if selling is not None and selling[0] < duration * 0.95:
+            result.selling_s = selling[0]
+            result.bookings_per_s_selling = round(min(selling[1], created) / selling[0], 1)
+        else:
+            result.bookings_per_s_selling = result.bookings_per_s
         if clock:
             # Over the same seconds as bookings/s while seats lasted.
             result.db_sessions = clock.sessions_summary(until=result.selling_s or duration)
@@ -757,7 +786,7 @@ def _number(value: float | None, digits: int = 0) -> str:
 
 def table(results: list[Result]) -> str:
     header = (
-        f"{'scenario':<14}{'round':>6}{'conns':>6}{'req/s':>9}{'book/s':>9}{'sold-out':>9}{'book/s*':>9}"
+        f"{'scenario':<14}{'round':>6}{'conns':>6}{'req/s':>9}{'book/s':>9}{'short at':>9}{'book/s*':>9}"
         f"{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'lock wt':>8}{'cpu gun':>9}{'cpu pg':>8}{'cpu wrk':>8}"
         f"{'other':>8}{'rss MB':>8}  statuses"
     )
@@ -776,8 +805,9 @@ def table(results: list[Result]) -> str:
             f"{max(result.peak_rss_mb.values(), default=0):>8.0f}  {statuses}"
         )
     lines.append(
-        "book/s: 201s per second of the window; sold-out: seconds until the last booking when seats ran out; "
-        "book/s*: 201s per second while seats lasted; lock wt: database sessions waiting on a lock, on "
+        "book/s: 201s per second of the window; short at: seconds until seats ran short (the journey sold "
+        "out, or the service first refused a request for want of seats); book/s*: 201s per second while "
+        "seats lasted; lock wt: database sessions waiting on a lock, on "
         "average while seats lasted; cpu: seconds in the window (other: the rest of the machine); rss: peak "
         "per worker (largest)."
     )
