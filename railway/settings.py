@@ -101,6 +101,8 @@ def database_settings(url: str) -> dict:
         # Tests use a file too, so that concurrent threads share one database.
         db["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
     elif db["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend, with a health check that costs no round trip (railway/db/postgresql).
+        db["ENGINE"] = "railway.db.postgresql"
         db["CONN_HEALTH_CHECKS"] = True
         db.setdefault("OPTIONS", {})
         # A stuck lock or a runaway query becomes a clear, retryable 503 (railway.api) that rolls
