@@ -33,7 +33,7 @@ def session_last_query(pid: int) -> str | None:
     return row[0] if row else None
 
 
-def test_the_production_settings_check_connections_with_this_backend(settings):
+def test_postgresql_databases_use_this_backend_with_health_checks_on(settings):
     assert settings.DATABASES["default"]["ENGINE"] == "railway.db.postgresql"
     assert settings.DATABASES["default"]["CONN_HEALTH_CHECKS"] is True
 
