@@ -29,6 +29,7 @@ from bookings.models import Booking
 from bookings.selectors import (
     LegOccupancy,
     journey_confirmed_bookings,
+    journeys_busiest_leg_sold,
     train_leg_occupancy,
     trains_with_occupancy,
 )
@@ -330,16 +331,12 @@ class TrainAdmin(SuperuserWritesMixin, admin.ModelAdmin):
         today = timezone.localdate()
         horizon = today + datetime.timedelta(days=settings.BOOKING_HORIZON_DAYS)
         dates = train_start_dates(train=train, first=today, last=horizon)[:NEXT_JOURNEYS_LISTED]
+        busiest = journeys_busiest_leg_sold(train=train, journey_dates=dates)
         journeys = format_html_join(
             "\n",
             '<div><a href="{}">{}</a>: busiest leg {}/{} sold</div>',
             (
-                (
-                    self.journey_url(train, date),
-                    day_label(date),
-                    max((leg.sold for leg in train_leg_occupancy(train=train, journey_date=date)), default=0),
-                    train.total_seats,
-                )
+                (self.journey_url(train, date), day_label(date), busiest[date], train.total_seats)
                 for date in dates
             ),
         )

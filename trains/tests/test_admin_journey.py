@@ -225,6 +225,24 @@ def test_the_train_pages_link_to_the_journey_view(superuser_client, train, sold)
     )
 
 
+def test_the_train_page_reads_its_next_journeys_in_queries_that_do_not_grow_with_them(
+    superuser_client, train, owner
+):
+    page = f"/admin/trains/train/{train.pk}/change/"
+    booking_create(user=owner, train_number=300, seat_count=1, journey_date=day(1))
+    with CaptureQueriesContext(connection) as one_journey_sold:
+        assert superuser_client.get(page).status_code == 200
+
+    for offset in (2, 3, 4):
+        booking_create(user=owner, train_number=300, seat_count=offset, journey_date=day(offset))
+    with CaptureQueriesContext(connection) as four_sold:
+        changed = superuser_client.get(page).content.decode()
+
+    assert len(four_sold) == len(one_journey_sold)
+    monday = f'<a href="{journey_url(train)}?date=2026-11-30">Mon 2026-11-30</a>'
+    assert f"{monday}: busiest leg 4/10 sold" in changed
+
+
 def test_staff_with_the_view_permission_see_the_view_without_the_bookings_link(staff, train, sold):
     staff.user_permissions.add(Permission.objects.get(codename="view_train"))
 
