@@ -44,17 +44,22 @@ class TextBoxFilter(admin.SimpleListFilter):
             "clear_query_string": changelist.get_query_string(remove=[self.parameter_name]),
         }
 
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Booking]) -> QuerySet[Booking]:
+        typed = (self.value() or "").strip()
+        return self.matching(queryset, typed) if typed else queryset
+
+    def matching(self, queryset: QuerySet[Booking], typed: str) -> QuerySet[Booking]:
+        """Return the bookings that match `typed`, the box's text (stripped, never empty)."""
+        raise NotImplementedError
+
 
 class UsernameFilter(TextBoxFilter):
     title = "user"
     parameter_name = "username"
     placeholder = "username"
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Booking]) -> QuerySet[Booking]:
-        username = (self.value() or "").strip()
-        if not username:
-            return queryset
-        return queryset.filter(user__username__iexact=username)
+    def matching(self, queryset: QuerySet[Booking], typed: str) -> QuerySet[Booking]:
+        return queryset.filter(user__username__iexact=typed)
 
 
 class TrainNumberFilter(TextBoxFilter):
@@ -62,13 +67,10 @@ class TrainNumberFilter(TextBoxFilter):
     parameter_name = "train_number"
     placeholder = "train number"
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Booking]) -> QuerySet[Booking]:
-        number = (self.value() or "").strip()
-        if not number:
-            return queryset
-        if not re.fullmatch(r"[0-9]{1,10}", number) or int(number) > 2_147_483_647:
+    def matching(self, queryset: QuerySet[Booking], typed: str) -> QuerySet[Booking]:
+        if not re.fullmatch(r"[0-9]{1,10}", typed) or int(typed) > 2_147_483_647:
             return queryset.none()
-        return queryset.filter(train__train_number=int(number))
+        return queryset.filter(train__train_number=int(typed))
 
 
 class JourneyDateFilter(TextBoxFilter):
@@ -78,10 +80,7 @@ class JourneyDateFilter(TextBoxFilter):
     parameter_name = "journey_date"
     placeholder = "YYYY-MM-DD"
 
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Booking]) -> QuerySet[Booking]:
-        typed = (self.value() or "").strip()
-        if not typed:
-            return queryset
+    def matching(self, queryset: QuerySet[Booking], typed: str) -> QuerySet[Booking]:
         try:
             journey_date = datetime.date.fromisoformat(typed)
         except ValueError:
