@@ -207,7 +207,7 @@ def journey_window_check(
         )
 
 
-def journey_lock(*, train: Train | int, journey_date: datetime.date) -> int | None:
+def journey_lock(*, train_id: int, journey_date: datetime.date) -> int | None:
     """Take the journey's lock (see the module docstring); return its train's seat count.
 
     None when the journey does not exist yet. Only the journey's row is locked, not the train's.
@@ -222,10 +222,7 @@ def journey_lock(*, train: Train | int, journey_date: datetime.date) -> int | No
     if connection.vendor == "postgresql":
         sql += " FOR NO KEY UPDATE OF journey"
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            [train if isinstance(train, int) else train.pk, journey_date],
-        )
+        cursor.execute(sql, [train_id, journey_date])
         row = cursor.fetchone()
     return None if row is None else row[0]
 
@@ -300,7 +297,7 @@ def _sell_seats(
             # route is read under it, because an admin may change it (under the same lock)
             # while the train has no bookings; so are the seats the user holds, because the
             # user's other sales on the journey may be racing this one.
-            total_seats = journey_lock(train=train, journey_date=journey_date)
+            total_seats = journey_lock(train_id=train.pk, journey_date=journey_date)
             stops = list(Stop.objects.filter(train=train).select_related("station").order_by("position"))
             from_position, to_position = segment_resolve(
                 route=[stop.station for stop in stops], source=source, destination=destination
@@ -467,7 +464,7 @@ def booking_cancel(*, booking_id: int, actor) -> Booking:
         raise NotBookingOwner()
     with transaction.atomic():
         # Same lock as booking_create, taken first: see the module docstring.
-        journey_lock(train=booking.train_id, journey_date=booking.journey_date)
+        journey_lock(train_id=booking.train_id, journey_date=booking.journey_date)
         booking = Booking.objects.select_for_update().get(pk=booking_id)
         if booking.status == Booking.Status.CANCELLED:
             raise BookingAlreadyCancelled()
