@@ -79,7 +79,8 @@ class BookingSeat(models.Model):
     """
 
     pk = models.CompositePrimaryKey("booking", "seat_number")
-    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="seats_held")
+    # No index of its own: the primary key starts with the booking.
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="seats_held", db_index=False)
     seat_number = models.PositiveSmallIntegerField()
     # The booking's journey and segment. No foreign key to the train: the booking has one, and a
     # second would only double the checks on every row written.
@@ -118,7 +119,10 @@ class BookingSeat(models.Model):
 class IdempotencyRecord(models.Model):
     """The finished response to a request sent with an Idempotency-Key, replayed on retries."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: idempotency_key_per_user starts with the user.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     key = models.CharField(max_length=255)
     request_fingerprint = models.CharField(max_length=64)
     response_status = models.PositiveSmallIntegerField(null=True)
