@@ -29,7 +29,7 @@ from bookings.services import (
     journey_date_default,
     sale_in_database_available,
 )
-from railway.api import Forbidden, StrictCharField, StrictDateField, StrictIntegerField
+from railway.api import FlatInputSerializer, Forbidden, StrictCharField, StrictDateField, StrictIntegerField
 from railway.openapi import ErrorSerializer, bad_request, error_response
 from railway.pagination import (
     CursorField,
@@ -105,7 +105,7 @@ class BookSeatApi(APIView):
 
     throttle_classes = BOOKING_THROTTLES
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(FlatInputSerializer):
         train_number = StrictIntegerField(min_value=1, max_value=2_147_483_647)
         # Any integer but the token user's id is a 403, not a 400 (the contract): no range here.
         user_id = StrictIntegerField(required=False)
@@ -219,7 +219,7 @@ class SeatAvailabilityApi(APIView):
     with none free are listed too.
     """
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(FlatInputSerializer):
         source = StationParameter()
         destination = StationParameter()
         journey_date = StrictDateField(
@@ -314,7 +314,7 @@ class BookingDetailsApi(APIView):
     Passengers read their own; staff may read anyone's.
     """
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(FlatInputSerializer):
         # A screen's worth by default; clients follow the Link header for more.
         limit = PageLimitField(default=20, max_value=500)
         before = CursorField(required=False)

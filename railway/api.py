@@ -1,5 +1,6 @@
 """Cross-cutting API pieces: the JSON parser, domain errors and the one exception handler."""
 
+import copy
 import datetime
 import logging
 import re
@@ -144,6 +145,29 @@ def database_unavailable(exc: BaseException | None) -> bool:
     """Return whether `exc` means the database could not do the work: a lock or statement timeout,
     or a connection lost or refused. The transaction rolled back, so a retry is safe."""
     return isinstance(exc, OperationalError | InterfaceError)
+
+
+class FlatInputSerializer(serializers.Serializer):
+    """A serializer of a request's input whose fields are copied per request, not rebuilt.
+
+    DRF deep-copies every declared field for each serializer it makes, which runs each field's
+    constructor again: 45 µs of a booking's Python, twice what validating the input takes. A
+    field with no fields inside it (no list, dict or serializer field) is never changed after
+    it is declared, so a shallow copy, bound to the new serializer, does the same.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        nested = [
+            name
+            for name, field in cls._declared_fields.items()
+            if isinstance(field, serializers.ListField | serializers.DictField | serializers.BaseSerializer)
+        ]
+        if nested:
+            raise TypeError(f"{cls.__qualname__} has fields with fields inside: {', '.join(nested)}")
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {name: copy.copy(field) for name, field in self._declared_fields.items()}
 
 
 class StrictIntegerField(serializers.IntegerField):
