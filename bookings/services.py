@@ -373,6 +373,11 @@ class Sale:
     replayed: bool = False
 
 
+_SALE_ARGUMENTS = ", ".join(["%s"] * 12)
+SELL_IN_TRANSACTION = f"SELECT bookings_sell_seats({_SALE_ARGUMENTS})"
+SELL_RELEASING_LOCK_EARLY = f"CALL bookings_sell_seats_early_release({_SALE_ARGUMENTS}, NULL)"
+
+
 def booking_sell_in_database(
     *,
     user,
@@ -396,7 +401,10 @@ def booking_sell_in_database(
     try:
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT bookings_sell_seats(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                # In a transaction of the caller's, the sale is part of it and commits with it.
+                # Otherwise it commits in a procedure that releases the journey lock before the
+                # commit is on disk, and returns once it is (migration 0009).
+                SELL_IN_TRANSACTION if connection.in_atomic_block else SELL_RELEASING_LOCK_EARLY,
                 [
                     user.pk,
                     train_number,
