@@ -389,7 +389,7 @@ def booking_sell_in_database(
     idempotency_key: str | None = None,
     fingerprint: str | None = None,
 ) -> Sale:
-    """Sell seats as booking_create does, in one statement: PostgreSQL's bookings_sell_seats().
+    """Sell seats as booking_create does, in one call: PostgreSQL's bookings_sell_seats().
 
     Same rules, same lock order, same seat choice; the sale and its idempotency record
     commit together. Refusals raise the same errors as booking_create; with a key, the
