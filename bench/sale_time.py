@@ -36,11 +36,15 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    from django.conf import settings
     from django.db import connection
 
     from bench.seed import HOT_TRAIN_NUMBER, hot_train_reset
-    from bookings.services import SELL_IN_TRANSACTION, SELL_RELEASING_LOCK_EARLY, journey_date_default
+    from bookings.services import (
+        SELL_IN_TRANSACTION,
+        SELL_RELEASING_LOCK_EARLY,
+        journey_date_default,
+        sale_arguments,
+    )
     from trains.models import Train
     from users.models import User
 
@@ -60,20 +64,17 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.sales):
                 start = rng.randrange(len(keys) - 1)
                 end = rng.randrange(start + 1, len(keys))
-                arguments = [
-                    rng.choice(users),
-                    HOT_TRAIN_NUMBER,
-                    today,
-                    keys[start],
-                    keys[end],
-                    rng.choice((1, 2)),
-                    uuid.uuid4().hex,
-                    "0" * 64,
-                    settings.IDEMPOTENCY_KEY_TTL_HOURS,
-                    settings.BOOKING_MAX_SEATS_PER_USER_PER_TRAIN,
-                    today,
-                    settings.BOOKING_HORIZON_DAYS,
-                ]
+                arguments = sale_arguments(
+                    user_id=rng.choice(users),
+                    train_number=HOT_TRAIN_NUMBER,
+                    seat_count=rng.choice((1, 2)),
+                    journey_date=today,
+                    today=today,
+                    source_key=keys[start],
+                    destination_key=keys[end],
+                    idempotency_key=uuid.uuid4().hex,
+                    fingerprint="0" * 64,
+                )
                 started = time.perf_counter()
                 cursor.execute(statement, arguments)
                 outcome = cursor.fetchone()[0]

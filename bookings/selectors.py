@@ -562,38 +562,37 @@ class LegOccupancy:
     total: int
 
 
-def train_leg_occupancy(*, train: Train, journey_date: dt.date) -> list[LegOccupancy]:
-    """Return, leg by leg along the route, how many of the journey's seats are sold right now."""
+def _seats_sold_per_leg(*, train: Train, journey_dates: list[dt.date]) -> dict[dt.date, Counter[int]]:
+    """Return, for each of the train's journeys on `journey_dates`, the seats sold on each leg."""
     # From the seats held (one row per seat of a confirmed booking), not the seat masks: they
     # are the same count, but they outlive a finished journey's masks (purge_finished_journeys).
-    held = BookingSeat.objects.filter(train=train, journey_date=journey_date)
-    segments = list(held.values_list("from_position", "to_position"))
-    route = list(
-        Stop.objects.filter(train=train).order_by("position").values_list("station__name", flat=True)
-    )
-    return [
-        LegOccupancy(
-            origin=origin,
-            destination=destination,
-            sold=sum(1 for from_position, to_position in segments if from_position <= leg < to_position),
-            total=train.total_seats,
-        )
-        for leg, (origin, destination) in enumerate(itertools.pairwise(route))
-    ]
-
-
-def journeys_busiest_leg_sold(*, train: Train, journey_dates: list[dt.date]) -> dict[dt.date, int]:
-    """Return, for each of the train's journeys on `journey_dates`, the most seats sold on one leg.
-
-    The same counts as train_leg_occupancy(), from the seats held, for several dates in one query.
-    """
     sold_on_leg: dict[dt.date, Counter[int]] = {journey_date: Counter() for journey_date in journey_dates}
     held = BookingSeat.objects.filter(train=train, journey_date__in=journey_dates).values_list(
         "journey_date", "from_position", "to_position"
     )
     for journey_date, from_position, to_position in held:
         sold_on_leg[journey_date].update(range(from_position, to_position))
-    return {journey_date: max(legs.values(), default=0) for journey_date, legs in sold_on_leg.items()}
+    return sold_on_leg
+
+
+def train_leg_occupancy(*, train: Train, journey_date: dt.date) -> list[LegOccupancy]:
+    """Return, leg by leg along the route, how many of the journey's seats are sold right now."""
+    sold_on_leg = _seats_sold_per_leg(train=train, journey_dates=[journey_date])[journey_date]
+    route = list(
+        Stop.objects.filter(train=train).order_by("position").values_list("station__name", flat=True)
+    )
+    return [
+        LegOccupancy(origin=origin, destination=destination, sold=sold_on_leg[leg], total=train.total_seats)
+        for leg, (origin, destination) in enumerate(itertools.pairwise(route))
+    ]
+
+
+def journeys_busiest_leg_sold(*, train: Train, journey_dates: list[dt.date]) -> dict[dt.date, int]:
+    """Return, for each of the train's journeys on `journey_dates`, the most seats sold on one leg."""
+    return {
+        journey_date: max(legs.values(), default=0)
+        for journey_date, legs in _seats_sold_per_leg(train=train, journey_dates=journey_dates).items()
+    }
 
 
 def journey_confirmed_bookings(*, train: Train, journey_date: dt.date) -> int:

@@ -378,6 +378,35 @@ SELL_IN_TRANSACTION = f"SELECT bookings_sell_seats({_SALE_ARGUMENTS})"
 SELL_RELEASING_LOCK_EARLY = f"CALL bookings_sell_seats_early_release({_SALE_ARGUMENTS}, NULL)"
 
 
+def sale_arguments(
+    *,
+    user_id: int,
+    train_number: int,
+    seat_count: int,
+    journey_date: datetime.date,
+    today: datetime.date,
+    source_key: str | None,
+    destination_key: str | None,
+    idempotency_key: str | None,
+    fingerprint: str | None,
+) -> list:
+    """Return the arguments of bookings_sell_seats() (and of SELL_*), the service's limits included."""
+    return [
+        user_id,
+        train_number,
+        journey_date,
+        source_key,
+        destination_key,
+        seat_count,
+        idempotency_key,
+        fingerprint,
+        settings.IDEMPOTENCY_KEY_TTL_HOURS,
+        settings.BOOKING_MAX_SEATS_PER_USER_PER_TRAIN,
+        today,
+        settings.BOOKING_HORIZON_DAYS,
+    ]
+
+
 def booking_sell_in_database(
     *,
     user,
@@ -405,20 +434,17 @@ def booking_sell_in_database(
                 # Otherwise it commits in a procedure that releases the journey lock before the
                 # commit is on disk, and returns once it is (migration 0009).
                 SELL_IN_TRANSACTION if connection.in_atomic_block else SELL_RELEASING_LOCK_EARLY,
-                [
-                    user.pk,
-                    train_number,
-                    journey_date,
-                    None if source is None else station_key(source),
-                    None if destination is None else station_key(destination),
-                    seat_count,
-                    idempotency_key,
-                    fingerprint,
-                    settings.IDEMPOTENCY_KEY_TTL_HOURS,
-                    settings.BOOKING_MAX_SEATS_PER_USER_PER_TRAIN,
-                    today,
-                    settings.BOOKING_HORIZON_DAYS,
-                ],
+                sale_arguments(
+                    user_id=user.pk,
+                    train_number=train_number,
+                    seat_count=seat_count,
+                    journey_date=journey_date,
+                    today=today,
+                    source_key=None if source is None else station_key(source),
+                    destination_key=None if destination is None else station_key(destination),
+                    idempotency_key=idempotency_key,
+                    fingerprint=fingerprint,
+                ),
             )
             # Django leaves jsonb undecoded, for its JSONField to decode.
             outcome = json.loads(cursor.fetchone()[0])
