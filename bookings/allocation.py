@@ -1,86 +1,104 @@
-"""Choosing seats for a segment: pure functions over per-seat masks of occupied legs.
+"""Choosing seats for a segment: the one seat rule, as pure functions over free stretches.
 
-A seat's mask has bit i set when leg i (stop i to stop i+1) is sold on that seat.
+A candidate is a seat free on every leg of the segment, with the free stretch that covers
+the segment on that seat. The rule is best fit: prefer the seats whose free stretch hugs
+the segment most tightly (the fewest legs, so the least slack either side), so that long
+free stretches stay whole for long journeys; ties go to the lowest seat number. A group
+always sits together when it can: it gets the run of consecutive seat numbers, all free on
+the segment, with the least total slack (lowest first seat on ties), and the tightest seats
+singly only when no such run exists.
+
+The rule decides from the tightest candidates first and asks for more only when they
+cannot settle it, so that a sale reads a handful of rows however many seats a journey has.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 
-def segment_mask(from_position: int, to_position: int) -> int:
-    """Return the mask of the legs ridden from stop `from_position` to stop `to_position`."""
-    return ((1 << to_position) - 1) ^ ((1 << from_position) - 1)
+@dataclass(frozen=True)
+class Candidate:
+    """A seat free on the segment, by the free stretch (legs from_position .. to_position - 1) covering it."""
+
+    seat_number: int
+    from_position: int
+    to_position: int
+
+    @property
+    def length(self) -> int:
+        return self.to_position - self.from_position
 
 
-def free_seats(*, occupied: Mapping[int, int], total_seats: int, wanted: int) -> list[int]:
-    """Return, in order, the seat numbers free on every leg of the `wanted` mask."""
-    return [seat for seat in range(1, total_seats + 1) if not occupied.get(seat, 0) & wanted]
+class NeedMore:
+    """The tightest candidates given cannot settle the choice: ask again with more of them."""
 
 
-def slack(*, mask: int, from_position: int, to_position: int, leg_count: int) -> int:
-    """Return how many free legs around the segment a seat would leave stranded on either side."""
-    left = 0
-    leg = from_position - 1
-    while leg >= 0 and not mask >> leg & 1:
-        left += 1
-        leg -= 1
-    right = 0
-    leg = to_position
-    while leg < leg_count and not mask >> leg & 1:
-        right += 1
-        leg += 1
-    return left + right
+NEED_MORE = NeedMore()
 
 
 def choose_seats(
     *,
-    occupied: Mapping[int, int],
-    total_seats: int,
-    leg_count: int,
-    from_position: int,
-    to_position: int,
+    tightest: Sequence[Candidate],
+    neighbours: Mapping[int, Candidate],
     count: int,
-) -> list[int] | None:
-    """Return `count` seats free on the whole segment, or None when there are not enough.
+    complete: bool,
+) -> list[Candidate] | NeedMore | None:
+    """Return the `count` candidates the rule picks, None when there are not enough, or NEED_MORE.
 
-    Best fit: prefer seats whose free stretch hugs the segment most tightly (least slack),
-    so that long free stretches stay whole for long journeys; ties go to the lowest seat
-    number. A group always sits together when it can: it gets the run of consecutive seat
-    numbers, all free on the segment, with the least total slack (lowest first seat on
-    ties), and the tightest seats singly only when no such run exists.
+    `tightest` are the first candidates in the rule's order (fewest legs, then seat number);
+    `complete` says they are all of them. `neighbours` are the candidates among the seats
+    within `count - 1` numbers of any of `tightest`, so that every run holding one of them
+    can be seen.
     """
-    wanted = segment_mask(from_position, to_position)
-    candidates = free_seats(occupied=occupied, total_seats=total_seats, wanted=wanted)
-    if len(candidates) < count:
-        return None
-    fit = {
-        seat: slack(
-            mask=occupied.get(seat, 0),
-            from_position=from_position,
-            to_position=to_position,
-            leg_count=leg_count,
-        )
-        for seat in candidates
-    }
-    tightest = sorted(candidates, key=lambda seat: (fit[seat], seat))[:count]
     if count == 1:
-        return tightest
+        if tightest:
+            return [tightest[0]]
+        return None if complete else NEED_MORE
+    if complete and len(tightest) < count:
+        return None
+    known = {candidate.seat_number: candidate for candidate in (*neighbours.values(), *tightest)}
+    best: tuple[int, int] | None = None  # (total length, first seat) of the best run seen
+    for candidate in tightest:
+        for first in range(candidate.seat_number - count + 1, candidate.seat_number + 1):
+            run = [known.get(seat) for seat in range(first, first + count)]
+            if all(run):
+                total = sum(seat.length for seat in run if seat)
+                if best is None or (total, first) < best:
+                    best = (total, first)
+    if complete or (best is not None and run_is_settled(best=best, last=tightest[-1], count=count)):
+        if best is not None:
+            return [known[seat] for seat in range(best[1], best[1] + count)]
+        if complete:
+            return sorted(tightest[:count], key=lambda candidate: candidate.seat_number)
+    return NEED_MORE
 
-    best_run: tuple[int, int] | None = None  # (total slack, first seat)
-    run_start, run_slack = 0, 0
-    previous = None
-    window: list[int] = []
-    for seat in candidates:
-        if previous is not None and seat != previous + 1:
-            window, run_slack = [], 0
-        window.append(seat)
-        run_slack += fit[seat]
-        if len(window) > count:
-            run_slack -= fit[window.pop(0)]
-        if len(window) == count:
-            run_start = window[0]
-            if best_run is None or (run_slack, run_start) < best_run:
-                best_run = (run_slack, run_start)
-        previous = seat
-    if best_run is not None:
-        return list(range(best_run[1], best_run[1] + count))
-    return sorted(tightest)
+
+def run_is_settled(*, best: tuple[int, int], last: Candidate, count: int) -> bool:
+    """Return whether no run of candidates after `last` in the rule's order can beat `best`.
+
+    Such a run has only seats after `last`: each spans at least `last.length` legs, and one
+    that spans exactly as many has a higher number than `last`.
+    """
+    total, first = best
+    least_unseen = count * last.length
+    return total < least_unseen or (total == least_unseen and first <= last.seat_number)
+
+
+def stretches_left(candidate: Candidate, *, from_position: int, to_position: int) -> list[tuple[int, int]]:
+    """Return the free stretches a seat keeps once the segment is sold from its `candidate` stretch."""
+    left = [(candidate.from_position, from_position)] if candidate.from_position < from_position else []
+    right = [(to_position, candidate.to_position)] if to_position < candidate.to_position else []
+    return left + right
+
+
+def free_stretches(*, sold: Sequence[tuple[int, int]], leg_count: int) -> list[tuple[int, int]]:
+    """Return the maximal free stretches of a seat sold on segments `sold`, on a route of `leg_count` legs."""
+    stretches: list[tuple[int, int]] = []
+    start = 0
+    for sold_from, sold_to in sorted(sold):
+        if start < sold_from:
+            stretches.append((start, sold_from))
+        start = max(start, sold_to)
+    if start < leg_count:
+        stretches.append((start, leg_count))
+    return stretches

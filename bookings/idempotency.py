@@ -1,9 +1,14 @@
-"""Idempotency-Key support: a retried request gets the first response and changes nothing more.
+"""Idempotency-Key support: a retried request gets the first answer and changes nothing more.
 
-The record row for (user, key) is inserted first, in the same transaction as the
-work it guards. A racing retry's insert waits on the unique index until the first
-transaction ends, then finds the finished response and replays it. Only finished
-responses (2xx to 4xx) are stored; a 5xx rolls everything back so a retry runs anew.
+The work and the record of its answer commit in one transaction: the record row for
+(user, key) is inserted last, with the answer. A request that finds a finished record
+replays it without doing anything. Two requests racing with one key both do the work, but
+the unique index lets only the first record commit: the second's insert fails, its
+transaction (its work included) rolls back, and it replays the first's answer. The record
+is inserted after the work's locks are taken, and a request holding a key's record never
+waits on another lock, so no two requests can wait on each other in a cycle. Refusals
+(4xx) are stored the same way, in a transaction of their own once the work rolled back;
+a 5xx is never stored, so a retry runs anew.
 """
 
 import hashlib
@@ -12,27 +17,27 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from bookings.models import IdempotencyRecord
-from railway.api import DomainError
+from railway.errors import DomainError
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 
 
 class IdempotencyKeyReused(DomainError):
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    status_code = 422
     default_detail = "This Idempotency-Key was already used with a different request."
     default_code = "idempotency_key_reused"
 
 
-class _NotFinished(Exception):
-    """Carries a 5xx response out of the transaction so that it rolls back."""
+class _Unfinished(Exception):
+    """Carries a 5xx answer out of the transaction, so that its work rolls back unrecorded."""
 
     def __init__(self, response: Response) -> None:
         self.response = response
@@ -42,23 +47,6 @@ def request_fingerprint(request: Request) -> str:
     """Return a digest of what makes two requests "the same": method, path and JSON body."""
     body = json.dumps(request.data, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
-
-
-def _claim(*, user, key: str, fingerprint: str) -> IdempotencyRecord:
-    """Insert the record for (user, key), or return the finished one of an earlier request."""
-    try:
-        with transaction.atomic():
-            return IdempotencyRecord.objects.create(user=user, key=key, request_fingerprint=fingerprint)
-    except IntegrityError:
-        pass
-    record = IdempotencyRecord.objects.select_for_update().get(user=user, key=key)
-    if _expired(record):
-        record.request_fingerprint = fingerprint
-        record.response_status = None
-        record.response_body = None
-        record.created_at = timezone.now()
-        record.save(update_fields=["request_fingerprint", "response_status", "response_body", "created_at"])
-    return record
 
 
 def idempotency_key(request: Request) -> str | None:
@@ -75,18 +63,8 @@ def idempotency_key(request: Request) -> str | None:
     return key
 
 
-def replay(record: IdempotencyRecord) -> Response:
-    response = Response(record.response_body, status=record.response_status)
-    response["Idempotent-Replayed"] = "true"
-    return response
-
-
 def _expiry_cutoff() -> datetime:
     return timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
-
-
-def _expired(record: IdempotencyRecord) -> bool:
-    return record.created_at < _expiry_cutoff()
 
 
 def idempotency_records_purge() -> int:
@@ -95,70 +73,70 @@ def idempotency_records_purge() -> int:
     return deleted
 
 
-def idempotency_store_refusal(
-    *, request: Request, key: str, fingerprint: str, response: Response
-) -> Response:
-    """Store a finished 4xx under the key and return it, or replay what the key already holds.
-
-    For work that commits its own record when it succeeds (bookings_sell_seats): a refusal
-    wrote nothing, so storing it is one insert, unless the key already holds an answer.
-    """
-    if response.status_code >= 500:
-        return response
-    table = IdempotencyRecord._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (user_id, key, request_fingerprint, response_status, response_body, "  # noqa: S608
-            "created_at) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (user_id, key) DO NOTHING RETURNING id",
-            [
-                request.user.pk,
-                key,
-                fingerprint,
-                response.status_code,
-                json.dumps(response.data),
-                timezone.now(),
-            ],
-        )
-        if cursor.fetchone() is not None:
-            return response
-    with transaction.atomic():
-        record = _claim(user=request.user, key=key, fingerprint=fingerprint)
-        if record.response_status is not None:
-            if record.request_fingerprint != fingerprint:
-                raise IdempotencyKeyReused()
-            return replay(record)
-        # The key had expired: _claim took it over for this answer.
-        record.response_status = response.status_code
-        record.response_body = response.data
-        record.save(update_fields=["response_status", "response_body"])
+def _replay(*, user, key: str, fingerprint: str) -> Response | None:
+    """Return the recorded answer under the key, None when there is none (an expired one is dropped)."""
+    record = IdempotencyRecord.objects.filter(user=user, key=key).first()
+    if record is None:
+        return None
+    if record.created_at < _expiry_cutoff():
+        IdempotencyRecord.objects.filter(pk=record.pk, created_at=record.created_at).delete()
+        return None
+    if record.request_fingerprint != fingerprint:
+        raise IdempotencyKeyReused()
+    response = Response(record.response_body, status=record.response_status)
+    response["Idempotent-Replayed"] = "true"
     return response
+
+
+def _record(*, user, key: str, fingerprint: str, response: Response) -> None:
+    """Insert the record of `response` under the key; IntegrityError when another request recorded first."""
+    IdempotencyRecord.objects.create(
+        user=user,
+        key=key,
+        request_fingerprint=fingerprint,
+        response_status=response.status_code,
+        response_body=response.data,
+    )
 
 
 def idempotent(
     request: Request, run: Callable[[], Response], on_error: Callable[[Exception], Response]
 ) -> Response:
-    """Run `run()` once per (user, Idempotency-Key); replay its finished response on retries."""
+    """Run `run()` once per (user, Idempotency-Key); replay its finished answer on retries.
+
+    `on_error` renders what `run()` raises; the work of a refused request rolls back first.
+    `run()` turns its own integrity errors into refusals, so one that reaches here is the key's.
+    """
     key = idempotency_key(request)
     if key is None:
         return run()
-    fingerprint = request_fingerprint(request)
+    user, fingerprint = request.user, request_fingerprint(request)
+    replayed = _replay(user=user, key=key, fingerprint=fingerprint)
+    if replayed is not None:
+        return replayed
     try:
         with transaction.atomic():
-            record = _claim(user=request.user, key=key, fingerprint=fingerprint)
-            if record.response_status is not None:
-                if record.request_fingerprint != fingerprint:
-                    raise IdempotencyKeyReused()
-                return replay(record)
-            try:
-                with transaction.atomic():
-                    response = run()
-            except Exception as exc:
-                response = on_error(exc)
+            response = run()
             if response.status_code >= 500:
-                raise _NotFinished(response)
-            record.response_status = response.status_code
-            record.response_body = response.data
-            record.save(update_fields=["response_status", "response_body"])
-            return response
-    except _NotFinished as unfinished:
+                raise _Unfinished(response)
+            _record(user=user, key=key, fingerprint=fingerprint, response=response)
+        return response
+    except _Unfinished as unfinished:
         return unfinished.response
+    except IntegrityError:
+        pass
+    except (DomainError, exceptions.APIException) as refused:
+        response = on_error(refused)
+        if response.status_code >= 500:
+            return response
+        try:
+            with transaction.atomic():
+                _record(user=user, key=key, fingerprint=fingerprint, response=response)
+            return response
+        except IntegrityError:
+            pass
+    replayed = _replay(user=user, key=key, fingerprint=fingerprint)
+    if replayed is None:
+        # Recorded and expired in the instant between: too late to replay, too soon to run again.
+        raise IdempotencyKeyReused()
+    return replayed

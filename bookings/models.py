@@ -1,4 +1,4 @@
-"""Bookings, the seats they hold, and stored responses for idempotent retries."""
+"""Journeys and their free seats, bookings and the seats they hold, and stored responses for retries."""
 
 import datetime
 
@@ -6,6 +6,74 @@ from django.conf import settings
 from django.db import models
 
 from trains.models import Train
+
+
+class Journey(models.Model):
+    """A train's run from its origin on one start date: what seats are sold for.
+
+    Created with its free seats by the first booking for the date, so that no table grows
+    with the calendar unless a date is booked. Its row is the lock that serialises the sales
+    and cancellations of the journey (bookings.inventory), so dates of one train never wait
+    on each other.
+    """
+
+    pk = models.CompositePrimaryKey("train", "date")
+    # No index of its own: the primary key starts with the train.
+    train = models.ForeignKey(Train, on_delete=models.CASCADE, related_name="journeys", db_index=False)
+    # The date the train leaves its first station.
+    date = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["train_id", "date"]
+
+    def __str__(self) -> str:
+        return f"{self.train_id} on {self.date}"
+
+
+class FreeStretch(models.Model):
+    """Legs from_position .. to_position - 1 on which one seat of a journey is free.
+
+    Each stretch is maximal: the legs either side of it are sold on that seat, or lie past
+    an end of the route. A seat sold on no leg has one stretch over the whole route; a seat
+    sold on every leg has none. The stretches are derived from the bookings' BookingSeat
+    rows (``manage.py check_inventory`` recomputes them) and written only by
+    bookings.inventory, in the same transaction as those rows.
+    """
+
+    pk = models.CompositePrimaryKey("train", "journey_date", "seat_number", "from_position")
+    # No foreign key to the journey: Django has none to a composite key. The journey's rows
+    # go with it (bookings.inventory), and its train's with the train.
+    train = models.ForeignKey(Train, on_delete=models.CASCADE, related_name="+", db_index=False)
+    journey_date = models.DateField()
+    seat_number = models.PositiveSmallIntegerField()
+    from_position = models.PositiveSmallIntegerField()
+    to_position = models.PositiveSmallIntegerField()
+    # How many legs the stretch spans: the order in which a sale looks at candidate seats.
+    length = models.GeneratedField(
+        expression=models.F("to_position") - models.F("from_position"),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(seat_number__gte=1), name="freestretch_seat_positive"),
+            models.CheckConstraint(
+                condition=models.Q(from_position__lt=models.F("to_position"), to_position__lt=250),
+                name="freestretch_legs_forward",
+            ),
+        ]
+        indexes = [
+            # The tightest stretches of a journey first: a sale reads the first rows that cover
+            # its segment, however many seats the journey has or has sold.
+            models.Index(
+                fields=["train", "journey_date", "length", "seat_number"], name="freestretch_tightest"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"seat {self.seat_number} free on legs {self.from_position}-{self.to_position - 1}"
 
 
 class Booking(models.Model):
@@ -19,7 +87,7 @@ class Booking(models.Model):
     )
     # No index of its own: booking_train_user starts with the train.
     train = models.ForeignKey(Train, on_delete=models.PROTECT, related_name="bookings", db_index=False)
-    # The journey ridden: the date the train leaves its first station (trains.Journey).
+    # The journey ridden: the date the train leaves its first station (Journey).
     journey_date = models.DateField()
     # Stop positions on the train's route; the booking rides legs from_position .. to_position - 1.
     from_position = models.PositiveSmallIntegerField()
@@ -74,8 +142,8 @@ class BookingSeat(models.Model):
     constraint on PostgreSQL (``bookingseat_no_double_sale``: same journey, same seat,
     overlapping legs) and triggers of the same name on SQLite refuse a second row that
     would sell a seat twice on any leg, whatever the application does. Both are created by
-    migrations (0004, then 0006 for journeys), not declared here, because neither database
-    can express the other's.
+    migration 0002 (from the .sql files beside it), not declared here, because neither
+    database can express the other's.
     """
 
     pk = models.CompositePrimaryKey("booking", "seat_number")
@@ -96,11 +164,11 @@ class BookingSeat(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(seat_number__gte=1), name="bookingseat_seat_positive"),
             models.CheckConstraint(
-                condition=models.Q(from_position__lt=models.F("to_position"), to_position__lt=64),
+                condition=models.Q(from_position__lt=models.F("to_position"), to_position__lt=250),
                 name="bookingseat_segment_forward",
             ),
             # What bookingseat_no_double_sale's one-number journey-and-seat key can hold
-            # (migration 0006): any other value could collide with another seat's key.
+            # (migration 0002): any other value could collide with another seat's key.
             models.CheckConstraint(
                 condition=models.Q(
                     train_id__lt=JOURNEY_SEAT_KEY_TRAINS,

@@ -2,34 +2,19 @@
 
 import datetime as dt
 import itertools
-import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connection, connections, router
-from django.db.models import (
-    BigIntegerField,
-    Count,
-    ExpressionWrapper,
-    F,
-    IntegerField,
-    Max,
-    OuterRef,
-    QuerySet,
-    Subquery,
-    Value,
-)
+from django.db import DEFAULT_DB_ALIAS, router
+from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
-from bookings.allocation import segment_mask
-from bookings.models import Booking, BookingSeat
+from bookings.models import Booking, BookingSeat, FreeStretch, Journey
+from railway.errors import Invalid
 from railway.pagination import page_split
-from railway.prepared import execute_prepared
-from trains.models import Seat, ServiceException, Stop, Train, station_key
+from trains.models import ServiceException, Stop, Train, station_key
 from trains.selectors import after_midnight, stop_offset, timetable_starts_on
 
 
@@ -66,47 +51,11 @@ def bookings_of_user(*, user_id: int, before: tuple[datetime, int] | None = None
     return bookings_with_stations(bookings=bookings).order_by("-created_at", "-id")
 
 
-# A page of a user's bookings rendered as the API's JSON by PostgreSQL, newest first. The
-# page CTE reads limit + 1 rows from booking_user_newest (the extra one only says that more
-# follow); train numbers and station names are looked up by index for those rows alone.
-# Timestamps are formatted as api_timestamp() writes them. `{after}` is empty on page one.
-_BOOKING_PAGE_SQL = """
-WITH page AS (
-    SELECT b.*, row_number() OVER (ORDER BY b.created_at DESC, b.id DESC) AS n
-      FROM bookings_booking b
-     WHERE b.user_id = %s {after}
-     ORDER BY b.created_at DESC, b.id DESC
-     LIMIT %s
-)
-SELECT coalesce(json_agg(json_build_object(
-           'booking_id', p.id,
-           'train_number', (SELECT t.train_number FROM trains_train t WHERE t.id = p.train_id),
-           'journey_date', to_char(p.journey_date, 'YYYY-MM-DD'),
-           'user_id', p.user_id,
-           'source', (SELECT st.name FROM trains_stop s JOIN trains_station st ON st.id = s.station_id
-                       WHERE s.train_id = p.train_id AND s.position = p.from_position),
-           'destination', (SELECT st.name FROM trains_stop s JOIN trains_station st ON st.id = s.station_id
-                            WHERE s.train_id = p.train_id AND s.position = p.to_position),
-           'seat_count', p.seat_count,
-           'seat_numbers', p.seat_numbers,
-           'status', p.status,
-           'created_at', to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
-               || CASE WHEN date_trunc('second', p.created_at) = p.created_at THEN ''
-                       ELSE '.' || to_char(p.created_at AT TIME ZONE 'UTC', 'US') END
-               || 'Z'
-       ) ORDER BY p.n) FILTER (WHERE p.n <= %s), '[]')::text,
-       count(*) > %s,
-       max(p.created_at) FILTER (WHERE p.n = %s),
-       max(p.id) FILTER (WHERE p.n = %s)
-  FROM page p
-"""
-
-
 @dataclass(frozen=True)
 class BookingPage:
-    """A page of bookings as JSON text, and the position of its last row when more follow."""
+    """A page of bookings as rows of BOOKING_ROW_FIELDS, and the position of its last row when more follow."""
 
-    json: str
+    rows: list[dict]
     next_before: tuple[datetime, int] | None
 
 
@@ -119,7 +68,7 @@ def api_timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-# What a page row is read from, for booking_row_output().
+# What a page row is read from, for bookings.apis.booking_output().
 BOOKING_ROW_FIELDS = (
     "id",
     "train__train_number",
@@ -134,60 +83,35 @@ BOOKING_ROW_FIELDS = (
 )
 
 
-def booking_row_output(row: dict) -> dict:
-    """Return a booking as the API writes it, from a row of BOOKING_ROW_FIELDS."""
+def booking_page(*, user_id: int, limit: int, before: tuple[datetime, int] | None = None) -> BookingPage:
+    """Return the page of bookings_of_user(user_id, before) of `limit` rows, as plain rows."""
+    rows = list(bookings_of_user(user_id=user_id, before=before).values(*BOOKING_ROW_FIELDS)[: limit + 1])
+    rows, more = page_split(rows, limit=limit)
+    return BookingPage(rows=rows, next_before=(rows[-1]["created_at"], rows[-1]["id"]) if more else None)
+
+
+def booking_row(booking: Booking) -> dict:
+    """Return a booking with its train and station names as a row of BOOKING_ROW_FIELDS."""
     return {
-        "booking_id": row["id"],
-        "train_number": row["train__train_number"],
-        "journey_date": row["journey_date"].isoformat(),
-        "user_id": row["user_id"],
-        "source": row["source_name"],
-        "destination": row["destination_name"],
-        "seat_count": row["seat_count"],
-        "seat_numbers": row["seat_numbers"],
-        "status": row["status"],
-        "created_at": api_timestamp(row["created_at"]),
+        "id": booking.pk,
+        "train__train_number": booking.train.train_number,
+        "journey_date": booking.journey_date,
+        "user_id": booking.user_id,
+        "source_name": booking.source_name,
+        "destination_name": booking.destination_name,
+        "seat_count": booking.seat_count,
+        "seat_numbers": booking.seat_numbers,
+        "status": booking.status,
+        "created_at": booking.created_at,
     }
 
 
-def booking_page(*, user_id: int, limit: int, before: tuple[datetime, int] | None = None) -> BookingPage:
-    """Return the page of bookings_of_user(user_id, before) of `limit` rows, as the API's JSON."""
-    if connection.vendor == "postgresql":
-        return booking_page_in_database(user_id=user_id, limit=limit, before=before)
-    return booking_page_in_python(user_id=user_id, limit=limit, before=before)
-
-
-def booking_page_in_python(
-    *, user_id: int, limit: int, before: tuple[datetime, int] | None = None
-) -> BookingPage:
-    """Return the page shaped from plain rows: no model instances, no serializer per row."""
-    rows = list(bookings_of_user(user_id=user_id, before=before).values(*BOOKING_ROW_FIELDS)[: limit + 1])
-    rows, more = page_split(rows, limit=limit)
-    # DRF's JSONRenderer writes the same: compact, UTF-8 as it is.
-    text = json.dumps([booking_row_output(row) for row in rows], ensure_ascii=False, separators=(",", ":"))
-    return BookingPage(json=text, next_before=(rows[-1]["created_at"], rows[-1]["id"]) if more else None)
-
-
-def booking_page_in_database(
-    *, user_id: int, limit: int, before: tuple[datetime, int] | None = None
-) -> BookingPage:
-    """Return the same page rendered by PostgreSQL (PostgreSQL only).
-
-    Rendering in the database saves Python a model row, a JSON decode and a timestamp per
-    booking; a test holds the two renderings equal.
-    """
-    with connection.cursor() as cursor:
-        if before is None:
-            name, after, params = "bookings_page_first", "", [user_id]
-        else:
-            # created_at <= bounds the index range; the exclusion settles ties on the timestamp.
-            name = "bookings_page_after"
-            after = "AND b.created_at <= %s AND NOT (b.created_at = %s AND b.id >= %s)"
-            params = [user_id, before[0], before[0], before[1]]
-        sql = _BOOKING_PAGE_SQL.format(after=after)
-        execute_prepared(cursor, name, sql, [*params, limit + 1, limit, limit, limit, limit])
-        page, more, last_created_at, last_id = cursor.fetchone()
-    return BookingPage(json=page, next_before=(last_created_at, last_id) if more else None)
+def seats_held_on_journey(*, user, journey: Journey) -> int:
+    """Return how many seats the user's confirmed bookings hold on the journey."""
+    held = Booking.objects.filter(
+        train_id=journey.train_id, journey_date=journey.date, user=user, status=Booking.Status.CONFIRMED
+    ).aggregate(seats=Sum("seat_count"))["seats"]
+    return held or 0
 
 
 def booking_with_stations(*, booking_id: int) -> Booking:
@@ -212,99 +136,17 @@ class TrainAvailability:
     arrival: datetime
 
 
-class AfterTrainNotListed(ValidationError):
+class AfterTrainNotListed(Invalid):
     """`after` names a train that is not in the answer, so there is no place to continue from."""
 
     def __init__(self, *, train_number: int, journey_date: dt.date) -> None:
         super().__init__(
-            {
-                "after": [
-                    f"Train {train_number} is not among the trains of this search on "
-                    f"{journey_date.isoformat()}: pass the train_number of a row of the previous page, "
-                    "as the Link header does, or leave `after` out to start again."
-                ]
-            },
+            f"Train {train_number} is not among the trains of this search on "
+            f"{journey_date.isoformat()}: pass the train_number of a row of the previous page, "
+            "as the Link header does, or leave `after` out to start again.",
             code="after_not_listed",
+            field="after",
         )
-
-
-# The trains calling at the source and later at the destination, by departure from the source
-# on `journey_date` (the date the passenger leaves it). From the source station's stops (index
-# stop_station_lookup) to the same trains' stops at the destination, so only trains calling at
-# the source are read, never the whole network. Those two read the index alone; the stops'
-# times are read again by (train, position) for the trains that call at both, which reads
-# less than half the pages that reading them for every train at the source does.
-#
-# A train leaves a stop `departs_at` plus the stop's offset after midnight of its start date,
-# so it starts `journey_date` minus the whole days in that sum. It is kept when it starts a
-# journey on that date: its exception for the date, else its dates of service and weekdays
-# (trains.selectors.train_starts_on). Times are wall-clock (start date + departs_at + offset)
-# read in the service's time zone by AT TIME ZONE. Only the page's rows read the route's ends
-# and the journey's seats. A seat is free on the segment when its mask of sold legs has none
-# of the legs boarding..alighting-1: (-1 << boarding) & ~(-1 << alighting), written without
-# arithmetic so that no leg number can overflow a signed 64-bit integer.
-#
-# `{after}` is empty on the first page. Otherwise it keeps the trains from the `after` train
-# on, that train included: the caller checks that it came first, since an `after` train that
-# is not in the answer leaves no row at all.
-_TRAINS_BETWEEN_SQL = """
-WITH candidate AS (
-    SELECT train.id, train.train_number, train.name, train.total_seats,
-           train.runs_on, train.service_from, train.service_until,
-           boarding.position AS boarding_position, alighting.position AS alighting_position,
-           train.departs_at - time '00:00'
-               + coalesce(boarding_times.departure, boarding_times.arrival, interval '0') AS leaves,
-           train.departs_at - time '00:00'
-               + coalesce(alighting_times.arrival, alighting_times.departure, interval '0') AS arrives
-      FROM trains_station origin
-      JOIN trains_stop boarding ON boarding.station_id = origin.id
-      JOIN trains_stop alighting
-        ON alighting.train_id = boarding.train_id AND alighting.position > boarding.position
-      JOIN trains_station target ON target.id = alighting.station_id
-      JOIN trains_train train ON train.id = boarding.train_id
-      JOIN trains_stop boarding_times
-        ON boarding_times.train_id = train.id AND boarding_times.position = boarding.position
-      JOIN trains_stop alighting_times
-        ON alighting_times.train_id = train.id AND alighting_times.position = alighting.position
-     WHERE origin.key = %s AND target.key = %s
-), dated AS (
-    SELECT candidate.*,
-           CAST(%s AS date) - floor(extract(epoch FROM leaves) / 86400)::integer AS start_date
-      FROM candidate
-), running AS (
-    SELECT dated.*,
-           (start_date + leaves) AT TIME ZONE CAST(%s AS text) AS departure,
-           (start_date + arrives) AT TIME ZONE CAST(%s AS text) AS arrival
-      FROM dated
-     WHERE coalesce(
-               (SELECT exception.runs FROM trains_serviceexception exception
-                 WHERE exception.train_id = dated.id AND exception.date = dated.start_date),
-               (service_from IS NULL OR start_date >= service_from)
-               AND (service_until IS NULL OR start_date <= service_until)
-               AND (runs_on >> (extract(isodow FROM start_date)::integer - 1)) & 1 = 1)
-), page AS (
-    SELECT * FROM running {after}
-     ORDER BY departure, train_number
-     LIMIT %s
-)
-SELECT page.train_number, page.name, page.total_seats,
-    (SELECT station.name FROM trains_stop stop
-       JOIN trains_station station ON station.id = stop.station_id
-      WHERE stop.train_id = page.id ORDER BY stop.position LIMIT 1),
-    (SELECT station.name FROM trains_stop stop
-       JOIN trains_station station ON station.id = stop.station_id
-      WHERE stop.train_id = page.id ORDER BY stop.position DESC LIMIT 1),
-    page.total_seats - (SELECT COUNT(*) FROM trains_seat seat
-      WHERE seat.train_id = page.id AND seat.journey_date = page.start_date
-        AND (seat.sold_legs & (CAST(-1 AS BIGINT) << page.boarding_position)
-             & ~(CAST(-1 AS BIGINT) << page.alighting_position)) <> 0),
-    page.start_date, page.departure, page.arrival
-  FROM page
- ORDER BY page.departure, page.train_number
-"""
-_FROM_AFTER_TRAIN = (
-    "WHERE (departure, train_number) >= (SELECT departure, train_number FROM running WHERE train_number = %s)"
-)
 
 
 def trains_between(
@@ -328,13 +170,8 @@ def trains_between(
     AfterTrainNotListed is raised when it is not in the answer. The search reads from the
     database the routers choose for it: a replica, where one is configured.
     """
-    database = router.db_for_read(Train, availability_search=True)
-    if connections[database].vendor == "postgresql":
-        search = trains_between_in_database
-    else:
-        search = trains_between_in_python
-    return search(
-        database=database,
+    return trains_between_on(
+        database=router.db_for_read(Train, availability_search=True),
         source=source,
         destination=destination,
         journey_date=journey_date or timezone.localdate(),
@@ -354,55 +191,6 @@ def _rows_after(
     return rows[1:]
 
 
-def trains_between_in_database(
-    *,
-    database: str = DEFAULT_DB_ALIAS,
-    source: str,
-    destination: str,
-    journey_date: dt.date,
-    after_train_number: int = 0,
-    limit: int = 200,
-) -> list[TrainAvailability]:
-    """Return the rows of trains_between from one prepared query (PostgreSQL only)."""
-    zone_name = settings.TIME_ZONE
-    params = [station_key(source), station_key(destination), journey_date, zone_name, zone_name]
-    if after_train_number:
-        # Two statements, so that each keeps a plan of its own. The `after` train comes first.
-        statement, after = "bookings_trains_on_date_after", _FROM_AFTER_TRAIN
-        params += [after_train_number, limit + 1]
-    else:
-        statement, after = "bookings_trains_on_date", ""
-        params += [limit]
-    zone = timezone.get_default_timezone()
-    with connections[database].cursor() as cursor:
-        execute_prepared(cursor, statement, _TRAINS_BETWEEN_SQL.format(after=after), params)
-        rows = [
-            TrainAvailability(
-                train_number=train_number,
-                name=name,
-                source=route_source,
-                destination=route_destination,
-                total_seats=total_seats,
-                available_seats=available_seats,
-                journey_date=start_date,
-                departure=departure.astimezone(zone),
-                arrival=arrival.astimezone(zone),
-            )
-            for (
-                train_number,
-                name,
-                total_seats,
-                route_source,
-                route_destination,
-                available_seats,
-                start_date,
-                departure,
-                arrival,
-            ) in cursor.fetchall()
-        ]
-    return _rows_after(rows, after_train_number=after_train_number, journey_date=journey_date)
-
-
 def wall_clock_in_zone(moment: datetime, zone: dt.tzinfo) -> datetime:
     """Return the naive wall-clock `moment` made aware in `zone`, as PostgreSQL's AT TIME ZONE does.
 
@@ -415,7 +203,7 @@ def wall_clock_in_zone(moment: datetime, zone: dt.tzinfo) -> datetime:
     return chosen.astimezone(UTC).astimezone(zone)
 
 
-def trains_between_in_python(
+def trains_between_on(
     *,
     database: str = DEFAULT_DB_ALIAS,
     source: str,
@@ -424,10 +212,10 @@ def trains_between_in_python(
     after_train_number: int = 0,
     limit: int = 200,
 ) -> list[TrainAvailability]:
-    """Return the rows of trains_between from portable queries, dated and ordered in Python.
+    """Return the rows of trains_between from the database `database`, dated and ordered here.
 
-    Three queries at most: the trains calling at both stations, the exceptions of their start
-    dates, and the seats sold on the page's journeys. A test holds it equal to the prepared query.
+    Four queries at most: the trains calling at both stations, the exceptions of their start
+    dates, and the page's journeys and their seats free on the segments asked for.
     """
     first_stop = Stop.objects.filter(train=OuterRef("train_id")).order_by("position")
     last_stop = Stop.objects.filter(train=OuterRef("train_id")).order_by("-position")
@@ -502,30 +290,18 @@ def trains_between_in_python(
     )
     if after_train_number:
         numbers = [call["train__train_number"] for call in running]
-        # From the `after` train on, that train included, as the prepared query answers.
+        # From the `after` train on, that train included: _rows_after checks it came first.
         running = running[numbers.index(after_train_number) :] if after_train_number in numbers else []
         limit += 1
     page = running[:limit]
 
-    sold: Counter[int] = Counter()
-    if page:
-        # Each train's journey and the legs asked for on it.
-        wanted = {
-            (call["train_id"], call["start_date"]): segment_mask(
-                call["boarding_position"], call["alighting_position"]
-            )
+    free = seats_free_on_journeys(
+        database=database,
+        segments={
+            (call["train_id"], call["start_date"]): (call["boarding_position"], call["alighting_position"])
             for call in page
-        }
-        masks = (
-            Seat.objects.using(database)
-            .filter(
-                train_id__in={train_id for train_id, _ in wanted},
-                journey_date__in={day for _, day in wanted},
-            )
-            .exclude(sold_legs=0)
-            .values_list("train_id", "journey_date", "sold_legs")
-        )
-        sold.update(train_id for train_id, day, mask in masks if mask & wanted.get((train_id, day), 0))
+        },
+    )
     rows = [
         TrainAvailability(
             train_number=call["train__train_number"],
@@ -533,7 +309,7 @@ def trains_between_in_python(
             source=call["route_source"],
             destination=call["route_destination"],
             total_seats=call["train__total_seats"],
-            available_seats=call["train__total_seats"] - sold[call["train_id"]],
+            available_seats=free.get((call["train_id"], call["start_date"]), call["train__total_seats"]),
             journey_date=call["start_date"],
             departure=call["departure"],
             arrival=call["arrival"],
@@ -549,9 +325,45 @@ def train_has_bookings(*, train: Train) -> bool:
 
 
 def train_highest_seat_held(*, train: Train) -> int:
-    """Return the highest seat number held on any leg of the train, or 0 when none is."""
-    held = Seat.objects.filter(train=train).exclude(sold_legs=0)
-    return held.aggregate(highest=Max("number"))["highest"] or 0
+    """Return the highest seat number held on any leg of any open journey of the train, or 0 when none is."""
+    open_dates = Journey.objects.filter(train=train).values("date")
+    held = BookingSeat.objects.filter(train=train, journey_date__in=open_dates)
+    return held.aggregate(highest=Max("seat_number"))["highest"] or 0
+
+
+def seats_free_on_journeys(
+    *, database: str = DEFAULT_DB_ALIAS, segments: dict[tuple[int, dt.date], tuple[int, int]]
+) -> dict[tuple[int, dt.date], int]:
+    """Return, for each open journey (train id, date) of `segments`, its seats free on its segment.
+
+    A journey not open yet (no booking ever) is missing from the answer: all its seats are free.
+    """
+    if not segments:
+        return {}
+    covering = Q()
+    for (train_id, journey_date), (from_position, to_position) in segments.items():
+        covering |= Q(
+            train_id=train_id,
+            journey_date=journey_date,
+            from_position__lte=from_position,
+            to_position__gte=to_position,
+        )
+    free = dict.fromkeys(
+        Journey.objects.using(database)
+        .filter(train_id__in={train_id for train_id, _ in segments}, date__in={day for _, day in segments})
+        .values_list("train_id", "date"),
+        0,
+    )
+    counted = (
+        FreeStretch.objects.using(database)
+        .filter(covering)
+        .values_list("train_id", "journey_date")
+        .annotate(count=Count("*"))
+        .order_by()
+    )
+    for train_id, journey_date, count in counted:
+        free[(train_id, journey_date)] = count
+    return {journey: count for journey, count in free.items() if journey in segments}
 
 
 @dataclass(frozen=True)
@@ -610,16 +422,14 @@ def trains_with_occupancy(*, trains: QuerySet[Train]) -> QuerySet[Train]:
     Every figure is a correlated subquery, so a list of trains costs one query however
     many stops, bookings or sold seats they have.
     """
-    # Seats sold on one leg of the journey where it sells most: those whose mask has the bit
-    # of the stop the leg starts from, counted per journey.
+    # Seats sold on one leg of the journey where it sells most: the seats held on a segment
+    # that rides the leg starting at the stop, counted per journey.
     sold_on_leg = (
-        Seat.objects.filter(train=OuterRef("train"))
-        .annotate(
-            on_leg=ExpressionWrapper(
-                F("sold_legs").bitrightshift(OuterRef("position")).bitand(1), output_field=BigIntegerField()
-            )
+        BookingSeat.objects.filter(
+            train=OuterRef("train"),
+            from_position__lte=OuterRef("position"),
+            to_position__gt=OuterRef("position"),
         )
-        .filter(on_leg=1)
         .values("journey_date")
         .annotate(count=Count("*"))
         .order_by("-count")

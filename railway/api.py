@@ -1,4 +1,4 @@
-"""Cross-cutting API pieces: the JSON parser, domain errors and the one exception handler."""
+"""Cross-cutting API pieces: the JSON parser, strict input fields and the one exception handler."""
 
 import copy
 import datetime
@@ -14,6 +14,8 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
+
+from railway.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -74,36 +76,6 @@ class JSONFirstNegotiation(DefaultContentNegotiation):
         return super().select_renderer(request, renderers, format_suffix)
 
 
-class DomainError(exceptions.APIException):
-    """A business rule refused the request; carries a stable machine `code` beside `detail`."""
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_detail = "The request was refused."
-    default_code = "refused"
-
-    def __init__(self, detail: str | None = None, *, extra: dict[str, Any] | None = None) -> None:
-        super().__init__(detail or self.default_detail, self.default_code)
-        self.extra = extra or {}
-
-
-class NotFound(DomainError):
-    status_code = status.HTTP_404_NOT_FOUND
-    default_detail = "Not found."
-    default_code = "not_found"
-
-
-class Forbidden(DomainError):
-    status_code = status.HTTP_403_FORBIDDEN
-    default_detail = "You do not have permission to perform this action."
-    default_code = "permission_denied"
-
-
-class Conflict(DomainError):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state."
-    default_code = "conflict"
-
-
 class ServiceBusy(exceptions.APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_detail = "The service is busy; please retry shortly."
@@ -123,22 +95,39 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if database_unavailable(exc):
         logger.warning("database unavailable, answered 503: %s", str(exc).strip() or type(exc).__name__)
         exc = ServiceBusy()
-    response = drf_exception_handler(exc, context)
+    if isinstance(exc, DomainError):
+        response = Response(exc.body(), status=exc.status_code)
+    else:
+        response = drf_exception_handler(exc, context)
     if response is None:
         return None
     if isinstance(exc, exceptions.APIException) and isinstance(response.data, dict):
-        if "detail" in response.data and not isinstance(exc, exceptions.ValidationError):
-            codes = exc.get_codes()
-            if isinstance(codes, str):
-                response.data["code"] = codes
-        if isinstance(exc, DomainError):
-            response.data.update(exc.extra)
+        codes = exc.get_codes()
+        if "detail" in response.data and isinstance(codes, str):
+            response.data["code"] = codes
+        elif isinstance(exc, exceptions.ValidationError):
+            response.data.setdefault("code", validation_code(codes))
     if isinstance(exc, ServiceBusy):
         response["Retry-After"] = "1"
     request_id = getattr(context.get("request"), "request_id", None)
     if request_id is not None and isinstance(response.data, dict):
         response.data["request_id"] = request_id
     return response
+
+
+def validation_code(codes: Any) -> str:
+    """Return the one code of a refused input's field errors, or `invalid` when they differ."""
+    found: set[str] = set()
+    pending = [codes]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+        else:
+            found.add(str(item))
+    return found.pop() if len(found) == 1 else "invalid"
 
 
 def database_unavailable(exc: BaseException | None) -> bool:

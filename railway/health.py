@@ -7,24 +7,22 @@ so that a plain-HTTP probe from inside the network reaches them as a proxy's HTT
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from railway.api import DomainError
+from railway.errors import Unavailable
 from railway.openapi import error_response
 
 
-class DatabaseUnavailable(DomainError):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+class DatabaseUnavailable(Unavailable):
     default_detail = "The database cannot be reached."
     default_code = "database_unavailable"
 
 
-class MigrationsPending(DomainError):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+class MigrationsPending(Unavailable):
     default_detail = "The database lacks migrations this version needs."
     default_code = "migrations_pending"
 

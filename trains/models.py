@@ -36,8 +36,8 @@ class Station(models.Model):
 
 class Train(models.Model):
     MAX_SEATS = 10_000
-    # Legs are numbered 0..62 so that a seat's occupied legs fit in one signed 64-bit mask.
-    MAX_STOPS = 64
+    # Long-distance expresses call at over a hundred stations.
+    MAX_STOPS = 250
 
     train_number = models.PositiveIntegerField(unique=True)
     name = models.CharField(max_length=100, blank=True, default="")
@@ -109,7 +109,7 @@ class Stop(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["train", "position"], name="stop_unique_position"),
             models.UniqueConstraint(fields=["train", "station"], name="stop_station_once_per_train"),
-            models.CheckConstraint(condition=models.Q(position__lt=64), name="stop_position_in_range"),
+            models.CheckConstraint(condition=models.Q(position__lt=250), name="stop_position_in_range"),
             models.CheckConstraint(
                 condition=models.Q(arrival__isnull=True) | models.Q(arrival__gte=datetime.timedelta(0)),
                 name="stop_arrival_not_before_start",
@@ -129,55 +129,3 @@ class Stop(models.Model):
 
     def __str__(self) -> str:
         return f"{self.train.train_number} #{self.position} {self.station.name}"
-
-
-class Journey(models.Model):
-    """A train's run from its origin on one start date: what seats are sold for.
-
-    Created with its seats by the first booking for the date, so that no table grows with
-    the calendar unless a date is booked. Its row is the lock that serialises the sales and
-    cancellations of the journey (bookings.services), so dates of one train never wait on
-    each other.
-    """
-
-    pk = models.CompositePrimaryKey("train", "date")
-    # No index of its own: the primary key starts with the train.
-    train = models.ForeignKey(Train, on_delete=models.CASCADE, related_name="journeys", db_index=False)
-    # The date the train leaves its first station.
-    date = models.DateField()
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["train_id", "date"]
-
-    def __str__(self) -> str:
-        return f"{self.train_id} on {self.date}"
-
-
-class Seat(models.Model):
-    """A seat of a journey, with the legs sold on it as a bit mask (bit i set: leg i is sold).
-
-    The mask lets the seat engine read a journey's inventory as one row per seat. It is
-    derived from the bookings' BookingSeat rows, which the database keeps from overlapping
-    per journey, seat and leg, and is written in the same transaction as they are. Every
-    journey has a row for each of its train's seats 1..total_seats.
-    """
-
-    # Keyed by what it is, with no surrogate id: one index fewer on the largest table.
-    pk = models.CompositePrimaryKey("train", "journey_date", "number")
-    # No index of its own: the primary key starts with the train.
-    train = models.ForeignKey(Train, on_delete=models.CASCADE, related_name="seats", db_index=False)
-    # The journey's start date: Journey(train, journey_date) holds this seat.
-    journey_date = models.DateField()
-    number = models.PositiveSmallIntegerField()
-    sold_legs = models.BigIntegerField(default=0)
-
-    class Meta:
-        ordering = ["train_id", "journey_date", "number"]
-        constraints = [
-            models.CheckConstraint(condition=models.Q(number__gte=1), name="seat_number_positive"),
-            models.CheckConstraint(condition=models.Q(sold_legs__gte=0), name="seat_sold_legs_mask"),
-        ]
-
-    def __str__(self) -> str:
-        return f"seat {self.number} of train {self.train_id} on {self.journey_date}"

@@ -1,6 +1,7 @@
 """Reads on the network."""
 
 import datetime
+from dataclasses import dataclass
 
 from trains.models import ServiceException, Station, Stop, Train
 
@@ -95,3 +96,30 @@ def weekdays_of(runs_on: int) -> list[int]:
 def runs_on_from(weekdays: list[int]) -> int:
     """Return the `Train.runs_on` mask of the given weekdays (0 Monday .. 6 Sunday)."""
     return sum(1 << day for day in set(weekdays))
+
+
+def stop_leaves_on(
+    *, departs_at: datetime.time, journey_date: datetime.date, stop: "RouteStop"
+) -> datetime.date:
+    """Return the calendar date on which the journey starting on `journey_date` leaves `stop`."""
+    leaves = after_midnight(departs_at) + stop_offset(stop.departure, stop.arrival)
+    return journey_date + datetime.timedelta(days=leaves // datetime.timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class RouteStop:
+    position: int
+    station_key: str
+    station_name: str
+    arrival: datetime.timedelta | None
+    departure: datetime.timedelta | None
+
+
+def train_route_stops(*, train_id: int) -> list[RouteStop]:
+    """Return the stops of the train's route, origin first, with their stations' keys and names."""
+    rows = (
+        Stop.objects.filter(train_id=train_id)
+        .order_by("position")
+        .values_list("position", "station__key", "station__name", "arrival", "departure")
+    )
+    return [RouteStop(*row) for row in rows]

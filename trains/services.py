@@ -2,13 +2,10 @@
 
 import datetime
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db import IntegrityError, transaction
 from rest_framework import exceptions
 
-from bookings.selectors import train_has_bookings, train_highest_seat_held
-from trains.models import Journey, Seat, Station, Stop, Train, station_key
-from trains.selectors import train_journey_days
+from trains.models import Station, Stop, Train, station_key
 
 
 def station_get_or_create(*, name: str) -> Station:
@@ -88,48 +85,6 @@ def train_create(
     return train
 
 
-def train_lock_for_change(*, train: Train) -> None:
-    """Lock the train and every journey of it, before its route or seat count changes.
-
-    The journeys' locks wait for the sales in flight and hold off new ones; the train's lock
-    holds off the creation of a journey, whose first sale takes a share lock on the train
-    (bookings.services). Sales on existing journeys never wait for the train.
-    """
-    Train.objects.select_for_update(no_key=True).filter(pk=train.pk).values_list("pk").get()
-    journeys = Journey.objects.select_for_update(no_key=True).filter(train=train).order_by("date")
-    list(journeys.values_list("date", flat=True))
-
-
-def train_lock_for_journey_creation(*, train: Train) -> int:
-    """Take the share lock that a journey's creation holds on its train; return the train's seat count."""
-    if connection.vendor != "postgresql":
-        # SQLite's IMMEDIATE transaction already holds the database's only write lock.
-        return Train.objects.filter(pk=train.pk).values_list("total_seats", flat=True).get()
-    with connection.cursor() as cursor:
-        # FOR SHARE: Django's select_for_update has no share mode.
-        cursor.execute("SELECT total_seats FROM trains_train WHERE id = %s FOR SHARE", [train.pk])
-        return cursor.fetchone()[0]
-
-
-def train_seats_resize(*, train: Train, total_seats: int) -> None:
-    """Make every journey's seats exactly 1..total_seats; seats removed must be unsold (callers check)."""
-    Seat.objects.filter(train=train, number__gt=total_seats).delete()
-    highest = dict(
-        Seat.objects.filter(train=train)
-        .values_list("journey_date")
-        .annotate(highest=Max("number"))
-        .order_by()
-    )
-    for journey_date in Journey.objects.filter(train=train).values_list("date", flat=True):
-        Seat.objects.bulk_create(
-            (
-                Seat(train=train, journey_date=journey_date, number=number)
-                for number in range(highest.get(journey_date, 0) + 1, total_seats + 1)
-            ),
-            batch_size=2000,
-        )
-
-
 def route_from_stops(*, stops: list[tuple[int, str]]) -> list[str]:
     """Return the route given as (position, station name) pairs, or raise a ValidationError.
 
@@ -143,57 +98,20 @@ def route_from_stops(*, stops: list[tuple[int, str]]) -> list[str]:
     return route_validate(source=route[0], destination=route[-1], stops=route)
 
 
-def route_change_validate(*, train: Train, stops: list[str]) -> None:
-    """Raise a ValidationError if `stops` differs from the train's route and the route may no longer change.
-
-    Bookings, cancelled ones included, record stop positions, so once a train has
-    any its stops are fixed.
-    """
-    current = Stop.objects.filter(train=train).order_by("position").values_list("station__key", flat=True)
-    if list(current) == [station_key(name) for name in stops]:
-        return
-    if train_has_bookings(train=train):
-        raise exceptions.ValidationError(
-            {"stops": ["This train has bookings, so its stops can no longer be changed or deleted."]}
-        )
-
-
-def total_seats_change_validate(*, train: Train, total_seats: int) -> None:
-    """Raise a ValidationError if `total_seats` would leave a seat sold on any journey outside the train."""
-    highest = train_highest_seat_held(train=train)
-    if total_seats < highest:
-        raise exceptions.ValidationError(
-            {"total_seats": [f"Seat {highest} is sold; the train needs at least {highest} seats."]}
-        )
-
-
-def train_update(*, train: Train, train_number: int, name: str, total_seats: int) -> Train:
-    """Change a train's number, name or seat count, never below a seat that is sold."""
-    with transaction.atomic():
-        # No seat can be sold while we check.
-        train_lock_for_change(train=train)
-        total_seats_change_validate(train=train, total_seats=total_seats)
-        train_seats_resize(train=train, total_seats=total_seats)
-        train.train_number, train.name, train.total_seats = train_number, name.strip(), total_seats
-        train.save(update_fields=["train_number", "name", "total_seats"])
-    return train
-
-
 def train_route_replace(
     *, train: Train, stops: list[str], times: list["StopTimes"] | None = None
 ) -> list[Stop]:
-    """Replace the train's stops with `stops` (station names, origin first) while it has no bookings.
+    """Replace the train's stops with `stops` (station names, origin first).
 
-    `times` gives each stop's (arrival, departure) offsets; they may change whenever, since
-    bookings record stop positions, not times. Return the new stops, or an empty list when the
-    route was already this one (its times then updated in place).
+    `times` gives each stop's (arrival, departure) offsets. Return the new stops, or an empty
+    list when the route was already this one (its times then updated in place). A train that
+    may be on sale changes through bookings.network_changes, which locks it and checks that
+    no booking rides the old route first.
     """
     route = route_validate(source=stops[0], destination=stops[-1], stops=stops)
     times = times or [(None, None)] * len(route)
     stop_times_validate(times=times)
     with transaction.atomic():
-        # No booking can start on the old route.
-        train_lock_for_change(train=train)
         stations = [station_get_or_create(name=name) for name in route]
         current = list(Stop.objects.filter(train=train).order_by("position"))
         if [stop.station_id for stop in current] == [station.pk for station in stations]:
@@ -201,7 +119,6 @@ def train_route_replace(
                 stop.arrival, stop.departure = arrival, departure
             Stop.objects.bulk_update(current, ["arrival", "departure"])
             return []
-        route_change_validate(train=train, stops=route)
         # Delete then insert, since moving stops one by one would collide on stop_unique_position.
         Stop.objects.filter(train=train).delete()
         return Stop.objects.bulk_create(
@@ -242,27 +159,3 @@ def stop_times_validate(*, times: list[StopTimes]) -> None:
             previous = moment
     if errors:
         raise exceptions.ValidationError({"stops": errors})
-
-
-def finished_journeys_purge(*, finished_before: datetime.date) -> int:
-    """Delete the journeys that reached their last station before `finished_before`, with their seats.
-
-    Return how many journeys went. Nobody can board such a journey any more (the booking window
-    starts today, and `finished_before` must not be after today), so a sale never reads its seat
-    masks again; its bookings keep their journey date and the seats they held (BookingSeat
-    rows). Without this, seat rows would grow by a train's seat count for every date booked.
-    """
-    purged = 0
-    days_of: dict[int, int] = {}
-    candidates = Journey.objects.filter(date__lt=finished_before).select_related("train").order_by("date")
-    for journey in candidates:
-        if journey.train_id not in days_of:
-            days_of[journey.train_id] = train_journey_days(train=journey.train)
-        if journey.date + datetime.timedelta(days=days_of[journey.train_id]) >= finished_before:
-            continue
-        # One journey per transaction, so that no lock is held for long.
-        with transaction.atomic():
-            Seat.objects.filter(train_id=journey.train_id, journey_date=journey.date).delete()
-            Journey.objects.filter(train_id=journey.train_id, date=journey.date).delete()
-        purged += 1
-    return purged

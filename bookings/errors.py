@@ -1,0 +1,131 @@
+"""The refusals of booking, cancelling and reading bookings, each with its stable machine code."""
+
+import datetime
+
+from django.conf import settings
+
+from railway.errors import Conflict, Forbidden, Invalid, NotFound
+
+
+class TrainNotFound(NotFound):
+    default_detail = "No train with this number."
+    default_code = "train_not_found"
+
+
+class BookingNotFound(NotFound):
+    default_detail = "No booking with this id."
+    default_code = "booking_not_found"
+
+
+class UserNotFound(NotFound):
+    default_detail = "No user with this id."
+    default_code = "not_found"
+
+
+class NotYourBookings(Forbidden):
+    default_detail = "You may only read your own bookings."
+
+
+class NotBookingOwner(Forbidden):
+    default_detail = "This booking belongs to another user."
+    default_code = "not_booking_owner"
+
+
+class InsufficientSeats(Conflict):
+    default_detail = "Not enough seats are free on this segment."
+    default_code = "insufficient_seats"
+
+    def __init__(self, *, available_seats: int) -> None:
+        super().__init__(extra={"available_seats": available_seats})
+
+
+class SeatCapReached(Conflict):
+    default_detail = "You hold as many seats on this train as one passenger may."
+    default_code = "seat_cap_reached"
+
+    def __init__(self, *, seats_held: int) -> None:
+        cap = settings.BOOKING_MAX_SEATS_PER_USER_PER_TRAIN
+        super().__init__(
+            f"One passenger may hold at most {cap} seats on a journey; you hold {seats_held} on this one.",
+            extra={"seat_cap": cap, "seats_held": seats_held},
+        )
+
+
+class SeatsTaken(Conflict):
+    default_detail = "The chosen seats were sold meanwhile; please retry."
+    default_code = "seats_taken"
+
+
+class BookingAlreadyCancelled(Conflict):
+    default_detail = "This booking is already cancelled."
+    default_code = "already_cancelled"
+
+
+class SeatCountInvalid(Invalid):
+    default_code = "seat_count_invalid"
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"Book between 1 and {settings.BOOKING_MAX_SEATS} seats at a time.", field="seat_count"
+        )
+
+
+class SegmentInvalid(Invalid):
+    """A segment the route cannot serve: a station not on it, the same station twice, or backwards."""
+
+    @classmethod
+    def source_not_on_route(cls, source: str) -> "SegmentInvalid":
+        return cls(
+            f"'{source.strip()}' is not on this train's route.", code="source_not_on_route", field="source"
+        )
+
+    @classmethod
+    def destination_not_on_route(cls, destination: str) -> "SegmentInvalid":
+        return cls(
+            f"'{destination.strip()}' is not on this train's route.",
+            code="destination_not_on_route",
+            field="destination",
+        )
+
+    @classmethod
+    def same_station(cls) -> "SegmentInvalid":
+        return cls("Destination must differ from source.", code="same_station", field="destination")
+
+    @classmethod
+    def wrong_order(cls) -> "SegmentInvalid":
+        return cls(
+            "Destination comes before source on this train's route.", code="wrong_order", field="destination"
+        )
+
+
+class JourneyDateInvalid(Invalid):
+    """A journey outside the booking window, or on a day the train does not start."""
+
+    @classmethod
+    def past(cls, *, boarding: datetime.date, today: datetime.date) -> "JourneyDateInvalid":
+        return cls(
+            f"This journey leaves your boarding station on {boarding.isoformat()}, which is past; "
+            f"book a journey from today ({today.isoformat()}) on.",
+            code="journey_date_past",
+            field="journey_date",
+        )
+
+    @classmethod
+    def beyond_horizon(cls, *, today: datetime.date) -> "JourneyDateInvalid":
+        horizon = settings.BOOKING_HORIZON_DAYS
+        last = today + datetime.timedelta(days=horizon)
+        return cls(
+            f"Bookings open {horizon} days ahead: the last journey date you can book now is "
+            f"{last.isoformat()}.",
+            code="journey_date_beyond_horizon",
+            field="journey_date",
+        )
+
+    @classmethod
+    def not_running(cls, *, train_number: int, journey_date: datetime.date) -> "JourneyDateInvalid":
+        return cls(
+            f"Train {train_number} does not leave its first station on {journey_date.isoformat()}; "
+            "journey_date is the date it starts its journey.",
+            code="train_not_running",
+            field="journey_date",
+        )

@@ -1,0 +1,295 @@
+"""A journey's seat inventory: its lock, its free stretches, and the only code that writes them.
+
+Locking contract
+----------------
+* Seats are sold per journey: a train on one start date (``Journey``). Every change to a
+  journey's seats (a sale, a cancellation, a repair) runs in one transaction that first
+  takes the journey's row lock with ``journey_lock`` (``SELECT ... FOR NO KEY UPDATE``, so
+  that foreign-key checks of unrelated inserts are not blocked; on SQLite the IMMEDIATE
+  transaction holds the database's write lock instead). It is the only lock a sale takes,
+  it is taken before any read of the inventory, and it is held while the seats are chosen
+  and written: a handful of short statements, no network call. Sales on different dates of
+  one train never wait on each other.
+* A journey's first sale creates it with its free stretches (``journey_open``) and then
+  locks it. The creation holds a share lock on the train row until it commits; changes to a
+  train's route or seat count (bookings.network_changes) lock the train row and then every
+  journey of it, so they wait for the sales in flight and hold off new ones, the creation
+  of a journey included. A sale racing to create the same journey waits on its primary key.
+* The lock makes choosing seats race-free. The guarantee does not rest on it: BookingSeat's
+  ``bookingseat_no_double_sale`` (an exclusion constraint on PostgreSQL, triggers on SQLite)
+  makes the database refuse any seat sold twice on a leg of a journey, whatever a bug or a
+  second app server does.
+* A lock that cannot be had within the database's ``lock_timeout`` fails the request with
+  503 and Retry-After (railway.api) instead of hanging it; the transaction rolls back whole.
+
+Free stretches are derived data: ``journey_inventory_check`` recomputes a journey's from its
+BookingSeat rows, and ``journey_inventory_repair`` rewrites them.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q, QuerySet
+
+from bookings.allocation import NEED_MORE, Candidate, choose_seats, free_stretches, stretches_left
+from bookings.errors import InsufficientSeats, SeatsTaken
+from bookings.models import Booking, BookingSeat, FreeStretch, Journey
+from trains.models import Stop, Train
+
+# How many of the tightest candidates a group's first look reads, per seat of the group.
+GROUP_FIRST_LOOK = 4
+
+
+def journey_lock(
+    *, journey_date: datetime.date, train_number: int | None = None, train_id: int | None = None
+) -> Journey | None:
+    """Lock the journey of the train (by number or id) on `journey_date`; None if it has none yet.
+
+    The journey comes with its train, which stays unlocked.
+    """
+    train = {"train__train_number": train_number} if train_id is None else {"train_id": train_id}
+    journeys = (
+        Journey.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("train")
+        .filter(**train, date=journey_date)
+    )
+    return next(iter(journeys[:1]), None)
+
+
+def _train_share_lock(*, train: Train) -> int:
+    """Take the share lock that a journey's creation holds on its train; return the train's seat count."""
+    if connection.vendor != "postgresql":
+        # SQLite's IMMEDIATE transaction already holds the database's only write lock.
+        return Train.objects.filter(pk=train.pk).values_list("total_seats", flat=True).get()
+    with connection.cursor() as cursor:
+        # FOR SHARE: Django's select_for_update has no share mode.
+        cursor.execute("SELECT total_seats FROM trains_train WHERE id = %s FOR SHARE", [train.pk])
+        return cursor.fetchone()[0]
+
+
+def journey_open(*, train: Train, journey_date: datetime.date) -> None:
+    """Create the journey with every seat free over the whole route, unless it exists; lock not taken."""
+    total_seats = _train_share_lock(train=train)
+    try:
+        # A savepoint: on PostgreSQL a racing creator waits here until this one commits, and
+        # then must not lay out the seats again, which the first sales may have changed.
+        with transaction.atomic():
+            Journey.objects.create(train=train, date=journey_date)
+    except IntegrityError:
+        return
+    leg_count = Stop.objects.filter(train=train).count() - 1
+    FreeStretch.objects.bulk_create(
+        (
+            FreeStretch(
+                train=train,
+                journey_date=journey_date,
+                seat_number=seat,
+                from_position=0,
+                to_position=leg_count,
+            )
+            for seat in range(1, total_seats + 1)
+        ),
+        batch_size=2000,
+    )
+
+
+def _stretches_of(journey: Journey) -> QuerySet[FreeStretch]:
+    return FreeStretch.objects.filter(train_id=journey.train_id, journey_date=journey.date)
+
+
+def _covering(journey: Journey, *, from_position: int, to_position: int) -> QuerySet[FreeStretch]:
+    """Return the journey's free stretches that cover the segment: one per seat free on all of it."""
+    return _stretches_of(journey).filter(
+        from_position__lte=from_position,
+        to_position__gte=to_position,
+        length__gte=to_position - from_position,
+    )
+
+
+def _candidates(stretches: QuerySet[FreeStretch]) -> list[Candidate]:
+    return [Candidate(*row) for row in stretches.values_list("seat_number", "from_position", "to_position")]
+
+
+def seats_free_count(*, journey: Journey, from_position: int, to_position: int) -> int:
+    """Return how many seats of the journey are free on every leg of the segment."""
+    return _covering(journey, from_position=from_position, to_position=to_position).count()
+
+
+def seats_choose(*, journey: Journey, from_position: int, to_position: int, count: int) -> list[Candidate]:
+    """Return the `count` seats the seat rule picks for the segment, or raise InsufficientSeats.
+
+    Reads the tightest candidates first (bookings.allocation), and more only when the rule
+    asks for them: one row for a single seat, a few for a group.
+    """
+    covering = _covering(journey, from_position=from_position, to_position=to_position)
+    size = 1 if count == 1 else GROUP_FIRST_LOOK * count
+    while True:
+        tightest = _candidates(covering.order_by("length", "seat_number")[:size])
+        neighbours: dict[int, Candidate] = {}
+        if count > 1 and tightest:
+            near = {
+                seat
+                for candidate in tightest
+                for seat in range(candidate.seat_number - count + 1, candidate.seat_number + count)
+            }
+            near -= {candidate.seat_number for candidate in tightest}
+            neighbours = {
+                candidate.seat_number: candidate
+                for candidate in _candidates(covering.filter(seat_number__in=near))
+            }
+        choice = choose_seats(
+            tightest=tightest, neighbours=neighbours, count=count, complete=len(tightest) < size
+        )
+        if choice is None:
+            raise InsufficientSeats(available_seats=covering.count())
+        if choice is not NEED_MORE:
+            return choice
+        size *= 4
+
+
+def seats_sell(*, booking: Booking, chosen: list[Candidate]) -> None:
+    """Write the sale of the `chosen` seats to `booking`: the seats it holds, and what stays free."""
+    journey_rows = {"train_id": booking.train_id, "journey_date": booking.journey_date}
+    from_position, to_position = booking.from_position, booking.to_position
+    BookingSeat.objects.bulk_create(
+        BookingSeat(
+            booking=booking,
+            seat_number=candidate.seat_number,
+            from_position=from_position,
+            to_position=to_position,
+            **journey_rows,
+        )
+        for candidate in chosen
+    )
+    taken = FreeStretch.objects.filter(
+        **journey_rows,
+        seat_number__in=[candidate.seat_number for candidate in chosen],
+        from_position__lte=from_position,
+        to_position__gte=to_position,
+    )
+    deleted, _ = taken.delete()
+    if deleted != len(chosen):
+        # The stretches read under the lock are gone: only a writer that bypassed it could do that.
+        raise SeatsTaken()
+    FreeStretch.objects.bulk_create(
+        FreeStretch(seat_number=candidate.seat_number, from_position=first, to_position=last, **journey_rows)
+        for candidate in chosen
+        for first, last in stretches_left(candidate, from_position=from_position, to_position=to_position)
+    )
+
+
+def seats_release(*, booking: Booking, journey_open: bool = True) -> None:
+    """Free the seats `booking` holds on its segment, joining them to the free legs either side.
+
+    A journey no longer open (purged once finished) keeps no free stretches: only the seats
+    held go.
+    """
+    journey_rows = {"train_id": booking.train_id, "journey_date": booking.journey_date}
+    from_position, to_position = booking.from_position, booking.to_position
+    seats = list(BookingSeat.objects.filter(booking=booking).values_list("seat_number", flat=True))
+    BookingSeat.objects.filter(booking=booking).delete()
+    if not journey_open:
+        return
+    adjacent = FreeStretch.objects.filter(**journey_rows, seat_number__in=seats).filter(
+        Q(to_position=from_position) | Q(from_position=to_position)
+    )
+    joined = {seat: (from_position, to_position) for seat in seats}
+    for seat, first, last in adjacent.values_list("seat_number", "from_position", "to_position"):
+        start, end = joined[seat]
+        joined[seat] = (first, end) if last == from_position else (start, last)
+    adjacent.delete()
+    FreeStretch.objects.bulk_create(
+        FreeStretch(seat_number=seat, from_position=first, to_position=last, **journey_rows)
+        for seat, (first, last) in sorted(joined.items())
+    )
+
+
+@dataclass(frozen=True)
+class InventoryDifference:
+    """How a journey's stored free stretches differ from those its bookings leave: (seat, from, to)."""
+
+    train_id: int
+    journey_date: datetime.date
+    missing: frozenset[tuple[int, int, int]]
+    unexpected: frozenset[tuple[int, int, int]]
+
+
+def journey_stretches_expected(*, journey: Journey) -> set[tuple[int, int, int]]:
+    """Return the free stretches (seat, from, to) that the journey's BookingSeat rows leave."""
+    leg_count = Stop.objects.filter(train_id=journey.train_id).count() - 1
+    total_seats = Train.objects.filter(pk=journey.train_id).values_list("total_seats", flat=True).get()
+    sold: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    held = BookingSeat.objects.filter(train_id=journey.train_id, journey_date=journey.date)
+    for seat, first, last in held.values_list("seat_number", "from_position", "to_position"):
+        sold[seat].append((first, last))
+    return {
+        (seat, first, last)
+        for seat in range(1, total_seats + 1)
+        for first, last in free_stretches(sold=sold[seat], leg_count=leg_count)
+    }
+
+
+def journey_inventory_check(*, journey: Journey) -> InventoryDifference:
+    """Return how the journey's free stretches differ from what its bookings leave free."""
+    expected = journey_stretches_expected(journey=journey)
+    stored = set(_stretches_of(journey).values_list("seat_number", "from_position", "to_position"))
+    return InventoryDifference(
+        train_id=journey.train_id,
+        journey_date=journey.date,
+        missing=frozenset(expected - stored),
+        unexpected=frozenset(stored - expected),
+    )
+
+
+def journey_inventory_repair(*, journey: Journey) -> InventoryDifference:
+    """Rewrite the journey's free stretches from its bookings, under its lock; return what was wrong."""
+    with transaction.atomic():
+        journey_lock(train_id=journey.train_id, journey_date=journey.date)
+        difference = journey_inventory_check(journey=journey)
+        for seat, first, _ in difference.unexpected:
+            _stretches_of(journey).filter(seat_number=seat, from_position=first).delete()
+        FreeStretch.objects.bulk_create(
+            FreeStretch(
+                train_id=journey.train_id,
+                journey_date=journey.date,
+                seat_number=seat,
+                from_position=first,
+                to_position=last,
+            )
+            for seat, first, last in sorted(difference.missing)
+        )
+    return difference
+
+
+def train_seats_resize(*, train: Train, total_seats: int) -> None:
+    """Give every journey of the train seats 1..total_seats, `train.total_seats` being the count it has now.
+
+    The seats removed must be unsold (callers check); those added are free over the whole route.
+    """
+    FreeStretch.objects.filter(train=train, seat_number__gt=total_seats).delete()
+    if total_seats <= train.total_seats:
+        return
+    leg_count = Stop.objects.filter(train=train).count() - 1
+    for journey_date in Journey.objects.filter(train=train).values_list("date", flat=True):
+        FreeStretch.objects.bulk_create(
+            (
+                FreeStretch(
+                    train=train,
+                    journey_date=journey_date,
+                    seat_number=seat,
+                    from_position=0,
+                    to_position=leg_count,
+                )
+                for seat in range(train.total_seats + 1, total_seats + 1)
+            ),
+            batch_size=2000,
+        )
+
+
+def journey_delete(*, journey: Journey) -> None:
+    """Delete a journey and its free stretches; its bookings keep their date and the seats they held."""
+    with transaction.atomic():
+        _stretches_of(journey).delete()
+        Journey.objects.filter(train_id=journey.train_id, date=journey.date).delete()

@@ -1,0 +1,68 @@
+"""The rules a booking must pass, as pure checks: no database, no clock, no request.
+
+Each raises the domain error that names what is wrong; bookings.services calls them with
+what it read under the journey lock.
+"""
+
+import datetime
+
+from django.conf import settings
+
+from bookings.errors import JourneyDateInvalid, SeatCapReached, SeatCountInvalid, SegmentInvalid
+from trains.models import station_key
+
+
+def seat_count_check(*, seat_count: int) -> None:
+    """Refuse a booking of fewer than one or more than BOOKING_MAX_SEATS seats."""
+    if not 1 <= seat_count <= settings.BOOKING_MAX_SEATS:
+        raise SeatCountInvalid()
+
+
+def segment_resolve(*, route_keys: list[str], source: str | None, destination: str | None) -> tuple[int, int]:
+    """Return the stop positions of a segment given by station names (default: the whole route).
+
+    `route_keys` are the route's station keys (trains.models.station_key), origin first.
+    """
+    positions = {key: position for position, key in enumerate(route_keys)}
+    from_position, to_position = 0, len(route_keys) - 1
+    if source is not None:
+        if station_key(source) not in positions:
+            raise SegmentInvalid.source_not_on_route(source)
+        from_position = positions[station_key(source)]
+    if destination is not None:
+        if station_key(destination) not in positions:
+            raise SegmentInvalid.destination_not_on_route(destination)
+        to_position = positions[station_key(destination)]
+    if from_position == to_position:
+        raise SegmentInvalid.same_station()
+    if from_position > to_position:
+        raise SegmentInvalid.wrong_order()
+    return from_position, to_position
+
+
+def booking_window_check(
+    *,
+    train_number: int,
+    journey_date: datetime.date,
+    boarding_date: datetime.date,
+    starts_on_date: bool,
+    today: datetime.date,
+) -> None:
+    """Refuse a journey boarded before today, starting past the horizon, or on a day it does not start.
+
+    `boarding_date` is the calendar date the journey leaves the passenger's boarding station;
+    `starts_on_date` whether the train starts a journey on `journey_date`.
+    """
+    # The horizon first: past it the calendar may end, and no other answer is useful.
+    if journey_date > today + datetime.timedelta(days=settings.BOOKING_HORIZON_DAYS):
+        raise JourneyDateInvalid.beyond_horizon(today=today)
+    if boarding_date < today:
+        raise JourneyDateInvalid.past(boarding=boarding_date, today=today)
+    if not starts_on_date:
+        raise JourneyDateInvalid.not_running(train_number=train_number, journey_date=journey_date)
+
+
+def seat_cap_check(*, seats_held: int, seat_count: int) -> None:
+    """Refuse a sale that would leave the user holding more than the cap's seats on the journey."""
+    if seats_held + seat_count > settings.BOOKING_MAX_SEATS_PER_USER_PER_TRAIN:
+        raise SeatCapReached(seats_held=seats_held)
