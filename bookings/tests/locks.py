@@ -1,6 +1,7 @@
-"""A train lock held from outside the service, to stop a booking inside its transaction at will."""
+"""Locks held from outside the service, to stop a booking inside its transaction at will."""
 
 import sqlite3
+import time
 
 import psycopg2
 from django.db import connection
@@ -47,8 +48,26 @@ def hold_journey_lock(train_pk: int, journey_date):
     other = _second_postgresql_connection()
     with other.cursor() as cursor:
         cursor.execute(
-            "SELECT 1 FROM trains_journey WHERE train_id = %s AND date = %s FOR NO KEY UPDATE",
+            "SELECT 1 FROM bookings_journey WHERE train_id = %s AND date = %s FOR NO KEY UPDATE",
             [train_pk, journey_date],
         )
         assert cursor.fetchone() is not None, "no such journey to lock"
     return other
+
+
+def wait_for_a_session_waiting_on_a_lock(holder, *, timeout: float = 10.0) -> None:
+    """Return once another session of the database waits on a row lock; fail after `timeout` seconds.
+
+    Read from the lock holder's connection, so that it sees the service's sessions as they are.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with holder.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+        time.sleep(0.01)
+    raise AssertionError(f"no session waited on a lock within {timeout} s")

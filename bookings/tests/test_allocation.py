@@ -1,155 +1,129 @@
-"""Property tests of the pure seat allocator against a deliberately naive reference model."""
+"""Property tests of the seat rule, read a few candidates at a time, against the reference allocator.
 
-from dataclasses import dataclass
+The engine reads the tightest candidates first and more only when the rule asks for them
+(bookings.inventory.seats_choose). Whatever the occupancy, the seats it ends up with must
+be those the reference allocator picks when it looks at every seat at once.
+"""
 
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from bookings.allocation import choose_seats, segment_mask
+from bookings.allocation import (
+    NEED_MORE,
+    Candidate,
+    choose_seats,
+    free_stretches,
+    run_is_settled,
+    stretches_left,
+)
+from bookings.tests import reference_allocation
 
 
-@dataclass(frozen=True)
-class Request:
-    """A train's occupancy (seat -> set of sold legs) and a booking request on one segment."""
+def candidates_of(
+    sold: dict[int, list[tuple[int, int]]], *, total_seats: int, leg_count: int, segment: tuple[int, int]
+) -> list[Candidate]:
+    """Return every seat's free stretch covering the segment, in the rule's order (fewest legs, seat)."""
+    first, last = segment
+    covering = [
+        Candidate(seat, start, end)
+        for seat in range(1, total_seats + 1)
+        for start, end in free_stretches(sold=sold.get(seat, []), leg_count=leg_count)
+        if start <= first and last <= end
+    ]
+    return sorted(covering, key=lambda candidate: (candidate.length, candidate.seat_number))
 
-    total_seats: int
-    leg_count: int
-    sold_legs: dict[int, frozenset[int]]
-    from_position: int
-    to_position: int
-    count: int
 
-    @property
-    def occupied(self) -> dict[int, int]:
-        """Return the occupancy as the allocator takes it: seat -> bit mask of sold legs."""
-        return {seat: sum(1 << leg for leg in legs) for seat, legs in self.sold_legs.items() if legs}
-
-    @property
-    def legs(self) -> range:
-        return range(self.from_position, self.to_position)
-
-    def is_free(self, seat: int) -> bool:
-        return not self.sold_legs.get(seat, frozenset()) & set(self.legs)
-
-    def free(self) -> list[int]:
-        return [seat for seat in range(1, self.total_seats + 1) if self.is_free(seat)]
-
-    def free_runs(self) -> list[list[int]]:
-        """Return every run of `count` consecutive seat numbers free on the whole segment."""
-        free = set(self.free())
-        runs = [list(range(first, first + self.count)) for first in sorted(free)]
-        return [run for run in runs if free.issuperset(run)]
-
-    def stranded_legs(self, seat: int) -> int:
-        """Count the free legs directly before and after the segment on this seat."""
-        sold = self.sold_legs.get(seat, frozenset())
-        before = 0
-        while self.from_position - before - 1 >= 0 and self.from_position - before - 1 not in sold:
-            before += 1
-        after = 0
-        while self.to_position + after < self.leg_count and self.to_position + after not in sold:
-            after += 1
-        return before + after
-
-    def choose(self) -> list[int] | None:
-        return choose_seats(
-            occupied=self.occupied,
-            total_seats=self.total_seats,
-            leg_count=self.leg_count,
-            from_position=self.from_position,
-            to_position=self.to_position,
-            count=self.count,
+def choose_reading_a_few_at_a_time(
+    candidates: list[Candidate], *, count: int, first_look: int
+) -> list[int] | None:
+    """Drive choose_seats as the engine does: a prefix of the candidates, growing until the rule settles."""
+    by_seat = {candidate.seat_number: candidate for candidate in candidates}
+    size = 1 if count == 1 else first_look
+    while True:
+        tightest = candidates[:size]
+        near = {seat for c in tightest for seat in range(c.seat_number - count + 1, c.seat_number + count)}
+        neighbours = {seat: by_seat[seat] for seat in near if seat in by_seat}
+        chosen = choose_seats(
+            tightest=tightest, neighbours=neighbours, count=count, complete=len(tightest) < size
         )
+        if chosen is not NEED_MORE:
+            return None if chosen is None else sorted(candidate.seat_number for candidate in chosen)
+        size *= 2
 
 
 @st.composite
-def requests(draw: st.DrawFn, count: st.SearchStrategy[int] | None = None) -> Request:
-    """Draw a small train with arbitrary sold legs per seat and a request; `count` may be fixed."""
-    total_seats = draw(st.integers(1, 12))
-    leg_count = draw(st.integers(1, 12))
-    sold_legs = draw(
-        st.dictionaries(
-            st.integers(1, total_seats),
-            st.frozensets(st.integers(0, leg_count - 1)),
-            max_size=total_seats,
-        )
+def occupancies(draw: st.DrawFn):
+    leg_count = draw(st.integers(1, 8))
+    total_seats = draw(st.integers(1, 30))
+    segment = st.integers(0, leg_count - 1).flatmap(
+        lambda start: st.tuples(st.just(start), st.integers(start + 1, leg_count))
     )
-    from_position = draw(st.integers(0, leg_count - 1))
-    to_position = draw(st.integers(from_position + 1, leg_count))
-    count = draw(st.integers(1, total_seats + 2) if count is None else count)
-    return Request(total_seats, leg_count, sold_legs, from_position, to_position, count)
+    sold: dict[int, list[tuple[int, int]]] = {}
+    for seat in range(1, total_seats + 1):
+        for start, end in draw(st.lists(segment, max_size=3)):
+            # Only segments that do not overlap what the seat already has sold.
+            if all(end <= other_start or other_end <= start for other_start, other_end in sold.get(seat, [])):
+                sold.setdefault(seat, []).append((start, end))
+    return leg_count, total_seats, sold, draw(segment), draw(st.integers(1, 6)), draw(st.integers(1, 12))
 
 
-def group_beside_a_seat_stranding(legs: int) -> Request:
-    """Return a pair wanted on legs 5-6 of 12, where seats 1 and 3 fit exactly and seat 2,
-    between them, strands `legs` legs (2 to 4): apart, the pair would strand none."""
-    around = {2: frozenset({3, 8}), 3: frozenset({2, 8}), 4: frozenset({2, 9})}[legs]
-    exact = frozenset({4, 7})
-    return Request(3, 12, {1: exact, 2: around, 3: exact}, 5, 7, 2)
+def reference_choice(sold, *, total_seats: int, leg_count: int, segment: tuple[int, int], count: int):
+    occupied = {
+        seat: sum(1 << leg for start, end in legs for leg in range(start, end)) for seat, legs in sold.items()
+    }
+    chosen = reference_allocation.choose_seats(
+        occupied=occupied,
+        total_seats=total_seats,
+        leg_count=leg_count,
+        from_position=segment[0],
+        to_position=segment[1],
+        count=count,
+    )
+    return None if chosen is None else sorted(chosen)
 
 
-@given(requests())
-def test_it_returns_none_exactly_when_too_few_seats_are_free_on_the_segment(case: Request):
-    assert (case.choose() is None) == (len(case.free()) < case.count)
+@given(occupancy=occupancies())
+@example(occupancy=(3, 4, {}, (0, 3), 2, 1))
+@example(occupancy=(4, 6, {1: [(0, 1)], 3: [(3, 4)], 5: [(0, 2)]}, (1, 3), 2, 1))
+def test_reading_the_tightest_candidates_first_picks_what_the_reference_picks_from_all(occupancy):
+    leg_count, total_seats, sold, segment, count, first_look = occupancy
+    candidates = candidates_of(sold, total_seats=total_seats, leg_count=leg_count, segment=segment)
+    assert choose_reading_a_few_at_a_time(candidates, count=count, first_look=first_look) == reference_choice(
+        sold, total_seats=total_seats, leg_count=leg_count, segment=segment, count=count
+    )
 
 
-@given(requests())
-def test_chosen_seats_are_distinct_in_range_free_on_every_leg_and_as_many_as_asked(case: Request):
-    seats = case.choose()
-    if seats is None:
-        return
-    assert len(seats) == case.count
-    assert len(set(seats)) == len(seats)
-    assert all(1 <= seat <= case.total_seats for seat in seats)
-    assert all(case.is_free(seat) for seat in seats)
+def test_a_single_seat_is_settled_by_the_first_candidate_alone():
+    tightest = [Candidate(7, 2, 3)]
+    assert choose_seats(tightest=tightest, neighbours={}, count=1, complete=False) == tightest
 
 
-@given(requests())
-@example(group_beside_a_seat_stranding(4))
-def test_it_chooses_consecutive_seats_whenever_a_free_run_exists(case: Request):
-    seats = case.choose()
-    if seats is None or not case.free_runs():
-        return
-    assert sorted(seats) == list(range(min(seats), min(seats) + case.count))
+def test_a_group_on_an_empty_train_is_settled_by_its_first_look():
+    tightest = [Candidate(seat, 0, 5) for seat in range(1, 9)]
+    chosen = choose_seats(tightest=tightest, neighbours={9: Candidate(9, 0, 5)}, count=2, complete=False)
+    assert [candidate.seat_number for candidate in chosen] == [1, 2]
 
 
-@given(requests())
-@example(group_beside_a_seat_stranding(3))
-@example(group_beside_a_seat_stranding(4))
-def test_a_group_gets_the_free_run_stranding_fewest_legs_lowest_first_seat_on_ties(case: Request):
-    seats = case.choose()
-    runs = case.free_runs()
-    if seats is None or not runs:
-        return
-    best = min(runs, key=lambda run: (sum(map(case.stranded_legs, run)), run[0]))
-    assert sorted(seats) == best
+def test_a_run_is_not_settled_while_an_unseen_run_could_be_as_tight_with_a_lower_first_seat():
+    assert not run_is_settled(best=(4, 9), last=Candidate(5, 0, 2), count=2)
+    assert run_is_settled(best=(4, 3), last=Candidate(5, 0, 2), count=2)
+    assert run_is_settled(best=(3, 9), last=Candidate(5, 0, 2), count=2)
 
 
-@given(requests(count=st.just(1)))
-def test_a_single_seat_is_the_free_seat_that_strands_the_fewest_legs(case: Request):
-    seats = case.choose()
-    if seats is None:
-        assert not case.free()
-        return
-    (seat,) = seats
-    assert case.stranded_legs(seat) == min(case.stranded_legs(free) for free in case.free())
+def test_no_run_of_a_few_candidates_asks_for_more():
+    tightest = [Candidate(1, 0, 2), Candidate(3, 0, 2)]
+    assert choose_seats(tightest=tightest, neighbours={}, count=2, complete=False) is NEED_MORE
+    chosen = choose_seats(tightest=tightest, neighbours={}, count=2, complete=True)
+    assert [candidate.seat_number for candidate in chosen] == [1, 3]
 
 
-@given(requests())
-def test_without_a_free_run_it_takes_the_lowest_seats_among_those_stranding_the_fewest_legs(case: Request):
-    seats = case.choose()
-    if seats is None or case.free_runs():
-        return
-    best = sorted(case.free(), key=lambda seat: (case.stranded_legs(seat), seat))[: case.count]
-    assert sorted(seats) == sorted(best)
+def test_selling_a_segment_keeps_the_free_legs_either_side():
+    stretch = Candidate(4, 0, 9)
+    assert stretches_left(stretch, from_position=3, to_position=5) == [(0, 3), (5, 9)]
+    assert stretches_left(stretch, from_position=0, to_position=9) == []
 
 
-@given(st.integers(0, 62).flatmap(lambda start: st.tuples(st.just(start), st.integers(start + 1, 63))))
-def test_the_segment_mask_covers_exactly_the_legs_ridden(segment: tuple[int, int]):
-    from_position, to_position = segment
-    mask = segment_mask(from_position, to_position)
-    assert {leg for leg in range(63) if mask >> leg & 1} == set(range(from_position, to_position))
-
-
-def test_a_pair_sits_together_even_when_that_strands_more_legs_than_sitting_apart():
-    assert group_beside_a_seat_stranding(4).choose() == [1, 2]
+def test_free_stretches_are_the_gaps_between_sold_segments():
+    assert free_stretches(sold=[(2, 4), (6, 7)], leg_count=9) == [(0, 2), (4, 6), (7, 9)]
+    assert free_stretches(sold=[(0, 9)], leg_count=9) == []
+    assert free_stretches(sold=[], leg_count=3) == [(0, 3)]

@@ -1,138 +1,30 @@
-"""Real concurrency: many threads, each on its own database connection, hit the HTTP API at once.
+"""Real concurrency: many threads, each on its own database connection, hit the HTTP API at once."""
 
-Every request gets its own APIClient and (except where the test is about one user)
-its own user's token, created before any thread starts. A pool of worker threads
-waits on a barrier and then drains the queue of requests together, so that the
-requests really overlap while staying well inside PostgreSQL's connection limit.
-"""
-
-import queue
 import random
-import threading
-from collections import Counter
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
-from django.db import connection
-from rest_framework.test import APIClient
 
-from bookings.allocation import free_seats, segment_mask
 from bookings.models import Booking, BookingSeat
+from bookings.tests.concurrency import (
+    BOOK_URL,
+    book_call,
+    cancel_call,
+    make_passengers,
+    run_together,
+    statuses,
+)
 from bookings.tests.invariants import assert_inventory_is_consistent, seat_legs_held
 from conftest import client_for
 from trains.models import Train
 from users.models import User
 
-WORKERS = 32
-BOOK_URL = "/user/book_seat/"
-
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@dataclass
-class Call:
-    """One HTTP request to send from a worker thread, and what came back."""
-
-    client: APIClient
-    user_id: int
-    method: str
-    path: str
-    data: dict[str, Any] | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    status: int | None = None
-    body: Any = None
-    replayed: bool = False
-
-    def send(self) -> None:
-        send = getattr(self.client, self.method)
-        response = send(self.path, self.data, format="json", headers=self.headers)
-        self.status = response.status_code
-        self.body = response.json()
-        self.replayed = response.headers.get("Idempotent-Replayed") == "true"
-
-
-def run_together(calls: list[Call], workers: int = WORKERS) -> list[Call]:
-    """Send all calls from a pool of threads released at once by a barrier; return the calls."""
-    pending: queue.SimpleQueue[Call] = queue.SimpleQueue()
-    for call in calls:
-        pending.put(call)
-    pool_size = min(workers, len(calls))
-    barrier = threading.Barrier(pool_size)
-    errors: list[BaseException] = []
-    in_flight_lock = threading.Lock()
-    in_flight = peak_in_flight = 0
-
-    def work() -> None:
-        nonlocal in_flight, peak_in_flight
-        try:
-            barrier.wait(timeout=30)
-            while True:
-                try:
-                    call = pending.get_nowait()
-                except queue.Empty:
-                    return
-                with in_flight_lock:
-                    in_flight += 1
-                    peak_in_flight = max(peak_in_flight, in_flight)
-                try:
-                    call.send()
-                finally:
-                    with in_flight_lock:
-                        in_flight -= 1
-        except BaseException as error:  # re-raised in the main thread below
-            errors.append(error)
-        finally:
-            # Each thread has its own connection; a left-open one would block the test database teardown.
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(pool_size)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a worker thread hung"
-    if errors:
-        raise errors[0]
-    assert all(call.status is not None for call in calls)
-    # Guard the test itself: requests must really have overlapped.
-    assert pool_size == 1 or peak_in_flight > 1
-    return calls
-
-
-def make_passengers(count: int, prefix: str = "rider") -> list[User]:
-    """Create `count` users, before any thread starts."""
-    return User.objects.bulk_create(
-        User(username=f"{prefix}{number}", email=f"{prefix}{number}@example.com") for number in range(count)
-    )
-
-
-def book_call(user: User, payload: dict[str, Any], headers: dict[str, str] | None = None) -> Call:
-    return Call(
-        client=client_for(user),
-        user_id=user.pk,
-        method="post",
-        path=BOOK_URL,
-        data=payload,
-        headers=headers or {},
-    )
-
-
-def cancel_call(user: User, booking_id: int) -> Call:
-    return Call(
-        client=client_for(user), user_id=user.pk, method="post", path=f"/user/cancel_booking/{booking_id}/"
-    )
-
-
-def statuses(calls: list[Call]) -> Counter[int]:
-    return Counter(call.status for call in calls)
-
-
-def occupied_masks(train: Train) -> dict[int, int]:
-    masks: dict[int, int] = {}
-    for leg, seat, _ in seat_legs_held(train):
-        masks[seat] = masks.get(seat, 0) | 1 << leg
-    return masks
+def seats_free_now(train: Train, start: int, end: int) -> set[int]:
+    """Return the seats free on every leg from stop `start` to stop `end`, from the seats held."""
+    sold = {seat for leg, seat, _ in seat_legs_held(train) if start <= leg < end}
+    return set(range(1, train.total_seats + 1)) - sold
 
 
 def test_two_hundred_racing_one_seat_bookings_sell_each_of_fifty_seats_exactly_once(make_train):
@@ -190,10 +82,9 @@ def test_racing_bookings_on_random_segments_never_oversell_a_leg(make_train):
     assert_inventory_is_consistent(train)
     # Seats are only ever sold here, so a request refused then is still refusable now:
     # no 409 was given while enough seats were free.
-    masks = occupied_masks(train)
     for call, (start, end) in zip(calls, segments, strict=True):
         if call.status == 409:
-            free_now = free_seats(occupied=masks, total_seats=20, wanted=segment_mask(start, end))
+            free_now = seats_free_now(train, start, end)
             assert len(free_now) < call.data["seat_count"]
             assert call.body["available_seats"] >= len(free_now)
 
@@ -286,13 +177,7 @@ def test_racing_requests_reusing_one_idempotency_key_for_different_bodies_book_o
     assert_inventory_is_consistent(train)
 
 
-@pytest.mark.parametrize(
-    "sql_engine",
-    [True, False] if connection.vendor == "postgresql" else [False],
-    ids=lambda sql_engine: "one-statement sale" if sql_engine else "python engine",
-)
-def test_racing_bookings_by_one_user_never_hold_more_than_the_cap(make_train, owner, settings, sql_engine):
-    settings.BOOKING_SQL_ENGINE = sql_engine
+def test_racing_bookings_by_one_user_never_hold_more_than_the_cap(make_train, owner, settings):
     cap = settings.BOOKING_MAX_SEATS_PER_USER_PER_TRAIN
     train = make_train(507, 500, "Alpha", "Beta", "Gamma")
     chooser = random.Random(507)
