@@ -4,6 +4,9 @@ The list filters by journey (train number and journey date) as well as by status
 
 Cancelling goes through bookings.services.bookings_cancel, so seats are freed exactly as
 when a passenger cancels through the API.
+
+The train admin (bookings.train_admin) is registered here too: a train may be on sale while
+it is edited.
 """
 
 import datetime
@@ -18,6 +21,8 @@ from django.http import HttpRequest
 from bookings.models import Booking
 from bookings.selectors import bookings_with_stations
 from bookings.services import bookings_cancel
+from bookings.train_admin import TrainAdmin
+from trains.models import Train
 
 
 class TextBoxFilter(admin.SimpleListFilter):
@@ -175,3 +180,6 @@ class BookingAdmin(admin.ModelAdmin):
                 f"Skipped {len(already_cancelled)} booking(s) already cancelled: {skipped}.",
                 messages.WARNING,
             )
+
+
+admin.site.register(Train, TrainAdmin)

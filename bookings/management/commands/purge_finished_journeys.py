@@ -5,7 +5,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from trains.services import finished_journeys_purge
+from bookings.network_changes import finished_journeys_purge
 
 
 class Command(BaseCommand):

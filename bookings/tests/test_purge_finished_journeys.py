@@ -1,15 +1,16 @@
 """purge_finished_journeys: journeys over for more than --days days leave only their bookings."""
 
 import datetime
+from collections import Counter
 from io import StringIO
 
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
-from bookings.models import Booking, BookingSeat
+from bookings.models import Booking, BookingSeat, FreeStretch, Journey
 from bookings.services import booking_cancel, booking_create
-from trains.models import Journey, Seat, Stop
+from trains.models import Stop
 
 HOURS = datetime.timedelta(hours=1)
 
@@ -51,7 +52,7 @@ def test_a_journey_finished_more_than_the_days_ago_goes_and_its_bookings_stay(ow
 
     assert output.strip() == "Deleted 1 finished journeys and their seat rows."
     assert not Journey.objects.filter(train=train).exists()
-    assert not Seat.objects.filter(train=train).exists()
+    assert not FreeStretch.objects.filter(train=train).exists()
     booking.refresh_from_db()
     assert (booking.status, booking.journey_date) == ("confirmed", datetime.date(2026, 11, 1))
     assert BookingSeat.objects.filter(booking=booking).count() == 2
@@ -68,7 +69,11 @@ def test_journeys_finished_within_the_days_and_later_ones_stay(owner, make_train
         datetime.date(2026, 11, 3),
         datetime.date(2026, 11, 12),
     ]
-    assert Seat.objects.count() == 8
+    # Each keeps its two unsold seats.
+    assert Counter(FreeStretch.objects.values_list("journey_date", flat=True)) == {
+        datetime.date(2026, 11, 3): 2,
+        datetime.date(2026, 11, 12): 2,
+    }
 
 
 def test_a_journey_counts_as_finished_when_it_reaches_its_last_station(owner, night_train):

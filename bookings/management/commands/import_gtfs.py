@@ -6,8 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from bookings.timetable_import import FeedImportRefused, feed_import
 from trains.gtfs import GtfsFeedInvalid, read_feed
-from trains.timetable_import import FeedImportRefused, feed_import
 
 
 class Command(BaseCommand):

@@ -10,9 +10,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from bookings.models import Booking
+from bookings.models import Booking, Journey
 from bookings.services import booking_cancel, booking_create
-from trains.models import Journey, ServiceException, Train
+from trains.models import ServiceException, Train
 from trains.selectors import runs_on_from, train_start_dates, train_starts_on
 
 # A Thursday; every test runs on it, at noon in the service's time zone (UTC).

@@ -4,6 +4,7 @@
 is. Importing the same feed again updates the trains in place, matched by train number. It never
 touches a booking: a train that has bookings keeps its stops when the feed changed them, and is
 reported instead (its times, name and running days are still updated when its stops are the same).
+It lives in bookings because the trains it updates may be on sale (bookings.network_changes).
 """
 
 import datetime
@@ -13,14 +14,11 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from rest_framework import exceptions
 
+from bookings.network_changes import route_change_validate, train_lock_for_change
 from trains import gtfs
 from trains.models import ServiceException, Train
 from trains.selectors import runs_on_from
-from trains.services import (
-    route_change_validate,
-    station_get_or_create,
-    train_route_replace,
-)
+from trains.services import station_get_or_create, train_route_replace
 
 DAY = datetime.timedelta(days=1)
 
@@ -127,6 +125,10 @@ def train_import(train: gtfs.Train, service: gtfs.Service, *, total_seats: int, 
         existing = Train.objects.create(train_number=train.number, name=train.name, total_seats=total_seats)
         report.created.append(train.number)
     else:
+        # Locked until the import commits, so that no booking starts on a route it replaces. The
+        # lock, check and replacement are network_changes.train_route_change's, taken apart here
+        # to tell a train kept for its bookings from a route that is invalid.
+        train_lock_for_change(train=existing)
         try:
             route_change_validate(train=existing, stops=list(train.route))
         except exceptions.ValidationError:
