@@ -175,7 +175,10 @@ def booking_cancel(*, booking_id: int, actor: User) -> Booking:
             raise BookingAlreadyCancelled()
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = timezone.now()
-        booking.save(update_fields=["status", "cancelled_at"])
+        # By the journey's key as well as the id, so that the write stays on the journey's shard.
+        Booking.objects.filter(
+            pk=booking.pk, train_id=booking.train_id, journey_date=booking.journey_date
+        ).update(status=booking.status, cancelled_at=booking.cancelled_at)
         inventory.seats_release(booking=booking, journey_open=journey is not None)
     return booking_with_stations(booking_id=booking.pk)
 

@@ -21,9 +21,12 @@ def train_route(*, train: Train) -> list[str]:
 
 def train_starts_on(*, train: Train, day: datetime.date) -> bool:
     """Return whether the train starts a journey on `day`: exceptions first, then its dates and weekdays."""
-    exception = ServiceException.objects.filter(train=train, date=day).values_list("runs", flat=True).first()
-    if exception is not None:
-        return exception
+    # No ordering: (train, date) is unique, and the model's ordering would join the train.
+    exception = (
+        ServiceException.objects.filter(train=train, date=day).order_by().values_list("runs", flat=True)
+    )
+    for runs in exception[:1]:
+        return runs
     return timetable_starts_on(
         runs_on=train.runs_on, service_from=train.service_from, service_until=train.service_until, day=day
     )

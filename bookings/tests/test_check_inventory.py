@@ -1,0 +1,63 @@
+"""`manage.py check_inventory` recomputes free seats from the bookings, reports differences and repairs them."""
+
+import io
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from bookings.models import FreeStretch
+from bookings.services import booking_create
+
+
+def check_inventory(*args: str) -> str:
+    out = io.StringIO()
+    call_command("check_inventory", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def sold_journey(make_train, owner):
+    """A journey of a five-stop train with two bookings on segments, its free stretches as the sales left them."""
+    train = make_train(41, 4, "A", "B", "C", "D", "E")
+    booking_create(user=owner, train_number=41, seat_count=2, source="B", destination="D")
+    booking_create(user=owner, train_number=41, seat_count=1, source="A", destination="C")
+    return train
+
+
+def test_it_finds_nothing_to_report_on_an_inventory_the_sales_wrote(sold_journey):
+    assert check_inventory().strip().endswith("1 journeys checked, 0 differ.")
+
+
+def test_it_reports_a_lost_and_a_forged_stretch_and_repairs_both(sold_journey):
+    stretches = FreeStretch.objects.filter(train=sold_journey)
+    lost = stretches.order_by("seat_number", "from_position").first()
+    lost_row = (lost.seat_number, lost.from_position, lost.to_position)
+    stretches.filter(seat_number=lost.seat_number, from_position=lost.from_position).delete()
+    # Seat 1 is sold from B to D: a stretch that says it is free there would sell it twice.
+    FreeStretch.objects.create(
+        train=sold_journey, journey_date=lost.journey_date, seat_number=1, from_position=1, to_position=3
+    )
+
+    with pytest.raises(CommandError, match="1 journeys differ"):
+        check_inventory()
+    report = check_inventory("--repair")
+
+    assert (
+        f"seat {lost_row[0]} free on legs {lost_row[1]}-{lost_row[2] - 1} is not recorded as free" in report
+    )
+    assert "seat 1 recorded free on legs 1-2 is not free" in report
+    assert report.strip().endswith("1 journeys checked, 1 repaired.")
+    assert check_inventory().strip().endswith("1 journeys checked, 0 differ.")
+    assert (lost_row[0], lost_row[1], lost_row[2]) in set(
+        stretches.values_list("seat_number", "from_position", "to_position")
+    )
+    assert not stretches.filter(seat_number=1, from_position=1).exists()
+
+
+def test_a_repaired_journey_sells_the_seat_it_had_lost(sold_journey, other_user):
+    FreeStretch.objects.filter(train=sold_journey, seat_number=4).delete()
+    check_inventory("--repair")
+
+    booking = booking_create(user=other_user, train_number=41, seat_count=1, source="A", destination="E")
+
+    assert booking.seat_numbers == [4]
