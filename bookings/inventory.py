@@ -188,8 +188,9 @@ def seats_release(*, booking: Booking, journey_open: bool = True) -> None:
     """
     journey_rows = {"train_id": booking.train_id, "journey_date": booking.journey_date}
     from_position, to_position = booking.from_position, booking.to_position
-    seats = list(BookingSeat.objects.filter(booking=booking).values_list("seat_number", flat=True))
-    BookingSeat.objects.filter(booking=booking).delete()
+    held = BookingSeat.objects.filter(**journey_rows, booking=booking)
+    seats = list(held.values_list("seat_number", flat=True))
+    held.delete()
     if not journey_open:
         return
     adjacent = FreeStretch.objects.filter(**journey_rows, seat_number__in=seats).filter(

@@ -63,6 +63,8 @@ def wait_for_a_session_waiting_on_a_lock(holder, *, timeout: float = 10.0) -> No
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         with holder.cursor() as cursor:
+            # The holder is inside its transaction, which would otherwise see one snapshot of the view.
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
             cursor.execute(
                 "SELECT count(*) FROM pg_stat_activity"
                 " WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'"

@@ -38,7 +38,7 @@ def test_it_reports_a_lost_and_a_forged_stretch_and_repairs_both(sold_journey):
         train=sold_journey, journey_date=lost.journey_date, seat_number=1, from_position=1, to_position=3
     )
 
-    with pytest.raises(CommandError, match="1 journeys differ"):
+    with pytest.raises(CommandError, match="1 journeys. free seats differ from their bookings"):
         check_inventory()
     report = check_inventory("--repair")
 
