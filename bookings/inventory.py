@@ -42,19 +42,9 @@ from trains.models import Stop, Train
 GROUP_FIRST_LOOK = 4
 
 
-def journey_lock(
-    *, journey_date: datetime.date, train_number: int | None = None, train_id: int | None = None
-) -> Journey | None:
-    """Lock the journey of the train (by number or id) on `journey_date`; None if it has none yet.
-
-    The journey comes with its train, which stays unlocked.
-    """
-    train = {"train__train_number": train_number} if train_id is None else {"train_id": train_id}
-    journeys = (
-        Journey.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("train")
-        .filter(**train, date=journey_date)
-    )
+def journey_lock(*, train_id: int, journey_date: datetime.date) -> Journey | None:
+    """Lock the journey of the train on `journey_date`; None if it has none yet."""
+    journeys = Journey.objects.select_for_update(no_key=True).filter(train_id=train_id, date=journey_date)
     return next(iter(journeys[:1]), None)
 
 

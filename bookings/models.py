@@ -85,7 +85,7 @@ class Booking(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings", db_index=False
     )
-    # No index of its own: booking_train_user starts with the train.
+    # No index of its own: booking_journey_user starts with the train.
     train = models.ForeignKey(Train, on_delete=models.PROTECT, related_name="bookings", db_index=False)
     # The journey ridden: the date the train leaves its first station (Journey).
     journey_date = models.DateField()
@@ -119,7 +119,7 @@ class Booking(models.Model):
         indexes = [
             models.Index(fields=["user", "-created_at", "-id"], name="booking_user_newest"),
             # The seats a user holds on a journey, counted under the journey lock at every sale.
-            models.Index(fields=["train", "user"], name="booking_train_user"),
+            models.Index(fields=["train", "journey_date", "user"], name="booking_journey_user"),
         ]
 
     def __str__(self) -> str:

@@ -57,35 +57,42 @@ def _segment_check(
     return from_position, to_position
 
 
-def _journey_lock_or_open(
+def _journey_for_sale(
     *,
     train_number: int,
     journey_date: datetime.date,
     today: datetime.date,
     source: str | None,
     destination: str | None,
-) -> Journey:
-    """Lock the journey, creating it first on its first sale, when the request can be sold on it."""
-    journey = inventory.journey_lock(train_number=train_number, journey_date=journey_date)
-    if journey is not None:
-        return journey
+) -> tuple[Journey, Train, list[RouteStop], tuple[int, int]]:
+    """Lock the journey and return it with its train, route and the segment asked for.
+
+    The journey is created on its first sale, once the request is known to be sellable, so
+    that a refused request leaves nothing behind.
+    """
     train = Train.objects.filter(train_number=train_number).first()
     if train is None:
         raise TrainNotFound()
-    # Checked before the journey exists, so that a refused request leaves nothing behind; checked
-    # again under the lock by the caller, since the route may have changed meanwhile.
-    _segment_check(
-        train=train,
-        route=train_route_stops(train_id=train.pk),
-        journey_date=journey_date,
-        today=today,
-        source=source,
-        destination=destination,
-    )
-    inventory.journey_open(train=train, journey_date=journey_date)
+    # Read before the lock, which is held for as short a time as it can be: a journey exists
+    # only once its train is booked, and bookings freeze a train's route (bookings.network_changes).
+    route = train_route_stops(train_id=train.pk)
+    check = {
+        "train": train,
+        "journey_date": journey_date,
+        "today": today,
+        "source": source,
+        "destination": destination,
+    }
+    segment = _segment_check(route=route, **check)
     journey = inventory.journey_lock(train_id=train.pk, journey_date=journey_date)
-    assert journey is not None, "a journey just opened is there to lock"
-    return journey
+    if journey is None:
+        inventory.journey_open(train=train, journey_date=journey_date)
+        # The route may have changed until the journey's creation held the train: read it again.
+        route = train_route_stops(train_id=train.pk)
+        segment = _segment_check(route=route, **check)
+        journey = inventory.journey_lock(train_id=train.pk, journey_date=journey_date)
+        assert journey is not None, "a journey just opened is there to lock"
+    return journey, train, route, segment
 
 
 def booking_create(
@@ -107,24 +114,14 @@ def booking_create(
     journey_date = journey_date or today
     try:
         with transaction.atomic():
-            journey = _journey_lock_or_open(
+            journey, train, route, (from_position, to_position) = _journey_for_sale(
                 train_number=train_number,
                 journey_date=journey_date,
                 today=today,
                 source=source,
                 destination=destination,
             )
-            # Read under the lock: an admin may change the route (under the same lock) while the
-            # train has no bookings, and the user's other sales on the journey may be racing this one.
-            route = train_route_stops(train_id=journey.train_id)
-            from_position, to_position = _segment_check(
-                train=journey.train,
-                route=route,
-                journey_date=journey_date,
-                today=today,
-                source=source,
-                destination=destination,
-            )
+            # Counted under the lock: the user's other sales on the journey may be racing this one.
             rules.seat_cap_check(
                 seats_held=seats_held_on_journey(user=user, journey=journey), seat_count=seat_count
             )
@@ -133,7 +130,7 @@ def booking_create(
             )
             booking = Booking.objects.create(
                 user=user,
-                train=journey.train,
+                train=train,
                 journey_date=journey_date,
                 from_position=from_position,
                 to_position=to_position,

@@ -90,7 +90,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='booking',
-            index=models.Index(fields=['train', 'user'], name='booking_train_user'),
+            index=models.Index(fields=['train', 'journey_date', 'user'], name='booking_journey_user'),
         ),
         migrations.AddConstraint(
             model_name='booking',

@@ -1,4 +1,4 @@
-"""`manage.py check_inventory` recomputes free seats from the bookings, reports differences and repairs them."""
+"""`manage.py check_inventory` recomputes free seats from the bookings, reports and repairs differences."""
 
 import io
 
@@ -17,7 +17,7 @@ def check_inventory(*args: str) -> str:
 
 @pytest.fixture
 def sold_journey(make_train, owner):
-    """A journey of a five-stop train with two bookings on segments, its free stretches as the sales left them."""
+    """A five-stop train's journey with two bookings on segments, its free stretches as sales left them."""
     train = make_train(41, 4, "A", "B", "C", "D", "E")
     booking_create(user=owner, train_number=41, seat_count=2, source="B", destination="D")
     booking_create(user=owner, train_number=41, seat_count=1, source="A", destination="C")
@@ -38,7 +38,7 @@ def test_it_reports_a_lost_and_a_forged_stretch_and_repairs_both(sold_journey):
         train=sold_journey, journey_date=lost.journey_date, seat_number=1, from_position=1, to_position=3
     )
 
-    with pytest.raises(CommandError, match="1 journeys. free seats differ from their bookings"):
+    with pytest.raises(CommandError, match=r"1 journeys. free seats differ from their bookings"):
         check_inventory()
     report = check_inventory("--repair")
 
