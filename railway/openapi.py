@@ -31,7 +31,7 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class ValidationErrorSerializer(serializers.Serializer):
-    """Invalid input: each offending field (or header) with its messages."""
+    """Invalid input: each offending field (or header) with its messages, and the refusal's code."""
 
 
 class ValidationErrorSchema(OpenApiSerializerExtension):
@@ -42,12 +42,26 @@ class ValidationErrorSchema(OpenApiSerializerExtension):
         return {
             "type": "object",
             "description": ValidationErrorSerializer.__doc__,
-            "properties": {"request_id": {"type": "string", "description": REQUEST_ID_HELP}},
+            "properties": {
+                "code": {
+                    "type": "string",
+                    "description": (
+                        "What went wrong, for programs: the code of the one refusal (e.g. `max_value`, "
+                        "`source_not_on_route`), or `invalid` when the fields were refused for different "
+                        "reasons."
+                    ),
+                },
+                "request_id": {"type": "string", "description": REQUEST_ID_HELP},
+            },
+            "required": ["code"],
             # The items of a list field are keyed by their index: {"stops": {"2": ["..."]}}.
             "additionalProperties": {
                 "anyOf": [messages, {"type": "object", "additionalProperties": messages}]
             },
-            "example": {"seat_count": ["Ensure this value is less than or equal to 10."]},
+            "example": {
+                "seat_count": ["Ensure this value is less than or equal to 10."],
+                "code": "max_value",
+            },
         }
 
 

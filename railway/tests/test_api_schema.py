@@ -92,6 +92,9 @@ def test_every_error_has_the_shape_the_exception_handler_gives(schema):
                 response = components["responses"][response["$ref"].rpartition("/")[2]]
             assert response["content"]["application/json"]["schema"]["$ref"] in error_schemas, (name, code)
     assert components["schemas"]["Error"]["required"] == ["code", "detail"]
+    # Invalid input carries its code beside the fields refused.
+    assert components["schemas"]["ValidationError"]["required"] == ["code"]
+    assert components["schemas"]["ValidationError"]["properties"]["code"]["type"] == "string"
 
 
 @pytest.mark.django_db
