@@ -3,8 +3,9 @@
 import datetime
 from collections import Counter
 
-from bookings.models import Booking, BookingSeat
-from trains.models import Journey, Seat, Train
+from bookings.inventory import journey_inventory_check
+from bookings.models import Booking, BookingSeat, FreeStretch, Journey
+from trains.models import Train
 
 
 def seat_legs_held(train: Train, journey_date: datetime.date | None = None) -> Counter[tuple[int, int, int]]:
@@ -21,20 +22,19 @@ def seat_legs_held(train: Train, journey_date: datetime.date | None = None) -> C
     )
 
 
-def assert_seat_masks_match_seats_held(train: Train) -> None:
-    """Assert each journey has every seat once, its mask exactly the legs its BookingSeat rows hold."""
-    journeys = set(Journey.objects.filter(train=train).values_list("date", flat=True))
-    assert set(Seat.objects.filter(train=train).values_list("journey_date", flat=True)) <= journeys
-    assert set(BookingSeat.objects.filter(train=train).values_list("journey_date", flat=True)) <= journeys
-    for journey_date in journeys:
-        from_rows: dict[int, int] = {}
-        for leg, seat, _ in seat_legs_held(train, journey_date):
-            from_rows[seat] = from_rows.get(seat, 0) | 1 << leg
-        seats = dict(
-            Seat.objects.filter(train=train, journey_date=journey_date).values_list("number", "sold_legs")
-        )
-        assert sorted(seats) == list(range(1, train.total_seats + 1))
-        assert {number: mask for number, mask in seats.items() if mask} == from_rows
+def assert_free_stretches_match_seats_held(train: Train) -> None:
+    """Assert each journey's free stretches are exactly the legs its BookingSeat rows leave free.
+
+    journey_inventory_check recomputes them for every seat 1..total_seats, so a seat missing,
+    one too many, or a stretch not maximal is a difference too.
+    """
+    journeys = list(Journey.objects.filter(train=train))
+    dates = {journey.date for journey in journeys}
+    assert set(FreeStretch.objects.filter(train=train).values_list("journey_date", flat=True)) <= dates
+    assert set(BookingSeat.objects.filter(train=train).values_list("journey_date", flat=True)) <= dates
+    for journey in journeys:
+        difference = journey_inventory_check(journey=journey)
+        assert not difference.missing and not difference.unexpected, difference
 
 
 def seat_legs_of_confirmed_bookings(
@@ -53,7 +53,8 @@ def seat_legs_of_confirmed_bookings(
 
 
 def assert_inventory_is_consistent(train: Train) -> None:
-    """Assert no seat is sold twice on a leg of a journey and BookingSeat rows hold just confirmed seats."""
+    """Assert no seat is sold twice on a leg of a journey, BookingSeat rows hold just confirmed seats,
+    and the free stretches are what those rows leave free."""
     assert seat_legs_held(train) == seat_legs_of_confirmed_bookings(train)
     journey_dates = Booking.objects.filter(train=train).values_list("journey_date", flat=True).distinct()
     for journey_date in journey_dates:
@@ -63,4 +64,4 @@ def assert_inventory_is_consistent(train: Train) -> None:
         sold_per_leg = Counter(leg for leg, _ in per_leg_and_seat)
         assert all(sold <= train.total_seats for sold in sold_per_leg.values())
         assert all(1 <= seat <= train.total_seats for _, seat in per_leg_and_seat)
-    assert_seat_masks_match_seats_held(train)
+    assert_free_stretches_match_seats_held(train)

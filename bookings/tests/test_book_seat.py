@@ -182,15 +182,29 @@ def test_best_fit_places_a_group_on_the_tightest_adjacent_seats(owner_client, ma
     assert book(owner_client, 7, 2, source="A", destination="C").json()["seat_numbers"] == [1, 2]
 
 
-@pytest.mark.parametrize("seat_count", [0, 11, -1, "abc", "3", 1.5, True, None])
-def test_it_rejects_a_bad_seat_count(owner_client, make_train, seat_count):
+@pytest.mark.parametrize(
+    ("seat_count", "code"),
+    [
+        (0, "min_value"),
+        (11, "max_value"),
+        (-1, "min_value"),
+        ("abc", "invalid"),
+        ("3", "invalid"),
+        (1.5, "invalid"),
+        (True, "invalid"),
+        (None, "null"),
+    ],
+)
+def test_it_rejects_a_bad_seat_count(owner_client, make_train, seat_count, code):
     make_train(7, 20)
 
     response = book(owner_client, 7, seat_count)
 
     assert response.status_code == 400, response.content
-    assert list(error_body(response)) == ["seat_count"]
-    assert isinstance(response.json()["seat_count"], list)
+    body = error_body(response)
+    assert set(body) == {"seat_count", "code"}
+    assert isinstance(body["seat_count"], list)
+    assert body["code"] == code
     assert not Booking.objects.exists()
 
 
@@ -214,24 +228,27 @@ def test_it_rejects_a_train_number_that_is_not_an_integer(owner_client, make_tra
 
 
 @pytest.mark.parametrize(
-    ("segment", "field"),
+    ("segment", "field", "code"),
     [
-        ({"source": "Nowhere", "destination": "C"}, "source"),
-        ({"source": "A", "destination": "Nowhere"}, "destination"),
-        ({"source": "C", "destination": "A"}, "destination"),
-        ({"source": "B", "destination": " b "}, "destination"),
-        ({"source": "C"}, "destination"),
-        ({"source": "   ", "destination": "C"}, "source"),
-        ({"source": "", "destination": "C"}, "source"),
+        ({"source": "Nowhere", "destination": "C"}, "source", "source_not_on_route"),
+        ({"source": "A", "destination": "Nowhere"}, "destination", "destination_not_on_route"),
+        ({"source": "C", "destination": "A"}, "destination", "wrong_order"),
+        ({"source": "B", "destination": " b "}, "destination", "same_station"),
+        ({"source": "C"}, "destination", "same_station"),
+        ({"source": "   ", "destination": "C"}, "source", "blank"),
+        ({"source": "", "destination": "C"}, "source", "blank"),
     ],
 )
-def test_it_rejects_a_segment_not_riding_forward_on_the_route(owner_client, make_train, segment, field):
+def test_it_rejects_a_segment_not_riding_forward_on_the_route(owner_client, make_train, segment, field, code):
     make_train(7, 5, "A", "B", "C")
 
     response = book(owner_client, 7, **segment)
 
     assert response.status_code == 400, response.content
-    assert isinstance(response.json()[field], list)
+    body = error_body(response)
+    assert set(body) == {field, "code"}
+    assert isinstance(body[field], list)
+    assert body["code"] == code
     assert not Booking.objects.exists()
 
 
@@ -242,7 +259,10 @@ def test_it_rejects_a_station_of_another_train(owner_client, make_train):
     response = book(owner_client, 7, source="X", destination="C")
 
     assert response.status_code == 400
-    assert "source" in response.json()
+    assert error_body(response) == {
+        "source": ["'X' is not on this train's route."],
+        "code": "source_not_on_route",
+    }
 
 
 def test_it_requires_a_token(anon_client, make_train):

@@ -71,12 +71,27 @@ def test_it_accepts_a_limit_from_1_to_500(owner, owner_client, train, limit):
     assert len(response.json()) == min(int(limit), 2)
 
 
-@pytest.mark.parametrize("limit", ["0", "501", "-1", "abc", "1.5", "1.0", " 5", "1e3", "9" * 40])
-def test_it_rejects_a_limit_out_of_range_or_not_an_integer(owner, owner_client, limit):
+@pytest.mark.parametrize(
+    ("limit", "code"),
+    [
+        ("0", "min_value"),
+        ("501", "max_value"),
+        ("-1", "min_value"),
+        ("abc", "invalid"),
+        ("1.5", "invalid"),
+        ("1.0", "invalid"),
+        (" 5", "invalid"),
+        ("1e3", "invalid"),
+        ("9" * 40, "invalid"),
+    ],
+)
+def test_it_rejects_a_limit_out_of_range_or_not_an_integer(owner, owner_client, limit, code):
     response = owner_client.get(url(owner.pk), {"limit": limit})
 
     assert response.status_code == 400
-    assert set(error_body(response)) == {"limit"}
+    body = error_body(response)
+    assert set(body) == {"limit", "code"}
+    assert body["code"] == code
 
 
 def test_an_empty_limit_or_cursor_means_none_given(owner, owner_client, train):
@@ -93,7 +108,7 @@ def test_it_rejects_a_malformed_cursor(owner, owner_client, cursor):
     response = owner_client.get(url(owner.pk), {"before": cursor})
 
     assert response.status_code == 400
-    assert set(error_body(response)) == {"before"}
+    assert error_body(response) == {"before": ["Invalid cursor."], "code": "invalid_cursor"}
 
 
 def test_the_next_links_walk_every_booking_once_newest_first_cancelled_included(owner, owner_client, train):
@@ -186,8 +201,6 @@ def test_the_list_costs_the_same_queries_for_1_or_50_bookings(
 ):
     book(owner_client)
     book(owner_client)
-    # On PostgreSQL the first use of a page query on a connection prepares it.
-    owner_client.get(next_url(owner_client.get(url(owner.pk), {"limit": 1})))
     with django_assert_num_queries(2):  # the token, then the page with its station names
         assert len(owner_client.get(url(owner.pk)).json()) == 2
 

@@ -4,6 +4,7 @@ import pytest
 
 from bookings.models import Booking, BookingSeat
 from bookings.tests.client_calls import available, booked
+from bookings.tests.invariants import assert_inventory_is_consistent
 from railway.tests.bodies import error_body
 
 
@@ -42,6 +43,8 @@ def test_it_frees_the_seats_at_once(owner_client, train):
     assert available(owner_client, "B", "C") == {7: 6}
     assert available(owner_client, "A", "D") == {7: 6}
     assert seats_held(booking) == []
+    # The freed legs are joined to the free legs either side: one stretch over the route per seat.
+    assert_inventory_is_consistent(train)
 
 
 def test_the_same_seats_are_bookable_again_on_exactly_that_segment(owner_client, other_client, train):
@@ -58,6 +61,7 @@ def test_the_same_seats_are_bookable_again_on_exactly_that_segment(owner_client,
     # The other bookings' seats are still sold on their own legs.
     assert available(owner_client, "A", "B") == {7: 4}
     assert available(owner_client, "C", "D") == {7: 4}
+    assert_inventory_is_consistent(train)
 
 
 def test_it_leaves_other_bookings_untouched(owner_client, other_client, train):

@@ -1,19 +1,17 @@
 """Booking a journey: a train on the date it leaves its first station, within the booking window.
 
-Today is pinned to Thursday 26 November 2026 (the service's TIME_ZONE is UTC in tests). Every
-test runs on both sale engines where the database has both.
+Today is pinned to Thursday 26 November 2026 (the service's TIME_ZONE is UTC in tests).
 """
 
 import datetime
 
 import pytest
 import time_machine
-from django.db import connection
 
-from bookings.models import Booking, BookingSeat
+from bookings.models import Booking, BookingSeat, FreeStretch, Journey
 from bookings.tests.invariants import assert_inventory_is_consistent
 from railway.tests.bodies import error_body
-from trains.models import Journey, Seat, ServiceException, Stop
+from trains.models import ServiceException, Stop
 
 BOOK_URL = "/user/book_seat/"
 TODAY = datetime.date(2026, 11, 26)
@@ -27,16 +25,6 @@ pytestmark = pytest.mark.django_db
 def today():
     with time_machine.travel(datetime.datetime(2026, 11, 26, 12, tzinfo=datetime.UTC)):
         yield
-
-
-@pytest.fixture(
-    autouse=True,
-    params=[True, False] if connection.vendor == "postgresql" else [False],
-    ids=lambda sql_engine: "one-statement sale" if sql_engine else "python engine",
-)
-def sql_engine(request, settings):
-    settings.BOOKING_SQL_ENGINE = request.param
-    return request.param
 
 
 def book(client, train_number, seat_count=1, **fields):
@@ -101,13 +89,19 @@ def test_the_same_seat_is_sold_on_two_dates_and_once_on_each(owner_client, other
 
 def test_a_journey_gets_its_seats_with_its_first_booking_and_no_sooner(owner_client, make_train):
     train = make_train(7, 4, "A", "B")
-    assert not Seat.objects.filter(train=train).exists()
+    assert not Journey.objects.filter(train=train).exists()
+    assert not FreeStretch.objects.filter(train=train).exists()
 
     book(owner_client, 7, journey_date="2026-12-02")
     book(owner_client, 7, journey_date="2026-12-02")
 
-    assert list(Seat.objects.filter(train=train).values_list("journey_date", "number")) == [
-        (datetime.date(2026, 12, 2), number) for number in (1, 2, 3, 4)
+    assert list(Journey.objects.filter(train=train).values_list("date", flat=True)) == [
+        datetime.date(2026, 12, 2)
+    ]
+    # Seats 1 and 2 are sold on the route's one leg; 3 and 4 are free on it.
+    free = FreeStretch.objects.filter(train=train).order_by("seat_number")
+    assert list(free.values_list("journey_date", "seat_number", "from_position", "to_position")) == [
+        (datetime.date(2026, 12, 2), number, 0, 1) for number in (3, 4)
     ]
     assert_inventory_is_consistent(train)
 
@@ -181,7 +175,9 @@ def test_a_journey_date_that_is_not_an_iso_date_is_a_400(owner_client, make_trai
     response = book(owner_client, 7, journey_date=journey_date)
 
     assert response.status_code == 400
-    assert set(error_body(response)) == {"journey_date"}
+    body = error_body(response)
+    assert set(body) == {"journey_date", "code"}
+    assert body["code"] == "invalid"
     assert not Booking.objects.exists()
 
 
@@ -195,7 +191,8 @@ def test_a_past_date_is_refused_with_a_400_that_says_so(owner_client, make_train
         "journey_date": [
             "This journey leaves your boarding station on 2026-11-25, which is past; "
             "book a journey from today (2026-11-26) on."
-        ]
+        ],
+        "code": "journey_date_past",
     }
     assert not Journey.objects.exists()
 
@@ -213,7 +210,8 @@ def test_dates_up_to_the_horizon_are_bookable_and_later_ones_refused(owner_clien
     assert error_body(refused) == {
         "journey_date": [
             "Bookings open 120 days ahead: the last journey date you can book now is 2027-03-26."
-        ]
+        ],
+        "code": "journey_date_beyond_horizon",
     }
 
 
@@ -230,7 +228,8 @@ def test_a_day_the_train_does_not_run_is_refused_with_a_400_that_says_so(owner_c
         "journey_date": [
             "Train 7 does not leave its first station on 2026-12-01; "
             "journey_date is the date it starts its journey."
-        ]
+        ],
+        "code": "train_not_running",
     }
     assert accepted.status_code == 201
     assert list(Journey.objects.values_list("date", flat=True)) == [datetime.date(2026, 11, 30)]
@@ -244,7 +243,9 @@ def test_the_spec_call_without_a_date_is_refused_on_a_day_the_train_does_not_run
     response = book(owner_client, 7)
 
     assert response.status_code == 400
-    assert "does not leave its first station on 2026-11-26" in error_body(response)["journey_date"][0]
+    body = error_body(response)
+    assert "does not leave its first station on 2026-11-26" in body["journey_date"][0]
+    assert body["code"] == "train_not_running"
 
 
 def test_exception_dates_override_the_weekdays_and_the_dates_of_service(owner_client, make_train):
@@ -276,7 +277,7 @@ def test_a_refused_date_writes_nothing(owner_client, make_train):
         assert book(owner_client, 7, journey_date=journey_date).status_code == 400
 
     assert not Journey.objects.exists()
-    assert not Seat.objects.exists()
+    assert not FreeStretch.objects.exists()
     assert not Booking.objects.exists()
 
 
@@ -295,7 +296,9 @@ def test_yesterdays_night_train_is_past_for_its_first_station(owner_client, over
     response = book(owner_client, 12951, journey_date="2026-11-25", source="A", destination="B")
 
     assert response.status_code == 400
-    assert "leaves your boarding station on 2026-11-25" in error_body(response)["journey_date"][0]
+    body = error_body(response)
+    assert "leaves your boarding station on 2026-11-25" in body["journey_date"][0]
+    assert body["code"] == "journey_date_past"
 
 
 def test_a_night_train_is_past_from_a_stop_it_left_yesterday(owner_client, overnight):
@@ -303,7 +306,9 @@ def test_a_night_train_is_past_from_a_stop_it_left_yesterday(owner_client, overn
     response = book(owner_client, 12951, journey_date="2026-11-24", source="B", destination="C")
 
     assert response.status_code == 400
-    assert "leaves your boarding station on 2026-11-25" in error_body(response)["journey_date"][0]
+    body = error_body(response)
+    assert "leaves your boarding station on 2026-11-25" in body["journey_date"][0]
+    assert body["code"] == "journey_date_past"
 
 
 def test_the_running_days_are_those_of_the_first_station(owner_client, overnight):
@@ -315,13 +320,19 @@ def test_the_running_days_are_those_of_the_first_station(owner_client, overnight
 
     assert thursday.status_code == 201
     assert friday.status_code == 400
+    assert error_body(friday)["code"] == "train_not_running"
 
 
-@pytest.mark.parametrize("journey_date", ["9999-12-31", "0001-01-01"])
+@pytest.mark.parametrize(
+    ("journey_date", "code"),
+    [("9999-12-31", "journey_date_beyond_horizon"), ("0001-01-01", "journey_date_past")],
+)
 def test_the_ends_of_the_calendar_are_refused_like_any_date_outside_the_window(
-    owner_client, overnight, journey_date
+    owner_client, overnight, journey_date, code
 ):
     response = book(owner_client, 12951, journey_date=journey_date, source="B", destination="C")
 
     assert response.status_code == 400
-    assert set(error_body(response)) == {"journey_date"}
+    body = error_body(response)
+    assert set(body) == {"journey_date", "code"}
+    assert body["code"] == code

@@ -152,22 +152,23 @@ def test_it_matches_station_names_in_any_case_and_spacing(owner_client, make_tra
 
 
 @pytest.mark.parametrize(
-    "params",
+    ("params", "code"),
     [
-        {"destination": "Omega"},
-        {"source": "Alpha"},
-        {},
-        {"source": "", "destination": "Omega"},
-        {"source": "Alpha", "destination": "   "},
+        ({"destination": "Omega"}, "required"),
+        ({"source": "Alpha"}, "required"),
+        ({}, "required"),
+        ({"source": "", "destination": "Omega"}, "blank"),
+        ({"source": "Alpha", "destination": "   "}, "blank"),
     ],
 )
-def test_it_rejects_a_missing_or_empty_parameter(owner_client, make_train, params):
+def test_it_rejects_a_missing_or_empty_parameter(owner_client, make_train, params, code):
     make_train(7, 4)
 
     response = owner_client.get(URL, params)
 
     assert response.status_code == 400
     body = error_body(response)
+    assert body.pop("code") == code
     assert set(body) <= {"source", "destination"}
     assert body and all(isinstance(messages, list) for messages in body.values())
 

@@ -1,24 +1,15 @@
 """POST /user/book_seat/: one user may hold at most so many confirmed seats on one train.
 
-The cap is BOOKING_MAX_SEATS_PER_USER_PER_TRAIN, 20 by default. Every test runs against each
-sale engine the database has: the Python engine everywhere, and on PostgreSQL also the
-one-statement sale (bookings_sell_seats). Racing sales are tested in test_concurrency.py.
+The cap is BOOKING_MAX_SEATS_PER_USER_PER_TRAIN, 20 by default. Racing sales are tested in
+test_concurrency.py.
 """
 
 import pytest
-from django.db import connection
 
 from bookings.models import Booking, IdempotencyRecord
 from railway.tests.bodies import error_body
 
 URL = "/user/book_seat/"
-ENGINES = ["python", "database"] if connection.vendor == "postgresql" else ["python"]
-
-
-@pytest.fixture(params=ENGINES, autouse=True)
-def engine(request, settings):
-    settings.BOOKING_SQL_ENGINE = request.param == "database"
-    return request.param
 
 
 @pytest.fixture

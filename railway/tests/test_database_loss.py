@@ -34,6 +34,7 @@ from railway.tests.servers import gunicorn_server
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(connection.vendor != "postgresql", reason="cuts sessions with pg_terminate_backend"),
+    pytest.mark.usefixtures("direct_database_sessions"),
 ]
 
 STOPS = ["Kolkata", "Asansol", "Dhanbad", "Gaya"]
@@ -135,18 +136,14 @@ def service_answers_normally(server, rider) -> bool:
     return ready and read.status == 200
 
 
-# The one-statement sale, and the Python engine whose transaction spans several statements.
-@pytest.mark.parametrize("engine", ["1", "0"], ids=["one-statement-sale", "python-engine"])
-def test_sessions_cut_under_load_get_503s_never_500s_and_the_service_recovers_by_itself(
-    tmp_path, make_train, engine
-):
+def test_sessions_cut_under_load_get_503s_never_500s_and_the_service_recovers_by_itself(tmp_path, make_train):
     train = make_train(7002, 500, *STOPS)
     bookers = [passenger(f"booker{number}") for number in range(BOOKING_CLIENTS)]
     readers = [passenger(f"reader{number}") for number in range(READING_CLIENTS)]
     checker = passenger("checker")
     traffic = Traffic()
     # Seat caps are not what this test is about: let every booker book as often as the run lasts.
-    env = {"BOOKING_SQL_ENGINE": engine, "BOOKING_MAX_SEATS_PER_USER_PER_TRAIN": "10000"}
+    env = {"BOOKING_MAX_SEATS_PER_USER_PER_TRAIN": "10000"}
     with (
         gunicorn_server(tmp_path, workers=2, env=env) as server,
         ThreadPoolExecutor(BOOKING_CLIENTS + READING_CLIENTS) as pool,

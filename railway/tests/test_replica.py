@@ -36,8 +36,8 @@ def search_and_book(owner) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
 
 
 def reads_the_network(sql: str) -> bool:
-    """Whether `sql` reads trains, stops or seats (as text, or the prepared search by name)."""
-    return "trains_" in sql
+    """Whether `sql` reads trains, stops, or journeys and their free seats."""
+    return any(table in sql for table in ("trains_", "bookings_journey", "bookings_freestretch"))
 
 
 def test_with_the_replica_on_the_search_reads_there_and_everything_else_the_primary(

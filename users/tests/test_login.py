@@ -58,7 +58,7 @@ def test_it_rejects_a_missing_field(anon_client, owner, field):
     response = login(anon_client, data)
 
     assert response.status_code == 400
-    assert list(error_body(response)) == [field]
+    assert error_body(response) == {field: ["This field is required."], "code": "required"}
     assert not Token.objects.exists()
 
 

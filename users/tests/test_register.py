@@ -70,8 +70,7 @@ def test_it_rejects_a_missing_field(anon_client, payload, field):
     response = register(anon_client, payload)
 
     assert response.status_code == 400
-    assert list(error_body(response)) == [field]
-    assert isinstance(response.json()[field], list)
+    assert error_body(response) == {field: ["This field is required."], "code": "required"}
     assert not User.objects.exists()
 
 
@@ -96,7 +95,7 @@ def test_it_rejects_an_invalid_email(anon_client, payload, email):
     response = register(anon_client, payload)
 
     assert response.status_code == 400
-    assert list(error_body(response)) == ["email"]
+    assert error_body(response) == {"email": ["Enter a valid email address."], "code": "invalid"}
     assert not User.objects.exists()
 
 
@@ -116,8 +115,10 @@ def test_it_rejects_a_weak_password(anon_client, payload, password, reason):
     response = register(anon_client, payload)
 
     assert response.status_code == 400
-    assert list(error_body(response)) == ["password"]
-    assert any(reason in message for message in response.json()["password"])
+    body = error_body(response)
+    assert set(body) == {"password", "code"}
+    assert body["code"] == "invalid"
+    assert any(reason in message for message in body["password"])
     assert not User.objects.exists()
 
 
@@ -129,7 +130,10 @@ def test_it_rejects_a_username_taken_in_any_case(anon_client, owner, payload, ta
     response = register(anon_client, payload)
 
     assert response.status_code == 400
-    assert list(error_body(response)) == ["username"]
+    assert error_body(response) == {
+        "username": ["A user with that username already exists."],
+        "code": "invalid",
+    }
     assert User.objects.count() == 1
 
 
@@ -141,7 +145,7 @@ def test_it_rejects_an_email_taken_in_any_case(anon_client, owner, payload, take
     response = register(anon_client, payload)
 
     assert response.status_code == 400
-    assert list(error_body(response)) == ["email"]
+    assert error_body(response) == {"email": ["A user with that email already exists."], "code": "invalid"}
     assert User.objects.count() == 1
 
 
@@ -150,10 +154,12 @@ def test_it_reports_every_refused_field_at_once(anon_client, owner):
     response = register(anon_client, {"username": "Alice", "email": "ALICE@example.com", "password": "123"})
 
     assert response.status_code == 400
-    assert set(error_body(response)) == {"username", "email", "password"}
+    body = error_body(response)
+    assert body.pop("code") == "invalid"
+    assert set(body) == {"username", "email", "password"}
     assert all(
         isinstance(messages, list) and messages and all(isinstance(m, str) for m in messages)
-        for messages in response.json().values()
+        for messages in body.values()
     )
 
 
@@ -185,7 +191,9 @@ def test_it_rejects_an_oversized_field(anon_client, payload, field, value):
     response = register(anon_client, payload)
 
     assert response.status_code == 400
-    assert list(error_body(response)) == [field]
+    body = error_body(response)
+    assert set(body) == {field, "code"}
+    assert body["code"] == "max_length"
     assert not User.objects.exists()
 
 
@@ -226,7 +234,9 @@ def test_it_rejects_json_that_is_a_list_instead_of_an_object(anon_client, payloa
     response = register(anon_client, [payload])
 
     assert response.status_code == 400
-    assert list(error_body(response)) == ["non_field_errors"]
+    body = error_body(response)
+    assert set(body) == {"non_field_errors", "code"}
+    assert body["code"] == "invalid"
     assert not User.objects.exists()
 
 

@@ -69,8 +69,11 @@ def test_a_taken_username_or_email_is_refused_without_telling_whose_it_is(owner)
     by_name = register("ALICE", "someone-new@example.com")
     by_email = register("someone-new", "ALICE@EXAMPLE.COM")
 
-    assert error_body(by_name) == {"username": ["A user with that username already exists."]}
-    assert error_body(by_email) == {"email": ["A user with that email already exists."]}
+    assert error_body(by_name) == {
+        "username": ["A user with that username already exists."],
+        "code": "invalid",
+    }
+    assert error_body(by_email) == {"email": ["A user with that email already exists."], "code": "invalid"}
     for response in (by_name, by_email):
         assert response.status_code == 400
         body = response.content.decode()
