@@ -1,10 +1,22 @@
-"""The inventory's invariants, checked in SQL per journey over the whole database (or one train).
+"""The inventory's invariants, checked per journey over the whole database (or one train).
 
 Seats are sold per journey (a train on a start date), so every check of seats sold is made
-per journey. Each check counts the rows that break it; a sound inventory gives zero everywhere.
+per journey: in SQL over the seats held, and in Python for the free stretches, which must be
+exactly those the seats held leave by the engine's own rule. Each check counts what breaks it;
+a sound inventory gives zero everywhere.
 """
 
+import datetime
+import itertools
+from collections import defaultdict
+
 from django.db import connection
+from django.db.models import Max
+
+from bookings.allocation import free_stretches
+from bookings.inventory import InventoryDifference
+from bookings.models import BookingSeat, FreeStretch, Journey
+from trains.models import Stop, Train
 
 # The legs each held seat is sold on: one row per (train, journey date, leg, seat, booking), from
 # the stops of the route (portable SQL: SQLite has no generate_series).
@@ -31,43 +43,28 @@ _CHECKS = {
         ) per_leg JOIN trains_train ON trains_train.id = per_leg.train_id
         WHERE per_leg.sold > trains_train.total_seats
     """,
+    "seats held that the train does not have": """
+        SELECT COUNT(*) FROM bookings_bookingseat h JOIN trains_train ON trains_train.id = h.train_id
+        WHERE {held_train} AND h.seat_number > trains_train.total_seats
+    """,
     "seats held past the end of the route": """
         SELECT COUNT(*) FROM bookings_bookingseat h
         WHERE {held_train} AND h.to_position > (
             SELECT MAX(position) FROM trains_stop WHERE trains_stop.train_id = h.train_id
         )
     """,
-    "seat masks that differ from the seats held on their journey": """
-        SELECT COUNT(*) FROM trains_seat LEFT JOIN (
-            SELECT train_id, journey_date, seat_number, SUM(CAST(1 AS BIGINT) << leg) AS legs
-            FROM ({held_legs}) held_legs GROUP BY train_id, journey_date, seat_number
-        ) held ON held.train_id = trains_seat.train_id AND held.journey_date = trains_seat.journey_date
-            AND held.seat_number = trains_seat.number
-        WHERE {seat_train} AND trains_seat.sold_legs <> COALESCE(held.legs, 0)
+    "seats held on journeys that do not exist": """
+        SELECT COUNT(*) FROM bookings_bookingseat h LEFT JOIN bookings_journey journey
+            ON journey.train_id = h.train_id AND journey.date = h.journey_date
+        WHERE {held_train} AND journey.train_id IS NULL
     """,
-    "seats held that their journey does not have": """
-        SELECT COUNT(*) FROM bookings_bookingseat h LEFT JOIN trains_seat
-            ON trains_seat.train_id = h.train_id AND trains_seat.journey_date = h.journey_date
-            AND trains_seat.number = h.seat_number
-        WHERE {held_train} AND trains_seat.train_id IS NULL
-    """,
-    "seat rows of journeys that do not exist": """
-        SELECT COUNT(*) FROM trains_seat LEFT JOIN trains_journey journey
-            ON journey.train_id = trains_seat.train_id AND journey.date = trains_seat.journey_date
-        WHERE {seat_train} AND journey.train_id IS NULL
-    """,
-    "journeys without one seat row for each seat of the train": """
-        SELECT COUNT(*) FROM trains_journey journey
-        JOIN trains_train ON trains_train.id = journey.train_id
-        LEFT JOIN (
-            SELECT train_id, journey_date, COUNT(*) AS seats, MIN(number) AS lowest, MAX(number) AS highest
-            FROM trains_seat WHERE {seat_train} GROUP BY train_id, journey_date
-        ) seats ON seats.train_id = journey.train_id AND seats.journey_date = journey.date
-        WHERE {journey_train} AND (COALESCE(seats.seats, 0) <> trains_train.total_seats
-            OR seats.lowest <> 1 OR seats.highest <> trains_train.total_seats)
+    "free stretches of journeys that do not exist": """
+        SELECT COUNT(*) FROM bookings_freestretch stretch LEFT JOIN bookings_journey journey
+            ON journey.train_id = stretch.train_id AND journey.date = stretch.journey_date
+        WHERE {stretch_train} AND journey.train_id IS NULL
     """,
     "bookings on journeys that do not exist": """
-        SELECT COUNT(*) FROM bookings_booking LEFT JOIN trains_journey journey
+        SELECT COUNT(*) FROM bookings_booking LEFT JOIN bookings_journey journey
             ON journey.train_id = bookings_booking.train_id AND journey.date = bookings_booking.journey_date
         WHERE {booking_train} AND journey.train_id IS NULL
     """,
@@ -91,19 +88,23 @@ _CHECKS = {
             OR naive_naivetrain.available_seats + COALESCE(booked.sold, 0) > naive_naivetrain.total_seats
     """,
 }
+STRETCHES_CHECK = "journeys whose free stretches differ from what their bookings leave"
 
 
 def inventory_violations(*, train_id: int | None = None, naive: bool = True) -> dict[str, int]:
-    """Return {check: rows breaking it} for the whole inventory, or only for train `train_id`."""
-    filters = ("held_train", "seat_train", "journey_train", "booking_train")
+    """Return {check: rows breaking it} for the whole inventory, or only for train `train_id`.
+
+    The free stretches are checked against the seats held with the engine's own rule (its
+    count is of journeys, not rows).
+    """
+    filters = ("held_train", "stretch_train", "booking_train")
     if train_id is None:
         where = dict.fromkeys(filters, "TRUE")
     else:
         number = int(train_id)
         where = {
             "held_train": f"h.train_id = {number}",
-            "seat_train": f"trains_seat.train_id = {number}",
-            "journey_train": f"journey.train_id = {number}",
+            "stretch_train": f"stretch.train_id = {number}",
             "booking_train": f"bookings_booking.train_id = {number}",
         }
     violations = {}
@@ -113,7 +114,89 @@ def inventory_violations(*, train_id: int | None = None, naive: bool = True) -> 
                 continue
             cursor.execute(sql.format(held_legs=_HELD_LEGS.format(**where), **where))
             violations[name] = cursor.fetchone()[0]
+    violations[STRETCHES_CHECK] = len(free_stretch_differences(train_id=train_id))
     return violations
+
+
+def free_stretch_differences(*, train_id: int | None = None) -> list[InventoryDifference]:
+    """Return how each journey (or train `train_id`'s) whose free stretches are wrong differs.
+
+    What journey_inventory_check does journey by journey, in one pass over the database: the
+    stretches each seat's held segments leave (bookings.allocation.free_stretches, the
+    engine's own rule) against those stored, read in key order a journey at a time.
+    """
+    journeys = Journey.objects.all()
+    trains = Train.objects.all()
+    stops = Stop.objects.all()
+    held = BookingSeat.objects.all()
+    stored = FreeStretch.objects.all()
+    if train_id is not None:
+        journeys, trains, stops = (
+            journeys.filter(train_id=train_id),
+            trains.filter(pk=train_id),
+            stops.filter(train_id=train_id),
+        )
+        held, stored = held.filter(train_id=train_id), stored.filter(train_id=train_id)
+    total_seats = dict(trains.values_list("id", "total_seats"))
+    leg_count = dict(stops.values("train_id").annotate(last=Max("position")).values_list("train_id", "last"))
+    sold: dict[tuple[int, datetime.date], dict[int, list[tuple[int, int]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for train, journey_date, seat, first, last in held.values_list(
+        "train_id", "journey_date", "seat_number", "from_position", "to_position"
+    ).iterator(chunk_size=20_000):
+        sold[(train, journey_date)][seat].append((first, last))
+
+    def difference(
+        journey: tuple[int, datetime.date], found: set[tuple[int, int, int]]
+    ) -> InventoryDifference:
+        train, journey_date = journey
+        seats_sold = sold.get(journey, {})
+        expected = {
+            (seat, first, last)
+            for seat in range(1, total_seats[train] + 1)
+            for first, last in free_stretches(sold=seats_sold.get(seat, ()), leg_count=leg_count[train])
+        }
+        return InventoryDifference(
+            train_id=train,
+            journey_date=journey_date,
+            missing=frozenset(expected - found),
+            unexpected=frozenset(found - expected),
+        )
+
+    differences = []
+    unseen = set(journeys.values_list("train_id", "date"))
+    rows = stored.order_by("train_id", "journey_date", "seat_number", "from_position").values_list(
+        "train_id", "journey_date", "seat_number", "from_position", "to_position"
+    )
+    for journey, group in itertools.groupby(rows.iterator(chunk_size=20_000), key=lambda row: row[:2]):
+        found = {row[2:] for row in group}
+        if journey not in unseen:
+            # Stretches of a journey that does not exist: a check of its own counts them.
+            continue
+        unseen.discard(journey)
+        differences.append(difference(journey, found))
+    # Journeys with no free stretch at all: sold out on every leg of every seat, or broken.
+    differences += [difference(journey, set()) for journey in unseen]
+    return [found for found in differences if found.missing or found.unexpected]
+
+
+def busiest_leg_sold_share(*, train_id: int, journey_date: datetime.date) -> float:
+    """Return the share of the train's seats sold on the busiest leg of its journey on `journey_date`."""
+    held_legs = _HELD_LEGS.format(held_train="h.train_id = %s")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT COALESCE(MAX(sold), 0), (SELECT total_seats FROM trains_train WHERE id = %s)
+            FROM (
+                SELECT leg, COUNT(*) AS sold FROM ({held_legs}) held_legs
+                WHERE journey_date = %s GROUP BY leg
+            ) per_leg
+            """,  # noqa: S608
+            [train_id, train_id, journey_date],
+        )
+        sold, total_seats = cursor.fetchone()
+    return round(sold / total_seats, 3)
 
 
 def bookings_per_journey(*, train_id: int, watermark: int) -> dict[str, int]:

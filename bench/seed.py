@@ -3,11 +3,11 @@
 Run `python -m bench.seed [--small] [--seed N]`; `python -m bench` seeds before it measures.
 Everything is drawn from one seeded random generator, so a seed gives the same network.
 Every network train gets a journey on each seeded date (today in TIME_ZONE by default, or that
-many consecutive dates from today), with a seat row per seat; existing bookings are spread over
-those journeys and get concrete seats from the engine's own allocator (run in memory, journey by
-journey), with consistent BookingSeat rows and seat masks, and are written with COPY on
-PostgreSQL (bulk_create elsewhere), so the default size seeds in a minute or two. The hot train
-is seeded with no journey: each scenario opens the journeys it books.
+many consecutive dates from today); existing bookings are spread over those journeys and get
+concrete seats from the bench's own allocator (bench.journey_seats, in memory, journey by
+journey). Bookings, the seats they hold, the journeys and their free stretches are written with
+COPY on PostgreSQL (bulk_create elsewhere), so the default size seeds in a minute or two. The hot
+train is seeded with no journey: each scenario opens the journeys it books.
 """
 
 import argparse
@@ -40,8 +40,9 @@ class SeedSize:
     bookings: int
     users: int
     lister_bookings: int = 1_000
-    hot_seats: int = 1_000
-    hot_stops: int = 20
+    # The hot train's sizes: each hot scenario runs on each, beside a naive twin of the same size.
+    hot_seats: tuple[int, ...] = (2_000, 10_000)
+    hot_stops: int = 10
     min_stops: int = 5
     max_stops: int = 20
     # Consecutive start dates from today that every network train has a journey on.
@@ -57,7 +58,7 @@ class SeedReport:
     trains: int = 0
     stations: int = 0
     journeys: int = 0
-    seats: int = 0
+    free_stretches: int = 0
     bookings: int = 0
     seats_held: int = 0
     users: int = 0
@@ -112,8 +113,8 @@ def _seeded_models() -> list[type[models.Model]]:
     from rest_framework.authtoken.models import Token as NaiveToken
 
     from bench.naive.models import NaiveBooking, NaiveTrain
-    from bookings.models import Booking, BookingSeat, IdempotencyRecord
-    from trains.models import Journey, Seat, ServiceException, Station, Stop, Train
+    from bookings.models import Booking, BookingSeat, FreeStretch, IdempotencyRecord, Journey
+    from trains.models import ServiceException, Station, Stop, Train
     from users.models import Token, User
 
     # Children before parents, so that deleting in this order never trips a foreign key.
@@ -121,9 +122,9 @@ def _seeded_models() -> list[type[models.Model]]:
         NaiveBooking,
         NaiveTrain,
         BookingSeat,
+        FreeStretch,
         IdempotencyRecord,
         Booking,
-        Seat,
         Journey,
         ServiceException,
         Stop,
@@ -158,10 +159,10 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
     from django.utils import timezone
     from rest_framework.authtoken.models import Token as NaiveToken
 
+    from bench.journey_seats import JourneySeats
     from bench.naive.models import NaiveTrain
-    from bookings.allocation import choose_seats, segment_mask
-    from bookings.models import Booking, BookingSeat
-    from trains.models import Journey, Seat, Station, Stop, Train, station_key
+    from bookings.models import Booking, BookingSeat, FreeStretch, Journey
+    from trains.models import Station, Stop, Train, station_key
     from users.models import Token, User, token_digest
 
     rng = random.Random(seed)
@@ -251,9 +252,15 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
         _insert(NaiveToken, ["key", "user_id", "created"], ((key, pk, now) for pk, key in keys))
         step(f"{report.users} users with tokens")
 
-        # Existing bookings, seats chosen by the engine's allocator on in-memory inventory:
-        # occupied[train index][date index] is {seat number: mask of sold legs} of that journey.
-        occupied: list[list[dict[int, int]]] = [[{} for _ in journey_dates] for _ in range(size.trains)]
+        # Existing bookings, their seats chosen in memory journey by journey:
+        # journeys[train index][date index] is that journey's seats.
+        journeys = [
+            [
+                JourneySeats(total_seats=seats_of[index], leg_count=len(routes[index]) - 1)
+                for _ in journey_dates
+            ]
+            for index in range(size.trains)
+        ]
         booking_rows: list[tuple] = []
         seat_held_rows: list[tuple] = []
         attempts = 0
@@ -265,20 +272,11 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
             leg_count = len(routes[index]) - 1
             from_position = rng.randrange(leg_count)
             to_position = rng.randint(from_position + 1, leg_count)
-            seats = choose_seats(
-                occupied=occupied[index][date_index],
-                total_seats=seats_of[index],
-                leg_count=leg_count,
-                from_position=from_position,
-                to_position=to_position,
-                count=rng.choice(PARTY_SIZES),
+            seats = journeys[index][date_index].sell(
+                from_position=from_position, to_position=to_position, count=rng.choice(PARTY_SIZES)
             )
             if seats is None:
                 continue
-            mask = segment_mask(from_position, to_position)
-            journey_seats = occupied[index][date_index]
-            for seat in seats:
-                journey_seats[seat] = journey_seats.get(seat, 0) | mask
             booking_id = len(booking_rows) + 1
             user_id = lister_id if booking_id <= size.lister_bookings else rng.randint(1, size.users)
             created_at = now - timedelta(seconds=rng.randrange(30 * 86_400))
@@ -290,7 +288,7 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
                     from_position,
                     to_position,
                     len(seats),
-                    seats,
+                    sorted(seats),
                     Booking.Status.CONFIRMED.value,
                     created_at,
                     None,
@@ -302,28 +300,8 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
                 for seat in seats
             )
         step(f"allocated {len(booking_rows)} bookings")
-        report.bookings = _insert(
-            Booking,
-            [
-                "id",
-                "user_id",
-                "train_id",
-                "from_position",
-                "to_position",
-                "seat_count",
-                "seat_numbers",
-                "status",
-                "created_at",
-                "cancelled_at",
-                "journey_date",
-            ],
-            (_json_row(row) if connection.vendor == "postgresql" else row for row in booking_rows),
-        )
-        report.seats_held = _insert(
-            BookingSeat,
-            ["booking_id", "seat_number", "train_id", "journey_date", "from_position", "to_position"],
-            seat_held_rows,
-        )
+        report.bookings = _insert(Booking, BOOKING_COLUMNS, _booking_rows(booking_rows))
+        report.seats_held = _insert(BookingSeat, SEAT_HELD_COLUMNS, seat_held_rows)
         report.journeys = _insert(
             Journey,
             ["train_id", "date", "created_at"],
@@ -333,19 +311,19 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
                 for journey_date in journey_dates
             ),
         )
-        report.seats = _insert(
-            Seat,
-            ["train_id", "journey_date", "number", "sold_legs"],
+        report.free_stretches = _insert(
+            FreeStretch,
+            FREE_STRETCH_COLUMNS,
             (
-                (index + 1, journey_date, number, occupied[index][date_index].get(number, 0))
+                (index + 1, journey_date, seat, first, last)
                 for index in range(size.trains)
                 for date_index, journey_date in enumerate(journey_dates)
-                for number in range(1, seats_of[index] + 1)
+                for seat, first, last in journeys[index][date_index].free_stretches()
             ),
         )
         step(
             f"{report.bookings} bookings, {report.seats_held} seats held, "
-            f"{report.journeys} journeys, {report.seats} seats"
+            f"{report.journeys} journeys, {report.free_stretches} free stretches"
         )
 
         # Naive twins of the network trains, their counters at what the busiest leg of the first
@@ -357,23 +335,23 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
                 (
                     FIRST_NETWORK_TRAIN_NUMBER + index,
                     seats_of[index],
-                    seats_of[index] - _busiest_leg_sold(occupied[index][0], len(routes[index]) - 1),
+                    seats_of[index] - journeys[index][0].busiest_leg_sold(),
                 )
                 for index in range(size.trains)
             ),
         )
         _reset_sequences(_seeded_models())
-        hot_train_reset(seats=size.hot_seats, stops=size.hot_stops)
-        naive_hot_train_reset(seats=size.hot_seats)
+        hot_train_reset(seats=size.hot_seats[0], stops=size.hot_stops)
+        naive_hot_train_reset(seats=size.hot_seats[0])
         step("naive and hot trains")
     if connection.vendor == "postgresql":
         # Leave the tables as autovacuum would on a live database (statistics, hint bits,
         # visibility map), so that the first scenario does not pay for it. Autovacuum never
         # analyses an empty table, and neither does this: statistics saying "empty" would make
-        # the sale function's cached generic plans scan a table such as the idempotency records
-        # sequentially for the life of a session, however much it grows meanwhile, where a
-        # table never analysed is planned as a fresh production database plans it. VACUUM
-        # cannot run inside a transaction (as in the tests): there, statistics only.
+        # a cached generic plan scan a table such as the idempotency records sequentially for
+        # the life of a session, however much it grows meanwhile, where a table never analysed
+        # is planned as a fresh production database plans it. VACUUM cannot run inside a
+        # transaction (as in the tests): there, statistics only.
         filled = ", ".join(
             connection.ops.quote_name(model._meta.db_table)
             for model in _seeded_models()
@@ -387,26 +365,40 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
     return report
 
 
-def _json_row(row: tuple) -> tuple:
+BOOKING_COLUMNS = [
+    "id",
+    "user_id",
+    "train_id",
+    "from_position",
+    "to_position",
+    "seat_count",
+    "seat_numbers",
+    "status",
+    "created_at",
+    "cancelled_at",
+    "journey_date",
+]
+SEAT_HELD_COLUMNS = ["booking_id", "seat_number", "train_id", "journey_date", "from_position", "to_position"]
+# Not `length`: the database computes it.
+FREE_STRETCH_COLUMNS = ["train_id", "journey_date", "seat_number", "from_position", "to_position"]
+
+
+def _booking_rows(rows: Iterable[tuple]) -> Iterator[tuple]:
+    """Return the rows in BOOKING_COLUMNS order with their seat numbers as COPY takes JSON."""
     import json
 
-    return (*row[:6], json.dumps(row[6]), *row[7:])
+    for row in rows:
+        yield (*row[:6], json.dumps(row[6]), *row[7:]) if connection.vendor == "postgresql" else row
 
 
-def _busiest_leg_sold(occupied: dict[int, int], leg_count: int) -> int:
-    return max(
-        (sum(1 for mask in occupied.values() if mask >> leg & 1) for leg in range(leg_count)), default=0
-    )
-
-
-def hot_train_reset(*, seats: int | None = None, stops: int = 20, journey_dates: Sequence[date] = ()) -> int:
+def hot_train_reset(*, seats: int | None = None, stops: int = 10, journey_dates: Sequence[date] = ()) -> int:
     """Re-create the hot train empty (same route, `seats` seats or as before); return its id.
 
     Its journeys on `journey_dates` are opened with all their seats free, so that the load
     measures sales, not the creation of journeys by their first sale.
     """
+    from bookings.inventory import journey_open
     from bookings.models import Booking, BookingSeat
-    from bookings.services import journey_open
     from trains.models import Station, Train
     from trains.services import train_create
 
@@ -432,6 +424,111 @@ def hot_train_reset(*, seats: int | None = None, stops: int = 20, journey_dates:
         for journey_date in sorted(journey_dates):
             journey_open(train=train, journey_date=journey_date)
     return train.pk
+
+
+@dataclass(frozen=True)
+class SoldAhead:
+    """What hot_journey_open_sold sold: bookings of one seat, and the share of seats sold on legs."""
+
+    bookings: int
+    busiest_leg_share: float
+    seat_legs_share: float
+
+
+def hot_journey_open_sold(
+    *, journey_date: date, busiest_leg_share: float, whole_route: bool, seed: int = 1
+) -> SoldAhead:
+    """Open the hot train's journey with one-seat bookings sold until its busiest leg is that share sold.
+
+    Whole-route bookings, or random segments drawn as the hot-segments load draws them; seats
+    by bench.journey_seats, written with COPY (the journey, its bookings, the seats they hold
+    and the free stretches they leave), so that a journey 70% sold is ready in a second or two,
+    its tables and indexes holding no row that was written and deleted on the way (as after a
+    vacuum). Users are the load users, at random.
+    """
+    from django.utils import timezone
+
+    from bench.journey_seats import JourneySeats
+    from bookings.models import Booking, BookingSeat, FreeStretch, Journey
+    from trains.models import Train
+    from users.models import User
+
+    rng = random.Random(seed)
+    train = Train.objects.get(train_number=HOT_TRAIN_NUMBER)
+    leg_count = train.stops.count() - 1
+    users = list(User.objects.exclude(username=LISTER_USERNAME).order_by("id").values_list("id", flat=True))
+    seats = JourneySeats(total_seats=train.total_seats, leg_count=leg_count)
+    target = round(busiest_leg_share * train.total_seats)
+    sales: list[tuple[int, int, int]] = []  # (seat, from_position, to_position)
+    attempts = 0
+    while seats.busiest_leg_sold() < target and attempts < 20 * train.total_seats:
+        attempts += 1
+        if whole_route:
+            from_position, to_position = 0, leg_count
+        else:
+            from_position = rng.randrange(leg_count)
+            to_position = rng.randint(from_position + 1, leg_count)
+        chosen = seats.sell(from_position=from_position, to_position=to_position, count=1)
+        if chosen is not None:
+            sales.append((chosen[0], from_position, to_position))
+    now = timezone.now()
+    with transaction.atomic():
+        Journey.objects.create(train=train, date=journey_date)
+        ids = _booking_ids_reserve(len(sales))
+        _insert(
+            Booking,
+            BOOKING_COLUMNS,
+            _booking_rows(
+                (
+                    booking_id,
+                    rng.choice(users),
+                    train.pk,
+                    from_position,
+                    to_position,
+                    1,
+                    [seat],
+                    Booking.Status.CONFIRMED.value,
+                    now,
+                    None,
+                    journey_date,
+                )
+                for booking_id, (seat, from_position, to_position) in zip(ids, sales, strict=True)
+            ),
+        )
+        _insert(
+            BookingSeat,
+            SEAT_HELD_COLUMNS,
+            (
+                (booking_id, seat, train.pk, journey_date, from_position, to_position)
+                for booking_id, (seat, from_position, to_position) in zip(ids, sales, strict=True)
+            ),
+        )
+        _insert(
+            FreeStretch,
+            FREE_STRETCH_COLUMNS,
+            ((train.pk, journey_date, seat, first, last) for seat, first, last in seats.free_stretches()),
+        )
+    return SoldAhead(
+        bookings=len(sales),
+        busiest_leg_share=round(seats.busiest_leg_sold() / train.total_seats, 3),
+        seat_legs_share=round(sum(seats.sold_per_leg) / (train.total_seats * leg_count), 3),
+    )
+
+
+def _booking_ids_reserve(count: int) -> list[int]:
+    """Return `count` booking ids that no other booking takes, from the table's own sequence."""
+    from bookings.models import Booking
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence('bookings_booking', 'id')) "
+                "FROM generate_series(1, %s)",
+                [count],
+            )
+            return [booking_id for (booking_id,) in cursor.fetchall()]
+    highest = Booking.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    return list(range(highest + 1, highest + 1 + count))
 
 
 def journey_dates_ahead(*, train_number: int, count: int) -> list[date]:
@@ -483,6 +580,9 @@ BENCH_LIMITS = {
     "THROTTLE_REGISTER_PER_USERNAME": "1000000/min",
     "THROTTLE_BOOKING_PER_USER": "1000000/min",
     "TOKEN_TTL_HOURS": str(24 * 365),
+    # The load users buy seats at random, not to hoard a train: the per-user cap is still counted
+    # at every sale, but set high enough that it refuses none of them.
+    "BOOKING_MAX_SEATS_PER_USER_PER_TRAIN": "1000000",
 }
 
 
@@ -534,9 +634,18 @@ def size_from_args(args: argparse.Namespace) -> SeedSize:
         for name in ("trains", "stations", "bookings", "users", "hot_seats", "journey_dates")
         if getattr(args, name, None) is not None
     }
+    if isinstance(overrides.get("hot_seats"), str):
+        try:
+            overrides["hot_seats"] = tuple(int(seats) for seats in overrides["hot_seats"].split(",") if seats)
+        except ValueError:
+            raise SystemExit(
+                "--hot-seats takes seat counts separated by commas, such as 2000,10000"
+            ) from None
     size = SeedSize(**{**base.__dict__, **overrides})
     if size.journey_dates < 1:
         raise SystemExit("--journey-dates must be at least 1")
+    if not size.hot_seats or not all(1 <= seats <= 10_000 for seats in size.hot_seats):
+        raise SystemExit("--hot-seats must give one or more seat counts from 1 to 10000")
     return size
 
 
@@ -548,7 +657,9 @@ def add_size_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bookings", type=int, help=f"existing bookings (default {DEFAULT_SIZE.bookings})")
     parser.add_argument("--users", type=int, help=f"load users with tokens (default {DEFAULT_SIZE.users})")
     parser.add_argument(
-        "--hot-seats", type=int, help=f"seats of the hot trains (default {DEFAULT_SIZE.hot_seats})"
+        "--hot-seats",
+        help="seats of the hot train, comma-separated: each hot scenario runs at each size "
+        f"(default {','.join(map(str, DEFAULT_SIZE.hot_seats))})",
     )
     parser.add_argument(
         "--journey-dates",
@@ -572,8 +683,8 @@ def main(argv: list[str] | None = None) -> int:
     report = seed(size=size_from_args(args), seed=args.seed)
     print(
         f"seeded {report.trains} trains, {report.stations} stations, {report.bookings} bookings "
-        f"({report.seats_held} seats held), {report.journeys} journeys, {report.seats} seats, "
-        f"{report.users} users in {report.seconds}s"
+        f"({report.seats_held} seats held), {report.journeys} journeys, "
+        f"{report.free_stretches} free stretches, {report.users} users in {report.seconds}s"
     )
     return 0
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from bookings.allocation import choose_seats, free_seats, segment_mask
+from bookings.allocation import Candidate, choose_seats
 
 DEFAULT_SHAPES = ((20, 100), (8, 50), (40, 200))
 GROUP_SIZES = (1, 2, 3, 4)
@@ -39,6 +39,16 @@ class BookingRequest:
 # A policy gets a train's occupancy (seat -> mask of sold legs) and a request and returns the
 # seats to sell, or None when it cannot.
 Policy = Callable[[Mapping[int, int], int, int, BookingRequest, random.Random], list[int] | None]
+
+
+def segment_mask(from_position: int, to_position: int) -> int:
+    """Return the mask of the legs ridden from stop `from_position` to stop `to_position`."""
+    return ((1 << to_position) - 1) ^ ((1 << from_position) - 1)
+
+
+def free_seats(*, occupied: Mapping[int, int], total_seats: int, wanted: int) -> list[int]:
+    """Return, in order, the seat numbers free on every leg of the `wanted` mask."""
+    return [seat for seat in range(1, total_seats + 1) if not occupied.get(seat, 0) & wanted]
 
 
 def draw_segment(rng: random.Random, leg_count: int, demand: str) -> tuple[int, int]:
@@ -144,14 +154,17 @@ def offline_bound(stream: list[BookingRequest], *, seats: int, leg_count: int) -
 
 
 def ours(occupied, total_seats, leg_count, request, rng):
-    return choose_seats(
-        occupied=occupied,
-        total_seats=total_seats,
-        leg_count=leg_count,
-        from_position=request.start,
-        to_position=request.end,
-        count=request.seats,
+    """The engine's seat rule (bookings.allocation), given every candidate at once."""
+    free = free_seats(
+        occupied=occupied, total_seats=total_seats, wanted=segment_mask(request.start, request.end)
     )
+    candidates = []
+    for seat in free:
+        left, right = stranded(occupied.get(seat, 0), request, leg_count)
+        candidates.append(Candidate(seat, request.start - left, request.end + right))
+    candidates.sort(key=lambda candidate: (candidate.length, candidate.seat_number))
+    chosen = choose_seats(tightest=candidates, neighbours={}, count=request.seats, complete=True)
+    return None if chosen is None else [candidate.seat_number for candidate in chosen]
 
 
 def first_fit(occupied, total_seats, leg_count, request, rng):

@@ -1,4 +1,4 @@
-"""bench.sale_time sells random segments of a fresh hot journey through the sale function, and counts them."""
+"""bench.sale_time sells on a fresh hot journey each round through booking_create, and counts its sales."""
 
 import re
 
@@ -6,32 +6,51 @@ import pytest
 from django.db import connection
 
 from bench import sale_time
+from bench.invariants import inventory_violations
 from bench.seed import HOT_TRAIN_NUMBER, SeedSize, seed
 from bookings.models import Booking
-from bookings.tests.invariants import assert_inventory_is_consistent
 from trains.models import Train
 
-TINY = SeedSize(trains=3, stations=8, bookings=10, users=4, lister_bookings=2, hot_seats=8, hot_stops=5)
+TINY = SeedSize(trains=3, stations=8, bookings=10, users=4, lister_bookings=2, hot_seats=(8,), hot_stops=5)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement sale is PostgreSQL's"),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="the benchmark runs on PostgreSQL"),
 ]
 
 
-@pytest.mark.parametrize("flag", [[], ["--lock-through-flush"]], ids=["procedure", "function"])
-def test_each_round_sells_on_a_new_hot_journey_and_counts_what_it_booked(monkeypatch, capsys, flag):
+def rounds_printed(output: str, sales: int) -> list[tuple[str, int]]:
+    found = re.findall(rf"round (\d): [\d.]+ ms a sale \(median [\d.]+\), (\d+) of {sales} booked", output)
+    return [(number, int(booked)) for number, booked in found]
+
+
+@pytest.fixture
+def tiny_network(monkeypatch):
     seed(size=TINY, seed=5, log=lambda message: None)
     # The test database and settings are already in place.
     monkeypatch.setattr("bench.seed.bench_environment_setdefault", lambda: None)
 
-    assert sale_time.main(["--sales", "12", "--rounds", "2", "--seats", "8", *flag]) == 0
 
-    rounds = re.findall(
-        r"round (\d): [\d.]+ ms a sale \(median [\d.]+\), (\d+) of 12 booked", capsys.readouterr().out
-    )
+def test_each_round_sells_random_segments_on_a_new_hot_journey_and_counts_what_it_booked(
+    tiny_network, capsys
+):
+    assert sale_time.main(["--sales", "12", "--rounds", "2", "--seats", "8"]) == 0
+
+    rounds = rounds_printed(capsys.readouterr().out, 12)
     assert [number for number, _ in rounds] == ["1", "2"]
     hot = Train.objects.get(train_number=HOT_TRAIN_NUMBER)
     # Eight seats on four legs take some of twelve requests of one or two seats, never all.
-    assert 0 < int(rounds[-1][1]) == Booking.objects.filter(train=hot).count() < 12
-    assert_inventory_is_consistent(hot)
+    assert 0 < rounds[-1][1] == Booking.objects.filter(train=hot).count() < 12
+    assert not any(inventory_violations(train_id=hot.pk).values())
+
+
+def test_a_journey_sold_ahead_on_the_whole_route_sells_only_the_seats_left(tiny_network, capsys):
+    arguments = ["--sales", "5", "--rounds", "1", "--seats", "10", "--seats-per-sale", "1"]
+
+    assert sale_time.main([*arguments, "--whole-route", "--sold-ahead", "0.7"]) == 0
+
+    # Seven of ten seats sold ahead: three of the five sales find a seat.
+    assert rounds_printed(capsys.readouterr().out, 5) == [("1", 3)]
+    hot = Train.objects.get(train_number=HOT_TRAIN_NUMBER)
+    assert Booking.objects.filter(train=hot).count() == 7 + 3
+    assert not any(inventory_violations(train_id=hot.pk).values())
