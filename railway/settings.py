@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "users",
     "trains",
     "bookings",
+    # Stores the database timeouts at every `migrate` (railway/db/timeouts.py).
+    "railway",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +88,12 @@ TEMPLATES = [
 # both read "seat free" and then both write), and the timeout makes a waiting
 # writer queue instead of failing with "database is locked".
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+# On PostgreSQL, a stuck lock or a runaway query becomes a clear, retryable 503 (railway.api) that
+# rolls back, rather than a worker held forever. They are the database role's defaults, which
+# `migrate` stores (railway/db/timeouts.py), not options of each session: a pooler in
+# transaction mode refuses startup options and would not keep a session's SET (docs/deploy.md).
+DB_LOCK_TIMEOUT_MS = env_int("DB_LOCK_TIMEOUT_MS", 3000, minimum=1)
+DB_STATEMENT_TIMEOUT_MS = env_int("DB_STATEMENT_TIMEOUT_MS", 15000, minimum=1)
 
 
 def database_settings(url: str) -> dict:
@@ -104,12 +112,12 @@ def database_settings(url: str) -> dict:
         # Django's backend, with a health check that costs no round trip (railway/db/postgresql).
         db["ENGINE"] = "railway.db.postgresql"
         db["CONN_HEALTH_CHECKS"] = True
+        # Nothing that lives in the server session beyond one transaction, so that PgBouncer in
+        # transaction mode may sit in between: no startup options, and no cursor WITH HOLD, which
+        # QuerySet.iterator() outside a transaction would otherwise open.
+        db["DISABLE_SERVER_SIDE_CURSORS"] = True
         db.setdefault("OPTIONS", {})
-        # A stuck lock or a runaway query becomes a clear, retryable 503 (railway.api) that rolls
-        # back, rather than a worker held forever; an unreachable server fails the connect, not hangs it.
-        lock_ms = env_int("DB_LOCK_TIMEOUT_MS", 3000, minimum=1)
-        statement_ms = env_int("DB_STATEMENT_TIMEOUT_MS", 15000, minimum=1)
-        db["OPTIONS"].setdefault("options", f"-c lock_timeout={lock_ms} -c statement_timeout={statement_ms}")
+        # An unreachable server fails the connect, not hangs it.
         db["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT_S", 5, minimum=1))
     return db
 

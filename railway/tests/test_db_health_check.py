@@ -17,7 +17,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def kept_connection():
+def kept_connection(direct_database_sessions):
     """A connection of its own to the test database, as a worker keeps one between requests."""
     kept = connections.create_connection("default")
     kept.ensure_connection()

@@ -167,7 +167,7 @@ def test_it_refuses_a_seat_cap_that_is_not_a_positive_integer(value):
 PRINT_DATABASES = (
     "from django.conf import settings as s; d = s.DATABASES; "
     "print(sorted(d), s.AVAILABILITY_FROM_REPLICA, d['replica']['HOST'] if 'replica' in d else None, "
-    "d['default']['OPTIONS'].get('options'), d['default']['OPTIONS'].get('connect_timeout'))"
+    "sorted(d['default']['OPTIONS'].items()), s.DB_LOCK_TIMEOUT_MS, s.DB_STATEMENT_TIMEOUT_MS)"
 )
 POSTGRES = "postgres://app@db.internal:5432/railway"
 
@@ -179,8 +179,27 @@ def test_postgresql_bounds_lock_waits_at_3_s_and_statements_at_15_s_by_default()
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == [
-        "['default']", "False", "None", "-c", "lock_timeout=3000", "-c", "statement_timeout=15000", "5"
-    ]  # fmt: skip
+        "['default']",
+        "False",
+        "None",
+        "[('connect_timeout',",
+        "5)]",
+        "3000",
+        "15000",
+    ]
+
+
+def test_postgresql_sessions_start_with_no_options_a_pooler_would_refuse():
+    result = run_python(
+        "from django.conf import settings as s; d = s.DATABASES['default']; "
+        "print(d['ENGINE'], list(d['OPTIONS']), d['DISABLE_SERVER_SIDE_CURSORS'])",
+        DATABASE_URL=POSTGRES,
+        DATABASE_REPLICA_URL="",
+    )
+
+    assert result.returncode == 0, result.stderr
+    # The timeouts are the role's defaults on the server (railway/db/timeouts.py), not `options`.
+    assert result.stdout.split() == ["railway.db.postgresql", "['connect_timeout']", "True"]
 
 
 def test_a_replica_url_adds_a_replica_for_the_search_which_a_setting_can_switch_off():
@@ -194,6 +213,6 @@ def test_a_replica_url_adds_a_replica_for_the_search_which_a_setting_can_switch_
     )
 
     assert on.returncode == off.returncode == 0, on.stderr + off.stderr
-    assert on.stdout.split()[:5] == ["['default',", "'replica']", "True", "replica.internal", "-c"]
-    assert "lock_timeout=700" in on.stdout
+    assert on.stdout.split()[:4] == ["['default',", "'replica']", "True", "replica.internal"]
+    assert on.stdout.split()[-2] == "700"
     assert off.stdout.split()[:3] == ["['default',", "'replica']", "False"]

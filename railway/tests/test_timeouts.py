@@ -3,7 +3,9 @@
 A booking that cannot have the train lock within DB_LOCK_TIMEOUT_MS, or whose statement runs
 past DB_STATEMENT_TIMEOUT_MS, is answered 503 `service_busy` with Retry-After as soon as the
 timeout strikes (not after gunicorn's 30 s worker timeout), and leaves nothing behind: its
-Idempotency-Key is not spent, so the retry books for real.
+Idempotency-Key is not spent, so the retry books for real. The timeouts are the database role's
+defaults, which `migrate` stores (railway/db/timeouts.py); a test that changes one stores it
+for the role, as `migrate` with that setting would.
 """
 
 import subprocess
@@ -55,10 +57,11 @@ def assert_retry_books_once(server, rider, key: str) -> None:
 
 
 def test_a_booking_that_waits_past_the_lock_timeout_is_a_quick_503_and_its_retry_books_once(
-    tmp_path, make_train
+    tmp_path, make_train, role_timeouts
 ):
     train = make_train(4401, 5, "Agra", "Gwalior", "Jhansi")
     rider = passenger("asha")
+    role_timeouts(lock_timeout=500)
     with gunicorn_server(tmp_path, env={"DB_LOCK_TIMEOUT_MS": "500"}) as server:
         answer, took_s = booking_behind_a_held_lock(server, train, rider, "lock-wait-1")
         assert_refused_busy_and_wrote_nothing(answer)
@@ -67,10 +70,13 @@ def test_a_booking_that_waits_past_the_lock_timeout_is_a_quick_503_and_its_retry
         assert_retry_books_once(server, rider, "lock-wait-1")
 
 
-def test_a_booking_statement_that_runs_past_the_statement_timeout_is_a_quick_503(tmp_path, make_train):
+def test_a_booking_statement_that_runs_past_the_statement_timeout_is_a_quick_503(
+    tmp_path, make_train, role_timeouts
+):
     train = make_train(4401, 5, "Agra", "Gwalior", "Jhansi")
     rider = passenger("asha")
     # A lock wait longer than the statement timeout: the statement timeout strikes first.
+    role_timeouts(lock_timeout=60000, statement_timeout=500)
     env = {"DB_LOCK_TIMEOUT_MS": "60000", "DB_STATEMENT_TIMEOUT_MS": "500"}
     with gunicorn_server(tmp_path, env=env) as server:
         answer, took_s = booking_behind_a_held_lock(server, train, rider, "slow-statement-1")
@@ -90,8 +96,9 @@ with connection.cursor() as cursor:
 """
 
 
-def test_the_service_waits_3_s_for_a_lock_and_15_s_for_a_statement_unless_told_otherwise():
-    # The service's production settings, in a process of their own, without any override.
+def test_after_migrate_the_service_waits_3_s_for_a_lock_and_15_s_for_a_statement_unless_told_otherwise():
+    # The service's production settings, in a process of their own, without any override, on the
+    # test database as migrated; only the two lines show, no error that the timeouts are amiss.
     env = server_environment(port=0, workers=1, extra=None)
     env.pop("DB_LOCK_TIMEOUT_MS", None)
     env.pop("DB_STATEMENT_TIMEOUT_MS", None)
