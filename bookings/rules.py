@@ -40,6 +40,15 @@ def segment_resolve(*, route_keys: list[str], source: str | None, destination: s
     return from_position, to_position
 
 
+def booking_horizon_check(*, journey_date: datetime.date, today: datetime.date) -> None:
+    """Refuse a journey starting more than BOOKING_HORIZON_DAYS ahead: the booking window's far end.
+
+    Checked before anything is computed from the date, since past the horizon the calendar may end.
+    """
+    if journey_date > today + datetime.timedelta(days=settings.BOOKING_HORIZON_DAYS):
+        raise JourneyDateInvalid.beyond_horizon(today=today)
+
+
 def booking_window_check(
     *,
     train_number: int,
@@ -48,14 +57,14 @@ def booking_window_check(
     starts_on_date: bool,
     today: datetime.date,
 ) -> None:
-    """Refuse a journey boarded before today, starting past the horizon, or on a day it does not start.
+    """Refuse a journey boarded before today, or on a day the train does not start.
+
+    The window's far end is booking_horizon_check's, to be checked before the boarding date
+    is worked out.
 
     `boarding_date` is the calendar date the journey leaves the passenger's boarding station;
     `starts_on_date` whether the train starts a journey on `journey_date`.
     """
-    # The horizon first: past it the calendar may end, and no other answer is useful.
-    if journey_date > today + datetime.timedelta(days=settings.BOOKING_HORIZON_DAYS):
-        raise JourneyDateInvalid.beyond_horizon(today=today)
     if boarding_date < today:
         raise JourneyDateInvalid.past(boarding=boarding_date, today=today)
     if not starts_on_date:

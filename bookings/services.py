@@ -45,6 +45,8 @@ def _segment_check(
     from_position, to_position = rules.segment_resolve(
         route_keys=[stop.station_key for stop in route], source=source, destination=destination
     )
+    # The horizon before the boarding date: past it the calendar may end.
+    rules.booking_horizon_check(journey_date=journey_date, today=today)
     rules.booking_window_check(
         train_number=train.train_number,
         journey_date=journey_date,
