@@ -8,14 +8,26 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run serve test install migrate demo lint clean bench
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-$(BIN)/.installed: requirements.txt
+.PHONY: run serve test install install-dev migrate demo lint clean bench
+
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+
+# What the service needs to run (requirements.txt), and on top of it what tests and lint need
+# (requirements-dev.txt); each with a stamp of its own, so that either may come first.
+$(BIN)/.installed: requirements.txt | $(BIN)/python
+	$(PIP) -r requirements.txt
+	touch $@
+
+$(BIN)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(PIP) -r requirements-dev.txt
 	touch $@
 
 install: $(BIN)/.installed
+
+install-dev: $(BIN)/.dev-installed
 
 run: install
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
@@ -28,14 +40,14 @@ run: install
 serve: install
 	@$(BIN)/gunicorn -c railway/gunicorn.conf.py
 
-test: install
+test: install-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3* test_db.sqlite3* .pytest_cache .hypothesis
 
 $(BIN)/.bench-installed: $(BIN)/.installed bench/requirements.txt
-	$(BIN)/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	$(PIP) -r bench/requirements.txt
 	touch $@
 
 # Seeds DATABASE_URL (default postgres://postgres@127.0.0.1:5432/railway_bench), serves it under
@@ -43,6 +55,6 @@ $(BIN)/.bench-installed: $(BIN)/.installed bench/requirements.txt
 bench: $(BIN)/.bench-installed
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
