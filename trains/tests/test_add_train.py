@@ -143,7 +143,7 @@ def test_it_rejects_a_duplicate_train_number(admin_client_api, payload):
     response = add_train(admin_client_api, payload)
 
     assert response.status_code == 400
-    assert list(error_body(response)) == ["train_number"]
+    assert list(error_body(response)) == ["train_number", "code"]
     assert Train.objects.count() == 1
     assert not Station.objects.filter(key__in=["pune", "goa"]).exists()
 
@@ -177,7 +177,7 @@ def test_it_rejects_a_station_twice_in_stops(admin_client_api, payload, stops):
     response = add_train(admin_client_api, payload)
 
     assert response.status_code == 400
-    assert list(error_body(response)) == ["stops"]
+    assert list(error_body(response)) == ["stops", "code"]
     assert not Train.objects.exists()
     assert not Station.objects.exists()
 
@@ -199,7 +199,7 @@ def test_it_rejects_stops_whose_ends_are_not_source_and_destination(admin_client
     response = add_train(admin_client_api, payload)
 
     assert response.status_code == 400
-    assert list(error_body(response)) == ["stops"]
+    assert list(error_body(response)) == ["stops", "code"]
     assert not Train.objects.exists()
 
 
@@ -240,7 +240,7 @@ def test_it_rejects_seats_outside_one_to_ten_thousand(admin_client_api, payload,
     response = add_train(admin_client_api, payload)
 
     assert response.status_code == 400
-    assert list(error_body(response)) == ["total_seats"]
+    assert list(error_body(response)) == ["total_seats", "code"]
     assert not Train.objects.exists()
 
 
@@ -263,7 +263,7 @@ def test_it_rejects_a_number_that_is_not_a_json_integer(admin_client_api, payloa
     response = add_train(admin_client_api, payload)
 
     assert response.status_code == 400
-    assert list(error_body(response)) == [field]
+    assert list(error_body(response)) == [field, "code"]
     assert not Train.objects.exists()
 
 
@@ -274,7 +274,7 @@ def test_it_rejects_a_train_number_out_of_range(admin_client_api, payload, train
     response = add_train(admin_client_api, payload)
 
     assert response.status_code == 400
-    assert list(error_body(response)) == ["train_number"]
+    assert list(error_body(response)) == ["train_number", "code"]
 
 
 @pytest.mark.parametrize("field", ["train_number", "source", "destination", "total_seats"])
@@ -284,7 +284,7 @@ def test_it_rejects_a_missing_field(admin_client_api, payload, field):
     response = add_train(admin_client_api, payload)
 
     assert response.status_code == 400
-    assert list(error_body(response)) == [field]
+    assert list(error_body(response)) == [field, "code"]
     assert not Train.objects.exists()
 
 
@@ -330,7 +330,7 @@ def test_it_rejects_a_name_longer_than_a_hundred_characters(admin_client_api, pa
     response = add_train(admin_client_api, payload)
 
     assert response.status_code == 400
-    assert list(error_body(response)) == ["name"]
+    assert list(error_body(response)) == ["name", "code"]
 
 
 @pytest.mark.parametrize("value", [0, 12301, 1.5, True, ["Rajdhani"]])
@@ -340,7 +340,7 @@ def test_it_rejects_a_train_name_that_is_not_a_json_string(admin_client_api, pay
     response = add_train(admin_client_api, payload)
 
     assert response.status_code == 400
-    assert list(error_body(response)) == ["name"]
+    assert list(error_body(response)) == ["name", "code"]
     assert not Train.objects.exists()
 
 
