@@ -79,6 +79,8 @@ def browser_page(tmp_path: Path) -> Iterator[Page]:
             page.on("console", lambda message: console_error(message, script_errors))
             try:
                 yield page
+                # Requests still in flight would escape the checks below.
+                page.wait_for_load_state("load")
                 assert not failed_requests, failed_requests
                 assert not script_errors, script_errors
             except BaseException:
@@ -101,7 +103,13 @@ def admin_log_in(page: Page, server: GunicornServer, username: str, password: st
 
 
 def assert_styled(page: Page) -> None:
-    """Assert that every stylesheet the page links is served as CSS and that it applies."""
+    """Assert that every stylesheet the page links is served as CSS and that it applies.
+
+    Waits for the page's load event first: a navigation's URL changes as soon as its response
+    arrives, while the head's scripts may still hold the parser back from the later links and
+    from the body.
+    """
+    page.wait_for_load_state("load")
     hrefs = page.eval_on_selector_all("link[rel=stylesheet]", "links => links.map(link => link.href)")
     assert any(href.endswith("/static/admin/css/base.css") for href in hrefs), hrefs
     for href in hrefs:
@@ -109,8 +117,7 @@ def assert_styled(page: Page) -> None:
         assert response.status == 200, href
         assert response.headers["content-type"].startswith("text/css"), (href, response.headers)
     # Unstyled, the header would be transparent; base.css paints it.
-    background = page.eval_on_selector("#header", "header => getComputedStyle(header).backgroundColor")
-    assert background != "rgba(0, 0, 0, 0)"
+    expect(page.locator("#header")).not_to_have_css("background-color", "rgba(0, 0, 0, 0)")
 
 
 def stop_row(page: Page, index: int) -> Locator:
