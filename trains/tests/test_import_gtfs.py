@@ -14,7 +14,7 @@ from trains.gtfs import read_feed
 from trains.models import ServiceException, Station, Stop, Train
 from trains.selectors import train_route, train_starts_on
 from trains.services import train_route_replace as replace_route
-from trains.tests.test_gtfs_reader import MINIMAL_FEED, RAIL_FEED, SAMPLE_FEED, minimal_with, write_feed
+from trains.tests.feeds import MINIMAL_FEED, RAIL_FEED, SAMPLE_FEED, minimal_with, write_feed
 
 # A Monday inside the test feeds' dates of service, so that their trains run "today".
 IN_SERVICE = time_machine.travel(datetime.datetime(2025, 1, 6, 8, tzinfo=datetime.UTC))
