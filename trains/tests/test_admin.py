@@ -1,7 +1,6 @@
 """The train and station admin: superuser-only writes, route validation, route guard, occupancy."""
 
 import datetime
-import re
 from collections.abc import Callable
 
 import pytest
@@ -14,61 +13,9 @@ from django.utils import timezone
 from bookings.models import Booking
 from bookings.services import booking_cancel, booking_create
 from conftest import client_for
-from trains.models import WEEKDAY_NAMES, Station, Stop, Train
+from trains.models import WEEKDAY_NAMES, Station, Train
 from trains.selectors import train_route
-
-ADD_URL = "/admin/trains/train/add/"
-
-
-def change_url(train: Train) -> str:
-    return f"/admin/trains/train/{train.pk}/change/"
-
-
-def train_form(
-    *,
-    train_number: int,
-    total_seats: int,
-    stops: list[tuple[int, str]],
-    name: str = "",
-    existing: list[Stop] | None = None,
-    deleted: set[int] = frozenset(),
-) -> dict[str, str | int]:
-    """Return the admin form data for a train whose stops are typed by name.
-
-    `existing` lists the stored stops the first forms stand for; `deleted` the form indexes to delete.
-    """
-    existing = existing or []
-    data: dict[str, str | int] = {
-        "train_number": train_number,
-        "name": name,
-        "total_seats": total_seats,
-        "departs_at": "00:00",
-        "weekdays": list(range(7)),
-        "service_exceptions-TOTAL_FORMS": 0,
-        "service_exceptions-INITIAL_FORMS": 0,
-        "stops-TOTAL_FORMS": len(stops),
-        "stops-INITIAL_FORMS": len(existing),
-        "stops-MIN_NUM_FORMS": 0,
-        "stops-MAX_NUM_FORMS": 64,
-        "_save": "Save",
-    }
-    for index, (position, station_name) in enumerate(stops):
-        data[f"stops-{index}-position"] = position
-        data[f"stops-{index}-station"] = ""
-        data[f"stops-{index}-station_name"] = station_name
-        if index < len(existing):
-            data[f"stops-{index}-id"] = existing[index].pk
-            data[f"stops-{index}-train"] = existing[index].train_id
-        if index in deleted:
-            data[f"stops-{index}-DELETE"] = "on"
-    return data
-
-
-def errors_of(response) -> str:
-    """Return the text of the form's error lists, for assertions and failure messages."""
-    return " | ".join(
-        re.findall(r'<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>', response.content.decode(), re.DOTALL)
-    )
+from trains.tests.admin_forms import ADD_URL, change_url, errors_of, train_form
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from bookings.services import booking_create
 from trains.models import ServiceException, Stop, Train
 from trains.selectors import runs_on_from, train_starts_on, weekdays_of
 from trains.services import stop_times_validate
-from trains.tests.test_admin import change_url, errors_of, train_form
+from trains.tests.admin_forms import change_url, errors_of, train_form
 
 MONDAY = datetime.date(2026, 11, 23)
 HOURS = datetime.timedelta(hours=1)
