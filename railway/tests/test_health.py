@@ -6,7 +6,7 @@ from django.db.migrations.executor import MigrationExecutor
 from rest_framework.test import APIClient
 
 from railway.tests.bodies import error_body
-from railway.tests.test_settings import run_manage
+from railway.tests.management import run_manage
 
 PROXIED_HTTPS = {"HTTP_X_FORWARDED_PROTO": "https"}
 
