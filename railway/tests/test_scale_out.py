@@ -10,6 +10,7 @@ the servers, and they suffice: every 201 is a stored booking with the seats it n
 
 import random
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -43,12 +44,14 @@ MOST_SINGLE_LEG_BOOKINGS_PER_PASSENGER = 40
 
 @dataclass(frozen=True)
 class Sale:
-    """One booking request as sent, with the server it went to and its answer."""
+    """One booking request as sent, with the server it went to, its answer and when it was in flight."""
 
     server: int
     user_id: int
     payload: dict[str, Any]
     answer: Answer
+    sent_at: float
+    answered_at: float
 
 
 class SoldOutLegs:
@@ -80,18 +83,32 @@ def booking_payload(start: int, end: int, seat_count: int) -> dict[str, Any]:
 
 
 def passenger_books_until_sold_out(
-    servers: list[GunicornServer], number: int, rider, sold_out: SoldOutLegs
+    servers: list[GunicornServer], number: int, rider, sold_out: SoldOutLegs, start: threading.Barrier
 ) -> list[Sale]:
-    """Book random segments, then single seats on legs not yet sold out; return every sale attempted."""
+    """Book random segments, then single seats on legs not yet sold out; return every sale attempted.
+
+    The first booking waits at `start` until every passenger is ready to send theirs.
+    """
     server_index = number % len(servers)
     rng = random.Random(number)
     sales: list[Sale] = []
 
     def book(payload: dict[str, Any]) -> Answer:
+        sent_at = time.monotonic()
         answer = send(servers[server_index], "POST", BOOK_URL, payload, headers=rider.headers)
-        sales.append(Sale(server=server_index, user_id=rider.user.pk, payload=payload, answer=answer))
+        sales.append(
+            Sale(
+                server=server_index,
+                user_id=rider.user.pk,
+                payload=payload,
+                answer=answer,
+                sent_at=sent_at,
+                answered_at=time.monotonic(),
+            )
+        )
         return answer
 
+    start.wait(timeout=60)
     for _ in range(RANDOM_BOOKINGS_PER_PASSENGER):
         book(booking_payload(*random_segment(rng), seat_count=rng.randint(1, 2)))
     for _ in range(MOST_SINGLE_LEG_BOOKINGS_PER_PASSENGER):
@@ -129,10 +146,19 @@ def assert_no_seat_was_answered_twice_on_a_leg(sales: list[Sale]) -> None:
     assert answered and max(answered.values()) == 1
 
 
+def assert_bookings_to_the_two_servers_overlapped(booked: list[Sale]) -> None:
+    """Assert that a booking sent to one server was in flight while one sent to the other was."""
+    first, second = ([sale for sale in booked if sale.server == server] for server in (0, 1))
+    assert any(a.sent_at < b.answered_at and b.sent_at < a.answered_at for a in first for b in second), (
+        "the two servers never sold at the same time"
+    )
+
+
 def test_two_servers_on_one_database_sell_every_seat_of_every_leg_exactly_once(tmp_path, make_train):
     train = make_train(9101, SEATS, *STOPS)
     riders = [passenger(f"rider{number}") for number in range(PASSENGERS)]
     sold_out = SoldOutLegs()
+    start = threading.Barrier(PASSENGERS)
     # Seat caps are not what this test is about: a passenger may book as often as the run needs.
     no_seat_cap = {"BOOKING_MAX_SEATS_PER_USER_PER_TRAIN": "10000"}
     with ExitStack() as stack:
@@ -141,7 +167,7 @@ def test_two_servers_on_one_database_sell_every_seat_of_every_leg_exactly_once(t
         ]
         with ThreadPoolExecutor(PASSENGERS) as pool:
             runs = [
-                pool.submit(passenger_books_until_sold_out, servers, number, rider, sold_out)
+                pool.submit(passenger_books_until_sold_out, servers, number, rider, sold_out, start)
                 for number, rider in enumerate(riders)
             ]
             sales = [sale for run in runs for sale in run.result(timeout=120)]
@@ -156,8 +182,9 @@ def test_two_servers_on_one_database_sell_every_seat_of_every_leg_exactly_once(t
     booked = [sale for sale in sales if sale.answer.status == 201]
     refused = [sale for sale in sales if sale.answer.status == 409]
     assert {sale.answer.body["code"] for sale in refused} == {"insufficient_seats"}
-    # Both servers sold seats.
+    # Both servers sold seats, with bookings in flight to both at once.
     assert {sale.server for sale in booked} == {0, 1}
+    assert_bookings_to_the_two_servers_overlapped(booked)
 
     assert_every_201_is_stored_as_answered(booked)
     # Refusals left nothing behind: exactly the answered bookings are stored.
