@@ -1,4 +1,4 @@
-"""The train and station admin: superuser-only writes, route validation, route guard, occupancy."""
+"""The train admin: superuser-only writes, route validation, the route guard of booked trains, occupancy."""
 
 import datetime
 from collections.abc import Callable
@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from bookings.models import Booking
 from bookings.services import booking_cancel, booking_create
+from bookings.tests.admin_forms import ADD_URL, change_url, errors_of, train_form
 from conftest import client_for
 from trains.models import WEEKDAY_NAMES, Station, Train
 from trains.selectors import train_route
-from trains.tests.admin_forms import ADD_URL, change_url, errors_of, train_form
 
 
 @pytest.fixture
@@ -25,16 +25,13 @@ def booked_train(make_train, owner) -> Train:
     return train
 
 
-def test_the_train_and_station_lists_render_for_a_superuser(superuser_client, make_train):
+def test_the_train_list_renders_for_a_superuser(superuser_client, make_train):
     make_train(101, 40, "Alpha", "Beta", "Gamma")
 
     trains = superuser_client.get("/admin/trains/train/")
-    stations = superuser_client.get("/admin/trains/station/?q=alp")
 
     assert trains.status_code == 200
     assert "Alpha → Gamma" in trains.content.decode()
-    assert stations.status_code == 200
-    assert "Alpha" in stations.content.decode()
 
 
 def test_the_add_and_change_pages_render(superuser_client, make_train):
@@ -287,29 +284,3 @@ def test_the_train_list_costs_the_same_queries_however_many_trains_and_bookings(
         assert superuser_client.get("/admin/trains/train/").status_code == 200
 
     assert len(many) == len(few)
-
-
-def test_a_station_cannot_be_renamed_onto_another_in_a_different_case(superuser_client):
-    Station.objects.create(name="Alpha")
-    beta = Station.objects.create(name="Beta")
-
-    response = superuser_client.post(
-        f"/admin/trains/station/{beta.pk}/change/", {"name": " ALPHA ", "_save": "Save"}
-    )
-
-    assert response.status_code == 200
-    assert "already has this name" in errors_of(response)
-    beta.refresh_from_db()
-    assert beta.name == "Beta"
-
-
-def test_station_autocomplete_finds_stations_by_name(superuser_client):
-    Station.objects.create(name="Alpha")
-
-    response = superuser_client.get(
-        "/admin/autocomplete/",
-        {"term": "alp", "app_label": "trains", "model_name": "stop", "field_name": "station"},
-    )
-
-    assert response.status_code == 200
-    assert [result["text"] for result in response.json()["results"]] == ["Alpha"]
