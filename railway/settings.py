@@ -228,8 +228,6 @@ BOOKING_MAX_SEATS = 10
 BOOKING_MAX_SEATS_PER_USER_PER_TRAIN = env_int("BOOKING_MAX_SEATS_PER_USER_PER_TRAIN", 20, minimum=1)
 # How many days ahead of today (in TIME_ZONE) a journey may start and still be booked.
 BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 120, minimum=0)
-# On PostgreSQL, sell seats in one statement (bookings_sell_seats); off: the Python engine.
-BOOKING_SQL_ENGINE = env_bool("BOOKING_SQL_ENGINE", default=True)
 # How long a finished response is kept for replay under its Idempotency-Key.
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24, minimum=24)
 

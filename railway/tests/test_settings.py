@@ -1,34 +1,13 @@
 """Settings come from the environment, fail fast on bad values, and are safe in production."""
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 
 from railway.env import env_bool, env_cache, env_int, env_list, env_rate
-
-PROJECT = Path(__file__).resolve().parents[2]
-
-
-def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "SECURE_SSL_REDIRECT"}
-    }
-    clean["DJANGO_SETTINGS_MODULE"] = "railway.settings"
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=PROJECT,
-        env={**clean, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from railway.tests.management import run_manage
 
 
 def test_it_reads_typed_values(monkeypatch):
