@@ -11,14 +11,16 @@ waits on another lock, so no two requests can wait on each other in a cycle. Ref
 a 5xx is never stored, so a retry runs anew.
 """
 
+import datetime
 import hashlib
 import json
 from collections.abc import Callable
-from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -63,8 +65,8 @@ def idempotency_key(request: Request) -> str | None:
     return key
 
 
-def _expiry_cutoff() -> datetime:
-    return timezone.now() - timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
+def _expiry_cutoff() -> datetime.datetime:
+    return timezone.now() - datetime.timedelta(hours=settings.IDEMPOTENCY_KEY_TTL_HOURS)
 
 
 def idempotency_records_purge() -> int:
@@ -73,30 +75,57 @@ def idempotency_records_purge() -> int:
     return deleted
 
 
+# SQL texts, the same on both databases: composing them with the ORM cost more than running
+# them, on every booking that carries a key.
+_RECORD_READ = (
+    "SELECT id, request_fingerprint, response_status, response_body, created_at"
+    " FROM bookings_idempotencyrecord WHERE user_id = %s AND key = %s"
+)
+_RECORD_INSERT = (
+    "INSERT INTO bookings_idempotencyrecord"
+    " (user_id, key, request_fingerprint, response_status, response_body, created_at)"
+    " VALUES (%s, %s, %s, %s, %s, %s)"
+)
+
+
 def _replay(*, user, key: str, fingerprint: str) -> Response | None:
     """Return the recorded answer under the key, None when there is none (an expired one is dropped)."""
-    record = IdempotencyRecord.objects.filter(user=user, key=key).first()
-    if record is None:
+    with connection.cursor() as cursor:
+        cursor.execute(_RECORD_READ, [user.pk, key])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    if record.created_at < _expiry_cutoff():
-        IdempotencyRecord.objects.filter(pk=record.pk, created_at=record.created_at).delete()
+    record_id, recorded_fingerprint, status_code, body, created_at = row
+    if isinstance(created_at, str):
+        created_at = parse_datetime(created_at)
+    if timezone.is_naive(created_at):
+        # SQLite's, in UTC as the service writes it.
+        created_at = timezone.make_aware(created_at, datetime.UTC)
+    if created_at < _expiry_cutoff():
+        IdempotencyRecord.objects.filter(pk=record_id, created_at=created_at).delete()
         return None
-    if record.request_fingerprint != fingerprint:
+    if recorded_fingerprint != fingerprint:
         raise IdempotencyKeyReused()
-    response = Response(record.response_body, status=record.response_status)
+    # Both databases hand JSON over as text here.
+    response = Response(json.loads(body), status=status_code)
     response["Idempotent-Replayed"] = "true"
     return response
 
 
 def _record(*, user, key: str, fingerprint: str, response: Response) -> None:
     """Insert the record of `response` under the key; IntegrityError when another request recorded first."""
-    IdempotencyRecord.objects.create(
-        user=user,
-        key=key,
-        request_fingerprint=fingerprint,
-        response_status=response.status_code,
-        response_body=response.data,
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _RECORD_INSERT,
+            [
+                user.pk,
+                key,
+                fingerprint,
+                response.status_code,
+                json.dumps(response.data, cls=DjangoJSONEncoder),
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+            ],
+        )
 
 
 def idempotent(

@@ -27,14 +27,16 @@ BookingSeat rows, and ``journey_inventory_repair`` rewrites them.
 """
 
 import datetime
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from bookings.allocation import NEED_MORE, Candidate, choose_seats, free_stretches, stretches_left
-from bookings.errors import InsufficientSeats, SeatsTaken
+from bookings.errors import InsufficientSeats
 from bookings.models import Booking, BookingSeat, FreeStretch, Journey
 from trains.models import Stop, Train
 
@@ -42,10 +44,19 @@ from trains.models import Stop, Train
 GROUP_FIRST_LOOK = 4
 
 
+# The hot path's statements are SQL texts, the same on both databases: composing them with the
+# ORM cost more than running them. FOR NO KEY UPDATE is PostgreSQL's; on SQLite the IMMEDIATE
+# transaction already holds the database's only write lock.
+_JOURNEY_LOCK = "SELECT 1 FROM bookings_journey WHERE train_id = %s AND date = %s"
+
+
 def journey_lock(*, train_id: int, journey_date: datetime.date) -> Journey | None:
     """Lock the journey of the train on `journey_date`; None if it has none yet."""
-    journeys = Journey.objects.select_for_update(no_key=True).filter(train_id=train_id, date=journey_date)
-    return next(iter(journeys[:1]), None)
+    sql = _JOURNEY_LOCK + (" FOR NO KEY UPDATE" if connection.vendor == "postgresql" else "")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [train_id, journey_date])
+        found = cursor.fetchone() is not None
+    return Journey(train_id=train_id, date=journey_date) if found else None
 
 
 def _train_share_lock(*, train: Train) -> int:
@@ -98,8 +109,19 @@ def _covering(journey: Journey, *, from_position: int, to_position: int) -> Quer
     )
 
 
-def _candidates(stretches: QuerySet[FreeStretch]) -> list[Candidate]:
-    return [Candidate(*row) for row in stretches.values_list("seat_number", "from_position", "to_position")]
+# The candidates in the seat rule's order (index freestretch_tightest), and some of them by seat.
+_CANDIDATES = (
+    "SELECT seat_number, from_position, to_position FROM bookings_freestretch"
+    " WHERE train_id = %s AND journey_date = %s AND length >= %s"
+    " AND from_position <= %s AND to_position >= %s"
+)
+_TIGHTEST = _CANDIDATES + " ORDER BY length, seat_number LIMIT %s"
+
+
+def _candidates_read(sql: str, params: list) -> list[Candidate]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [Candidate(*row) for row in cursor.fetchall()]
 
 
 def seats_free_count(*, journey: Journey, from_position: int, to_position: int) -> int:
@@ -113,10 +135,10 @@ def seats_choose(*, journey: Journey, from_position: int, to_position: int, coun
     Reads the tightest candidates first (bookings.allocation), and more only when the rule
     asks for them: one row for a single seat, a few for a group.
     """
-    covering = _covering(journey, from_position=from_position, to_position=to_position)
+    covering = [journey.train_id, journey.date, to_position - from_position, from_position, to_position]
     size = 1 if count == 1 else GROUP_FIRST_LOOK * count
     while True:
-        tightest = _candidates(covering.order_by("length", "seat_number")[:size])
+        tightest = _candidates_read(_TIGHTEST, [*covering, size])
         neighbours: dict[int, Candidate] = {}
         if count > 1 and tightest:
             near = {
@@ -125,49 +147,119 @@ def seats_choose(*, journey: Journey, from_position: int, to_position: int, coun
                 for seat in range(candidate.seat_number - count + 1, candidate.seat_number + count)
             }
             near -= {candidate.seat_number for candidate in tightest}
+            near_sql = _CANDIDATES + f" AND seat_number IN ({', '.join(['%s'] * len(near))})"
             neighbours = {
                 candidate.seat_number: candidate
-                for candidate in _candidates(covering.filter(seat_number__in=near))
+                for candidate in _candidates_read(near_sql, [*covering, *near])
             }
         choice = choose_seats(
             tightest=tightest, neighbours=neighbours, count=count, complete=len(tightest) < size
         )
         if choice is None:
-            raise InsufficientSeats(available_seats=covering.count())
+            raise InsufficientSeats(
+                available_seats=seats_free_count(
+                    journey=journey, from_position=from_position, to_position=to_position
+                )
+            )
         if choice is not NEED_MORE:
             return choice
         size *= 4
 
 
-def seats_sell(*, booking: Booking, chosen: list[Candidate]) -> None:
-    """Write the sale of the `chosen` seats to `booking`: the seats it holds, and what stays free."""
-    journey_rows = {"train_id": booking.train_id, "journey_date": booking.journey_date}
-    from_position, to_position = booking.from_position, booking.to_position
-    BookingSeat.objects.bulk_create(
-        BookingSeat(
-            booking=booking,
-            seat_number=candidate.seat_number,
-            from_position=from_position,
-            to_position=to_position,
-            **journey_rows,
+def _execute_all(statements: list[tuple[str, list]]) -> None:
+    """Run the statements in order: on PostgreSQL in one round trip, on SQLite (in process) one by one."""
+    statements = [(sql, params) for sql, params in statements if sql]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                ";\n".join(sql for sql, _ in statements), [p for _, params in statements for p in params]
+            )
+            return
+        for sql, params in statements:
+            cursor.execute(sql, params)
+
+
+def _rows_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> tuple[str, list]:
+    """Return one INSERT of `rows` into `table`, or no statement when there are none."""
+    if not rows:
+        return "", []
+    values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(rows))
+    # Names and placeholders only: every value travels as a parameter.
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values}"  # noqa: S608
+    return sql, [value for row in rows for value in row]
+
+
+_BOOKING_INSERT = (
+    "INSERT INTO bookings_booking (user_id, train_id, journey_date, from_position, to_position,"
+    " seat_count, seat_numbers, status, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
+)
+
+
+def sale_write(
+    *,
+    user,
+    train: Train,
+    journey_date: datetime.date,
+    from_position: int,
+    to_position: int,
+    chosen: list[Candidate],
+) -> Booking:
+    """Write the sale of the `chosen` seats: the booking, the seats it holds, and what stays free.
+
+    The stretches chosen were read under the journey lock, so they are there to replace.
+    """
+    seats = sorted(candidate.seat_number for candidate in chosen)
+    booking = Booking(
+        user=user,
+        train=train,
+        journey_date=journey_date,
+        from_position=from_position,
+        to_position=to_position,
+        seat_count=len(seats),
+        seat_numbers=seats,
+        status=Booking.Status.CONFIRMED,
+        created_at=timezone.now(),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _BOOKING_INSERT,
+            [
+                user.pk,
+                train.pk,
+                journey_date,
+                from_position,
+                to_position,
+                len(seats),
+                json.dumps(seats),
+                booking.status,
+                connection.ops.adapt_datetimefield_value(booking.created_at),
+            ],
         )
-        for candidate in chosen
+        booking.pk = cursor.fetchone()[0]
+    booking._state.adding = False
+    train_id = train.pk
+    held = _rows_insert(
+        "bookings_bookingseat",
+        ("booking_id", "seat_number", "train_id", "journey_date", "from_position", "to_position"),
+        [(booking.pk, seat, train_id, journey_date, from_position, to_position) for seat in seats],
     )
-    taken = FreeStretch.objects.filter(
-        **journey_rows,
-        seat_number__in=[candidate.seat_number for candidate in chosen],
-        from_position__lte=from_position,
-        to_position__gte=to_position,
+    taken = (
+        "DELETE FROM bookings_freestretch WHERE train_id = %s AND journey_date = %s"  # noqa: S608
+        " AND from_position <= %s AND to_position >= %s"
+        f" AND seat_number IN ({', '.join(['%s'] * len(seats))})",
+        [train_id, journey_date, from_position, to_position, *seats],
     )
-    deleted, _ = taken.delete()
-    if deleted != len(chosen):
-        # The stretches read under the lock are gone: only a writer that bypassed it could do that.
-        raise SeatsTaken()
-    FreeStretch.objects.bulk_create(
-        FreeStretch(seat_number=candidate.seat_number, from_position=first, to_position=last, **journey_rows)
-        for candidate in chosen
-        for first, last in stretches_left(candidate, from_position=from_position, to_position=to_position)
+    left = _rows_insert(
+        "bookings_freestretch",
+        ("train_id", "journey_date", "seat_number", "from_position", "to_position"),
+        [
+            (train_id, journey_date, candidate.seat_number, first, last)
+            for candidate in chosen
+            for first, last in stretches_left(candidate, from_position=from_position, to_position=to_position)
+        ],
     )
+    _execute_all([held, taken, left])
+    return booking
 
 
 def seats_release(*, booking: Booking, journey_open: bool = True) -> None:

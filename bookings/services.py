@@ -6,8 +6,9 @@ choose seats by the one seat rule (bookings.allocation) and write them (bookings
 """
 
 import datetime
+from contextlib import AbstractContextManager, nullcontext
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from bookings import inventory, rules
@@ -23,7 +24,7 @@ from bookings.errors import (
 from bookings.models import Booking, Journey
 from bookings.selectors import booking_with_stations, seats_held_on_journey
 from trains.models import Train
-from trains.selectors import RouteStop, stop_leaves_on, train_route_stops, train_starts_on
+from trains.selectors import RouteStop, stop_leaves_on, train_on_day, train_starts_on_given
 from users.models import User
 
 
@@ -36,12 +37,16 @@ def _segment_check(
     *,
     train: Train,
     route: list[RouteStop],
+    exception: bool | None,
     journey_date: datetime.date,
     today: datetime.date,
     source: str | None,
     destination: str | None,
 ) -> tuple[int, int]:
-    """Return the segment's stop positions, or raise why the journey cannot be sold on it."""
+    """Return the segment's stop positions, or raise why the journey cannot be sold on it.
+
+    `exception` is the train's service exception for `journey_date` (None: it has none).
+    """
     from_position, to_position = rules.segment_resolve(
         route_keys=[stop.station_key for stop in route], source=source, destination=destination
     )
@@ -53,7 +58,7 @@ def _segment_check(
         boarding_date=stop_leaves_on(
             departs_at=train.departs_at, journey_date=journey_date, stop=route[from_position]
         ),
-        starts_on_date=train_starts_on(train=train, day=journey_date),
+        starts_on_date=train_starts_on_given(train=train, day=journey_date, exception=exception),
         today=today,
     )
     return from_position, to_position
@@ -72,29 +77,34 @@ def _journey_for_sale(
     The journey is created on its first sale, once the request is known to be sellable, so
     that a refused request leaves nothing behind.
     """
-    train = Train.objects.filter(train_number=train_number).first()
-    if train is None:
-        raise TrainNotFound()
     # Read before the lock, which is held for as short a time as it can be: a journey exists
     # only once its train is booked, and bookings freeze a train's route (bookings.network_changes).
-    route = train_route_stops(train_id=train.pk)
-    check = {
-        "train": train,
-        "journey_date": journey_date,
-        "today": today,
-        "source": source,
-        "destination": destination,
-    }
-    segment = _segment_check(route=route, **check)
-    journey = inventory.journey_lock(train_id=train.pk, journey_date=journey_date)
+    on_day = train_on_day(train_number=train_number, day=journey_date)
+    if on_day is None:
+        raise TrainNotFound()
+    request = {"journey_date": journey_date, "today": today, "source": source, "destination": destination}
+    segment = _segment_check(train=on_day.train, route=on_day.route, exception=on_day.exception, **request)
+    journey = inventory.journey_lock(train_id=on_day.train.pk, journey_date=journey_date)
     if journey is None:
-        inventory.journey_open(train=train, journey_date=journey_date)
+        inventory.journey_open(train=on_day.train, journey_date=journey_date)
         # The route may have changed until the journey's creation held the train: read it again.
-        route = train_route_stops(train_id=train.pk)
-        segment = _segment_check(route=route, **check)
-        journey = inventory.journey_lock(train_id=train.pk, journey_date=journey_date)
+        on_day = train_on_day(train_number=train_number, day=journey_date)
+        assert on_day is not None, "a train whose journey just opened is there"
+        segment = _segment_check(
+            train=on_day.train, route=on_day.route, exception=on_day.exception, **request
+        )
+        journey = inventory.journey_lock(train_id=on_day.train.pk, journey_date=journey_date)
         assert journey is not None, "a journey just opened is there to lock"
-    return journey, train, route, segment
+    return journey, on_day.train, on_day.route, segment
+
+
+def _in_a_transaction() -> AbstractContextManager:
+    """Return a transaction for a sale: the caller's if it has one (with no savepoint), else a new one.
+
+    A caller that wraps a sale (bookings.idempotency) commits or rolls back with it; the
+    refusals a sale raises leave nothing written that the caller's rollback would need.
+    """
+    return nullcontext() if connection.in_atomic_block else transaction.atomic()
 
 
 def booking_create(
@@ -115,7 +125,7 @@ def booking_create(
     today = journey_date_default()
     journey_date = journey_date or today
     try:
-        with transaction.atomic():
+        with _in_a_transaction():
             journey, train, route, (from_position, to_position) = _journey_for_sale(
                 train_number=train_number,
                 journey_date=journey_date,
@@ -130,16 +140,14 @@ def booking_create(
             chosen = inventory.seats_choose(
                 journey=journey, from_position=from_position, to_position=to_position, count=seat_count
             )
-            booking = Booking.objects.create(
+            booking = inventory.sale_write(
                 user=user,
                 train=train,
                 journey_date=journey_date,
                 from_position=from_position,
                 to_position=to_position,
-                seat_count=seat_count,
-                seat_numbers=sorted(candidate.seat_number for candidate in chosen),
+                chosen=chosen,
             )
-            inventory.seats_sell(booking=booking, chosen=chosen)
     except IntegrityError:
         # bookingseat_no_double_sale refused a seat: only possible if the lock was bypassed.
         raise SeatsTaken() from None

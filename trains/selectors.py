@@ -3,6 +3,8 @@
 import datetime
 from dataclasses import dataclass
 
+from django.db import connection
+
 from trains.models import ServiceException, Station, Stop, Train
 
 
@@ -25,8 +27,13 @@ def train_starts_on(*, train: Train, day: datetime.date) -> bool:
     exception = (
         ServiceException.objects.filter(train=train, date=day).order_by().values_list("runs", flat=True)
     )
-    for runs in exception[:1]:
-        return runs
+    return train_starts_on_given(train=train, day=day, exception=next(iter(exception[:1]), None))
+
+
+def train_starts_on_given(*, train: Train, day: datetime.date, exception: bool | None) -> bool:
+    """Return train_starts_on(train, day), its exception for the day (None: it has none) read already."""
+    if exception is not None:
+        return exception
     return timetable_starts_on(
         runs_on=train.runs_on, service_from=train.service_from, service_until=train.service_until, day=day
     )
@@ -118,11 +125,68 @@ class RouteStop:
     departure: datetime.timedelta | None
 
 
-def train_route_stops(*, train_id: int) -> list[RouteStop]:
-    """Return the stops of the train's route, origin first, with their stations' keys and names."""
-    rows = (
-        Stop.objects.filter(train_id=train_id)
-        .order_by("position")
-        .values_list("position", "station__key", "station__name", "arrival", "departure")
+@dataclass(frozen=True)
+class TrainOnDay:
+    """A train, its route and its exception for one day (None: it has none), as a sale reads them."""
+
+    train: Train
+    route: list[RouteStop]
+    exception: bool | None
+
+
+# A SQL text, the same on both databases: composing it with the ORM cost more than running it,
+# on every sale. SQLite returns times, dates and durations as text and integers: see _on_day_value.
+_TRAIN_ON_DAY = """
+SELECT train.id, train.name, train.total_seats, train.departs_at, train.runs_on,
+       train.service_from, train.service_until,
+       stop.position, station.key, station.name, stop.arrival, stop.departure,
+       (SELECT exception.runs FROM trains_serviceexception exception
+         WHERE exception.train_id = train.id AND exception.date = %s) AS exception
+  FROM trains_train train
+  JOIN trains_stop stop ON stop.train_id = train.id
+  JOIN trains_station station ON station.id = stop.station_id
+ WHERE train.train_number = %s
+ ORDER BY stop.position
+"""
+
+
+def _time(value: datetime.time | str) -> datetime.time:
+    return value if isinstance(value, datetime.time) else datetime.time.fromisoformat(value)
+
+
+def _date(value: datetime.date | str | None) -> datetime.date | None:
+    return value if value is None or isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
+
+
+def _duration(value: datetime.timedelta | int | None) -> datetime.timedelta | None:
+    if value is None or isinstance(value, datetime.timedelta):
+        return value
+    return datetime.timedelta(microseconds=value)
+
+
+def train_on_day(*, train_number: int, day: datetime.date) -> TrainOnDay | None:
+    """Return the train numbered `train_number` with its route and its exception for `day`, in one query.
+
+    None when there is no such train.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_TRAIN_ON_DAY, [day, train_number])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    train_id, name, total_seats, departs_at, runs_on, service_from, service_until, *_, exception = rows[0]
+    train = Train(
+        id=train_id,
+        train_number=train_number,
+        name=name,
+        total_seats=total_seats,
+        departs_at=_time(departs_at),
+        runs_on=runs_on,
+        service_from=_date(service_from),
+        service_until=_date(service_until),
     )
-    return [RouteStop(*row) for row in rows]
+    route = [
+        RouteStop(position, key, station_name, _duration(arrival), _duration(departure))
+        for *_, position, key, station_name, arrival, departure, _ in rows
+    ]
+    return TrainOnDay(train=train, route=route, exception=None if exception is None else bool(exception))
