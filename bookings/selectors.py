@@ -6,16 +6,23 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import DEFAULT_DB_ALIAS, connection, router
-from django.db.models import Count, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router
+from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from bookings.models import Booking, BookingSeat, FreeStretch, Journey
+from bookings.models import Booking, BookingSeat, Journey
 from railway.errors import Invalid
 from railway.pagination import page_split
 from trains.models import ServiceException, Stop, Train, station_key
-from trains.selectors import after_midnight, stop_offset, timetable_starts_on
+from trains.selectors import (
+    after_midnight,
+    date_value,
+    duration_value,
+    stop_offset,
+    time_value,
+    timetable_starts_on,
+)
 
 
 def _station_name_at(position_field: str) -> Subquery:
@@ -207,6 +214,47 @@ def wall_clock_in_zone(moment: datetime, zone: dt.tzinfo) -> datetime:
     return chosen.astimezone(UTC).astimezone(zone)
 
 
+# The trains calling at the source and later at the destination, with their timetables and the
+# ends of their routes: from the source station's stops (index stop_station_lookup) to the same
+# trains' stops at the destination, so that only trains calling at the source are read. A SQL
+# text, the same on both databases: composing it with the ORM cost more than running it.
+_CALLS = """
+SELECT boarding.train_id, train.train_number, train.name, train.total_seats, train.departs_at,
+       train.runs_on, train.service_from, train.service_until,
+       boarding.position, boarding.arrival, boarding.departure,
+       alighting.position, alighting.arrival, alighting.departure,
+       (SELECT station.name FROM trains_stop stop JOIN trains_station station ON station.id = stop.station_id
+         WHERE stop.train_id = boarding.train_id ORDER BY stop.position LIMIT 1),
+       (SELECT station.name FROM trains_stop stop JOIN trains_station station ON station.id = stop.station_id
+         WHERE stop.train_id = boarding.train_id ORDER BY stop.position DESC LIMIT 1)
+  FROM trains_station origin
+  JOIN trains_stop boarding ON boarding.station_id = origin.id
+  JOIN trains_stop alighting
+    ON alighting.train_id = boarding.train_id AND alighting.position > boarding.position
+  JOIN trains_station target ON target.id = alighting.station_id
+  JOIN trains_train train ON train.id = boarding.train_id
+ WHERE origin.key = %s AND target.key = %s
+"""
+CALL_FIELDS = (
+    "train_id",
+    "train__train_number",
+    "train__name",
+    "train__total_seats",
+    "train__departs_at",
+    "train__runs_on",
+    "train__service_from",
+    "train__service_until",
+    "boarding_position",
+    "boarding_arrival",
+    "boarding_departure",
+    "alighting_position",
+    "alighting_arrival",
+    "alighting_departure",
+    "route_source",
+    "route_destination",
+)
+
+
 def trains_between_on(
     *,
     database: str = DEFAULT_DB_ALIAS,
@@ -221,39 +269,16 @@ def trains_between_on(
     Four queries at most: the trains calling at both stations, the exceptions of their start
     dates, and the page's journeys and their seats free on the segments asked for.
     """
-    first_stop = Stop.objects.filter(train=OuterRef("train_id")).order_by("position")
-    last_stop = Stop.objects.filter(train=OuterRef("train_id")).order_by("-position")
-    # The train's other stops are joined once: the values below read the stop the filter found.
-    calls = (
-        Stop.objects.using(database)
-        .filter(
-            station__key=station_key(source),
-            train__stops__station__key=station_key(destination),
-            train__stops__position__gt=F("position"),
-        )
-        .order_by()
-        .values(
-            "train_id",
-            "train__train_number",
-            "train__name",
-            "train__total_seats",
-            "train__departs_at",
-            "train__runs_on",
-            "train__service_from",
-            "train__service_until",
-            boarding_position=F("position"),
-            boarding_arrival=F("arrival"),
-            boarding_departure=F("departure"),
-            alighting_position=F("train__stops__position"),
-            alighting_arrival=F("train__stops__arrival"),
-            alighting_departure=F("train__stops__departure"),
-            route_source=Subquery(first_stop.values("station__name")[:1]),
-            route_destination=Subquery(last_stop.values("station__name")[:1]),
-        )
-    )
+    with connections[database].cursor() as cursor:
+        cursor.execute(_CALLS, [station_key(source), station_key(destination)])
+        dated = [dict(zip(CALL_FIELDS, row, strict=True)) for row in cursor.fetchall()]
     zone = timezone.get_default_timezone()
-    dated = list(calls)
     for call in dated:
+        call["train__departs_at"] = time_value(call["train__departs_at"])
+        call["train__service_from"] = date_value(call["train__service_from"])
+        call["train__service_until"] = date_value(call["train__service_until"])
+        for field in ("boarding_arrival", "boarding_departure", "alighting_arrival", "alighting_departure"):
+            call[field] = duration_value(call[field])
         starts = after_midnight(call["train__departs_at"])
         leaves = starts + stop_offset(call["boarding_departure"], call["boarding_arrival"])
         arrives = starts + stop_offset(call["alighting_arrival"], call["alighting_departure"])
@@ -344,30 +369,26 @@ def seats_free_on_journeys(
     """
     if not segments:
         return {}
-    covering = Q()
-    for (train_id, journey_date), (from_position, to_position) in segments.items():
-        covering |= Q(
-            train_id=train_id,
-            journey_date=journey_date,
-            from_position__lte=from_position,
-            to_position__gte=to_position,
+    # SQL texts, the same on both databases: composing them with the ORM cost more than running them.
+    journeys = " OR ".join(["(train_id = %s AND date = %s)"] * len(segments))
+    covering = " OR ".join(
+        ["(train_id = %s AND journey_date = %s AND from_position <= %s AND to_position >= %s)"]
+        * len(segments)
+    )
+    with connections[database].cursor() as cursor:
+        cursor.execute(
+            f"SELECT train_id, date FROM bookings_journey WHERE {journeys}",  # noqa: S608
+            [value for journey in segments for value in journey],
         )
-    free = dict.fromkeys(
-        Journey.objects.using(database)
-        .filter(train_id__in={train_id for train_id, _ in segments}, date__in={day for _, day in segments})
-        .values_list("train_id", "date"),
-        0,
-    )
-    counted = (
-        FreeStretch.objects.using(database)
-        .filter(covering)
-        .values_list("train_id", "journey_date")
-        .annotate(count=Count("*"))
-        .order_by()
-    )
-    for train_id, journey_date, count in counted:
-        free[(train_id, journey_date)] = count
-    return {journey: count for journey, count in free.items() if journey in segments}
+        free = {(train_id, date_value(day)): 0 for train_id, day in cursor.fetchall()}
+        cursor.execute(
+            "SELECT train_id, journey_date, COUNT(*) FROM bookings_freestretch"  # noqa: S608
+            f" WHERE {covering} GROUP BY train_id, journey_date",
+            [value for journey, segment in segments.items() for value in (*journey, *segment)],
+        )
+        for train_id, journey_date, count in cursor.fetchall():
+            free[(train_id, date_value(journey_date))] = count
+    return free
 
 
 @dataclass(frozen=True)

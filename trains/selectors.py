@@ -135,7 +135,7 @@ class TrainOnDay:
 
 
 # A SQL text, the same on both databases: composing it with the ORM cost more than running it,
-# on every sale. SQLite returns times, dates and durations as text and integers: see _on_day_value.
+# on every sale. SQLite returns times, dates and durations as text and integers: see time_value.
 _TRAIN_ON_DAY = """
 SELECT train.id, train.name, train.total_seats, train.departs_at, train.runs_on,
        train.service_from, train.service_until,
@@ -150,15 +150,18 @@ SELECT train.id, train.name, train.total_seats, train.departs_at, train.runs_on,
 """
 
 
-def _time(value: datetime.time | str) -> datetime.time:
+def time_value(value: datetime.time | str) -> datetime.time:
+    """Return a time column's value read by SQL text: PostgreSQL's as it is, SQLite's text parsed."""
     return value if isinstance(value, datetime.time) else datetime.time.fromisoformat(value)
 
 
-def _date(value: datetime.date | str | None) -> datetime.date | None:
+def date_value(value: datetime.date | str | None) -> datetime.date | None:
+    """Return a date column's value read by SQL text: PostgreSQL's as it is, SQLite's text parsed."""
     return value if value is None or isinstance(value, datetime.date) else datetime.date.fromisoformat(value)
 
 
-def _duration(value: datetime.timedelta | int | None) -> datetime.timedelta | None:
+def duration_value(value: datetime.timedelta | int | None) -> datetime.timedelta | None:
+    """Return a duration column's value read by SQL text: PostgreSQL's interval, SQLite's microseconds."""
     if value is None or isinstance(value, datetime.timedelta):
         return value
     return datetime.timedelta(microseconds=value)
@@ -180,13 +183,13 @@ def train_on_day(*, train_number: int, day: datetime.date) -> TrainOnDay | None:
         train_number=train_number,
         name=name,
         total_seats=total_seats,
-        departs_at=_time(departs_at),
+        departs_at=time_value(departs_at),
         runs_on=runs_on,
-        service_from=_date(service_from),
-        service_until=_date(service_until),
+        service_from=date_value(service_from),
+        service_until=date_value(service_until),
     )
     route = [
-        RouteStop(position, key, station_name, _duration(arrival), _duration(departure))
+        RouteStop(position, key, station_name, duration_value(arrival), duration_value(departure))
         for *_, position, key, station_name, arrival, departure, _ in rows
     ]
     return TrainOnDay(train=train, route=route, exception=None if exception is None else bool(exception))
