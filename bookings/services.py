@@ -101,8 +101,8 @@ def _journey_for_sale(
 def _in_a_transaction() -> AbstractContextManager:
     """Return a transaction for a sale: the caller's if it has one (with no savepoint), else a new one.
 
-    A caller that wraps a sale (bookings.idempotency) commits or rolls back with it; the
-    refusals a sale raises leave nothing written that the caller's rollback would need.
+    A caller that wraps a sale (bookings.idempotency) commits or rolls back with it: a refusal
+    propagates to the caller, whose transaction rolls back whole.
     """
     return nullcontext() if connection.in_atomic_block else transaction.atomic()
 
