@@ -80,6 +80,11 @@ def journey_open(*, train: Train, journey_date: datetime.date) -> None:
             Journey.objects.create(train=train, date=journey_date)
     except IntegrityError:
         return
+    _seats_lay_out(train=train, journey_date=journey_date, seats=range(1, total_seats + 1))
+
+
+def _seats_lay_out(*, train: Train, journey_date: datetime.date, seats: range) -> None:
+    """Write the `seats` of the journey free over the whole route: one stretch each."""
     leg_count = Stop.objects.filter(train=train).count() - 1
     FreeStretch.objects.bulk_create(
         (
@@ -90,7 +95,7 @@ def journey_open(*, train: Train, journey_date: datetime.date) -> None:
                 from_position=0,
                 to_position=leg_count,
             )
-            for seat in range(1, total_seats + 1)
+            for seat in seats
         ),
         batch_size=2000,
     )
@@ -354,20 +359,9 @@ def train_seats_resize(*, train: Train, total_seats: int) -> None:
     FreeStretch.objects.filter(train=train, seat_number__gt=total_seats).delete()
     if total_seats <= train.total_seats:
         return
-    leg_count = Stop.objects.filter(train=train).count() - 1
     for journey_date in Journey.objects.filter(train=train).values_list("date", flat=True):
-        FreeStretch.objects.bulk_create(
-            (
-                FreeStretch(
-                    train=train,
-                    journey_date=journey_date,
-                    seat_number=seat,
-                    from_position=0,
-                    to_position=leg_count,
-                )
-                for seat in range(train.total_seats + 1, total_seats + 1)
-            ),
-            batch_size=2000,
+        _seats_lay_out(
+            train=train, journey_date=journey_date, seats=range(train.total_seats + 1, total_seats + 1)
         )
 
 
