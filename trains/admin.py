@@ -1,8 +1,8 @@
 """Admin for the network's stations, and the pieces of the train admin that need no bookings.
 
 Only superusers change the network, as only they may add trains through the API. The train
-admin itself lives in bookings.train_admin, since changing a train that may be on sale is a
-bookings matter (bookings.network_changes).
+admin itself lives in the bookings app (train_admin.py), since changing a train that may be
+on sale is a matter of its bookings (network_changes.py there).
 """
 
 from typing import Any

@@ -105,8 +105,8 @@ def train_route_replace(
 
     `times` gives each stop's (arrival, departure) offsets. Return the new stops, or an empty
     list when the route was already this one (its times then updated in place). A train that
-    may be on sale changes through bookings.network_changes, which locks it and checks that
-    no booking rides the old route first.
+    may be on sale changes through the bookings app's network_changes.py, which locks it and
+    checks that no booking rides the old route first.
     """
     route = route_validate(source=stops[0], destination=stops[-1], stops=stops)
     times = times or [(None, None)] * len(route)
