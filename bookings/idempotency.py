@@ -1,10 +1,10 @@
 """Idempotency-Key support: a retried request gets the first answer and changes nothing more.
 
 The work and the record of its answer commit in one transaction: the record row for
-(user, key) is inserted last, with the answer. A request that finds a finished record
-replays it without doing anything. Two requests racing with one key both do the work, but
-the unique index lets only the first record commit: the second's insert fails, its
-transaction (its work included) rolls back, and it replays the first's answer. The record
+(user, key) is inserted last, with the answer. Nothing is looked up first, since nearly every
+key is new: a retry does the work again, its record's insert meets the first one in the unique
+index, its transaction (its work included) rolls back, and it replays the first answer. Two
+requests racing with one key end the same way. The record
 is inserted after the work's locks are taken, and a request holding a key's record never
 waits on another lock, so no two requests can wait on each other in a cycle. Refusals
 (4xx) are stored the same way, in a transaction of their own once the work rolled back;
@@ -134,38 +134,38 @@ def idempotent(
     """Run `run()` once per (user, Idempotency-Key); replay its finished answer on retries.
 
     `on_error` renders what `run()` raises; the work of a refused request rolls back first.
-    `run()` turns its own integrity errors into refusals, so one that reaches here is the key's.
+    `run()` turns its own integrity errors into refusals, so one that reaches here is the key's:
+    its answer is replayed, unless it has expired, when the request runs anew.
     """
     key = idempotency_key(request)
     if key is None:
         return run()
     user, fingerprint = request.user, request_fingerprint(request)
-    replayed = _replay(user=user, key=key, fingerprint=fingerprint)
-    if replayed is not None:
-        return replayed
-    try:
-        with transaction.atomic():
-            response = run()
-            if response.status_code >= 500:
-                raise _Unfinished(response)
-            _record(user=user, key=key, fingerprint=fingerprint, response=response)
-        return response
-    except _Unfinished as unfinished:
-        return unfinished.response
-    except IntegrityError:
-        pass
-    except (DomainError, exceptions.APIException) as refused:
-        response = on_error(refused)
-        if response.status_code >= 500:
-            return response
+    # Twice at most: a second time only when the key's record had expired and has just gone.
+    for _ in range(2):
         try:
             with transaction.atomic():
+                response = run()
+                if response.status_code >= 500:
+                    raise _Unfinished(response)
                 _record(user=user, key=key, fingerprint=fingerprint, response=response)
             return response
+        except _Unfinished as unfinished:
+            return unfinished.response
         except IntegrityError:
             pass
-    replayed = _replay(user=user, key=key, fingerprint=fingerprint)
-    if replayed is None:
-        # Recorded and expired in the instant between: too late to replay, too soon to run again.
-        raise IdempotencyKeyReused()
-    return replayed
+        except (DomainError, exceptions.APIException) as refused:
+            response = on_error(refused)
+            if response.status_code >= 500:
+                return response
+            try:
+                with transaction.atomic():
+                    _record(user=user, key=key, fingerprint=fingerprint, response=response)
+                return response
+            except IntegrityError:
+                pass
+        replayed = _replay(user=user, key=key, fingerprint=fingerprint)
+        if replayed is not None:
+            return replayed
+    # Recorded and expired twice over in the instant between: too late to replay, too soon to run.
+    raise IdempotencyKeyReused()
