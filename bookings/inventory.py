@@ -105,21 +105,14 @@ def _stretches_of(journey: Journey) -> QuerySet[FreeStretch]:
     return FreeStretch.objects.filter(train_id=journey.train_id, journey_date=journey.date)
 
 
-def _covering(journey: Journey, *, from_position: int, to_position: int) -> QuerySet[FreeStretch]:
-    """Return the journey's free stretches that cover the segment: one per seat free on all of it."""
-    return _stretches_of(journey).filter(
-        from_position__lte=from_position,
-        to_position__gte=to_position,
-        length__gte=to_position - from_position,
-    )
-
-
-# The candidates in the seat rule's order (index freestretch_tightest), and some of them by seat.
-_CANDIDATES = (
-    "SELECT seat_number, from_position, to_position FROM bookings_freestretch"
-    " WHERE train_id = %s AND journey_date = %s AND length >= %s"
+# The journey's free stretches that cover a segment: one per seat free on all of it. Parameters:
+# train id, journey date, the segment's legs, its first and its last stop.
+_COVERING = (
+    " FROM bookings_freestretch WHERE train_id = %s AND journey_date = %s AND length >= %s"
     " AND from_position <= %s AND to_position >= %s"
 )
+# The candidates in the seat rule's order (index freestretch_tightest), and some of them by seat.
+_CANDIDATES = "SELECT seat_number, from_position, to_position" + _COVERING
 _TIGHTEST = _CANDIDATES + " ORDER BY length, seat_number LIMIT %s"
 
 
@@ -131,7 +124,12 @@ def _candidates_read(sql: str, params: list) -> list[Candidate]:
 
 def seats_free_count(*, journey: Journey, from_position: int, to_position: int) -> int:
     """Return how many seats of the journey are free on every leg of the segment."""
-    return _covering(journey, from_position=from_position, to_position=to_position).count()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COUNT(*)" + _COVERING,
+            [journey.train_id, journey.date, to_position - from_position, from_position, to_position],
+        )
+        return cursor.fetchone()[0]
 
 
 def seats_choose(*, journey: Journey, from_position: int, to_position: int, count: int) -> list[Candidate]:
