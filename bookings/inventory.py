@@ -50,11 +50,15 @@ GROUP_FIRST_LOOK = 4
 _JOURNEY_LOCK = "SELECT 1 FROM bookings_journey WHERE train_id = %s AND date = %s"
 
 
+def _journey_lock_sql() -> str | None:
+    """Return the statement that locks a journey's row, None where the transaction already holds it."""
+    return _JOURNEY_LOCK + " FOR NO KEY UPDATE" if connection.vendor == "postgresql" else None
+
+
 def journey_lock(*, train_id: int, journey_date: datetime.date) -> Journey | None:
     """Lock the journey of the train on `journey_date`; None if it has none yet."""
-    sql = _JOURNEY_LOCK + (" FOR NO KEY UPDATE" if connection.vendor == "postgresql" else "")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [train_id, journey_date])
+        cursor.execute(_journey_lock_sql() or _JOURNEY_LOCK, [train_id, journey_date])
         found = cursor.fetchone() is not None
     return Journey(train_id=train_id, date=journey_date) if found else None
 
@@ -132,16 +136,107 @@ def seats_free_count(*, journey: Journey, from_position: int, to_position: int) 
         return cursor.fetchone()[0]
 
 
-def seats_choose(*, journey: Journey, from_position: int, to_position: int, count: int) -> list[Candidate]:
-    """Return the `count` seats the seat rule picks for the segment, or raise InsufficientSeats.
+def _first_look(count: int) -> int:
+    """Return how many of the tightest candidates a sale of `count` seats reads first."""
+    return 1 if count == 1 else GROUP_FIRST_LOOK * count
 
-    Reads the tightest candidates first (bookings.allocation), and more only when the rule
-    asks for them: one row for a single seat, a few for a group.
+
+# The seats a user's confirmed bookings hold on a journey: what the seat cap counts. Parameters:
+# train id, journey date, user id.
+_SEATS_HELD = (
+    "SELECT COALESCE(SUM(seat_count), 0) AS held FROM bookings_booking"
+    " WHERE train_id = %s AND journey_date = %s AND user_id = %s AND status = 'confirmed'"
+)
+# Everything a sale decides on, in one statement run once the journey is locked: whether the
+# journey exists, the seats the user holds on it, the id the booking will have (PostgreSQL
+# reserves it from the sequence, so that the sale's writes can go in one round trip; SQLite
+# assigns it at the insert) and the first of the tightest candidates (their order is restored
+# in Python: a join need not keep it). Parameters: _SEATS_HELD's, the journey's, _TIGHTEST's.
+_SALE_READ = (
+    "SELECT j.train_id IS NOT NULL, h.held, h.booking_id, c.seat_number, c.from_position, c.to_position"  # noqa: S608
+    " FROM (SELECT held, {booking_id} AS booking_id FROM (" + _SEATS_HELD + ") seats_held) h"
+    " LEFT JOIN bookings_journey j ON j.train_id = %s AND j.date = %s"
+    " LEFT JOIN (" + _TIGHTEST + ") c ON 1 = 1"
+)
+
+
+@dataclass(frozen=True)
+class SaleState:
+    """What a sale of seats on a journey decides on, read under the journey's lock."""
+
+    train_id: int
+    journey_date: datetime.date
+    from_position: int
+    to_position: int
+    count: int
+    # The seats the buyer's confirmed bookings already hold on the journey.
+    seats_held: int
+    # The first of the candidates in the seat rule's order (bookings.allocation).
+    tightest: list[Candidate]
+    # The id the booking takes, where the database reserves it ahead of the insert.
+    booking_id: int | None
+
+    @property
+    def journey(self) -> Journey:
+        return Journey(train_id=self.train_id, date=self.journey_date)
+
+
+def sale_lock(
+    *,
+    train_id: int,
+    journey_date: datetime.date,
+    user_id: int,
+    from_position: int,
+    to_position: int,
+    count: int,
+) -> SaleState | None:
+    """Lock the journey and read what a sale of `count` seats on the segment decides on.
+
+    None when the train has no journey on the date yet. On PostgreSQL the lock and the read go
+    in one round trip; the read is a statement of its own, so that it sees every sale that
+    committed while this one waited for the lock.
     """
-    covering = [journey.train_id, journey.date, to_position - from_position, from_position, to_position]
-    size = 1 if count == 1 else GROUP_FIRST_LOOK * count
+    reserved = "nextval('bookings_booking_id_seq')" if connection.vendor == "postgresql" else "NULL"
+    covering = [train_id, journey_date, to_position - from_position, from_position, to_position]
+    rows = _last_rows(
+        [
+            (_journey_lock_sql(), [train_id, journey_date]),
+            (
+                _SALE_READ.format(booking_id=reserved),
+                [train_id, journey_date, user_id, train_id, journey_date, *covering, _first_look(count)],
+            ),
+        ]
+    )
+    found, seats_held, reserved_id = rows[0][:3]
+    if not found:
+        return None
+    tightest = sorted(
+        (Candidate(*row[3:]) for row in rows if row[3] is not None),
+        key=lambda candidate: (candidate.length, candidate.seat_number),
+    )
+    return SaleState(
+        train_id=train_id,
+        journey_date=journey_date,
+        from_position=from_position,
+        to_position=to_position,
+        count=count,
+        seats_held=seats_held,
+        tightest=tightest,
+        booking_id=reserved_id,
+    )
+
+
+def seats_choose(*, state: SaleState) -> list[Candidate]:
+    """Return the seats the seat rule picks for the sale, or raise InsufficientSeats.
+
+    Decides from the tightest candidates the sale read under the lock, and reads more only
+    when the rule asks for them: one row for a single seat, a few for a group.
+    """
+    count, from_position, to_position = state.count, state.from_position, state.to_position
+    covering = [state.train_id, state.journey_date, to_position - from_position, from_position, to_position]
+    size = _first_look(count)
+    tightest = state.tightest
     while True:
-        tightest = _candidates_read(_TIGHTEST, [*covering, size])
         neighbours: dict[int, Candidate] = {}
         if count > 1 and tightest:
             near = {
@@ -161,25 +256,30 @@ def seats_choose(*, journey: Journey, from_position: int, to_position: int, coun
         if choice is None:
             raise InsufficientSeats(
                 available_seats=seats_free_count(
-                    journey=journey, from_position=from_position, to_position=to_position
+                    journey=state.journey, from_position=from_position, to_position=to_position
                 )
             )
         if choice is not NEED_MORE:
             return choice
         size *= 4
+        tightest = _candidates_read(_TIGHTEST, [*covering, size])
 
 
-def _execute_all(statements: list[tuple[str, list]]) -> None:
-    """Run the statements in order: on PostgreSQL in one round trip, on SQLite (in process) one by one."""
+def _last_rows(statements: list[tuple[str | None, list]]) -> list[tuple]:
+    """Run the statements in order and return the rows of the last (if it has any).
+
+    On PostgreSQL they go in one round trip; on SQLite, which runs in process, one by one.
+    """
     statements = [(sql, params) for sql, params in statements if sql]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(
                 ";\n".join(sql for sql, _ in statements), [p for _, params in statements for p in params]
             )
-            return
-        for sql, params in statements:
-            cursor.execute(sql, params)
+        else:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
 
 
 def _rows_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> tuple[str, list]:
@@ -193,26 +293,21 @@ def _rows_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> tup
 
 
 _BOOKING_INSERT = (
-    "INSERT INTO bookings_booking (user_id, train_id, journey_date, from_position, to_position,"
-    " seat_count, seat_numbers, status, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING id"
+    "INSERT INTO bookings_booking (id, user_id, train_id, journey_date, from_position, to_position,"
+    " seat_count, seat_numbers, status, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 
 
-def sale_write(
-    *,
-    user,
-    train: Train,
-    journey_date: datetime.date,
-    from_position: int,
-    to_position: int,
-    chosen: list[Candidate],
-) -> Booking:
+def sale_write(*, user, train: Train, state: SaleState, chosen: list[Candidate]) -> Booking:
     """Write the sale of the `chosen` seats: the booking, the seats it holds, and what stays free.
 
-    The stretches chosen were read under the journey lock, so they are there to replace.
+    The stretches chosen were read under the journey lock, so they are there to replace. With
+    the booking's id reserved (PostgreSQL), every write goes in one round trip.
     """
+    journey_date, from_position, to_position = state.journey_date, state.from_position, state.to_position
     seats = sorted(candidate.seat_number for candidate in chosen)
     booking = Booking(
+        id=state.booking_id,
         user=user,
         train=train,
         journey_date=journey_date,
@@ -223,23 +318,27 @@ def sale_write(
         status=Booking.Status.CONFIRMED,
         created_at=timezone.now(),
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _BOOKING_INSERT,
-            [
-                user.pk,
-                train.pk,
-                journey_date,
-                from_position,
-                to_position,
-                len(seats),
-                json.dumps(seats),
-                booking.status,
-                connection.ops.adapt_datetimefield_value(booking.created_at),
-            ],
-        )
-        booking.pk = cursor.fetchone()[0]
     booking._state.adding = False
+    created = (
+        _BOOKING_INSERT,
+        [
+            booking.pk,
+            user.pk,
+            train.pk,
+            journey_date,
+            from_position,
+            to_position,
+            len(seats),
+            json.dumps(seats),
+            booking.status,
+            connection.ops.adapt_datetimefield_value(booking.created_at),
+        ],
+    )
+    if booking.pk is None:
+        with connection.cursor() as cursor:
+            cursor.execute(*created)
+            booking.pk = cursor.lastrowid
+        created = ("", [])
     train_id = train.pk
     held = _rows_insert(
         "bookings_bookingseat",
@@ -261,7 +360,7 @@ def sale_write(
             for first, last in stretches_left(candidate, from_position=from_position, to_position=to_position)
         ],
     )
-    _execute_all([held, taken, left])
+    _last_rows([created, held, taken, left])
     return booking
 
 

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections, router
+from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -111,18 +111,6 @@ def booking_row(booking: Booking) -> dict:
         "status": booking.status,
         "created_at": booking.created_at,
     }
-
-
-def seats_held_on_journey(*, user, journey: Journey) -> int:
-    """Return how many seats the user's confirmed bookings hold on the journey."""
-    with connection.cursor() as cursor:
-        # A SQL text: composing it with the ORM cost more than running it, on every sale.
-        cursor.execute(
-            "SELECT COALESCE(SUM(seat_count), 0) FROM bookings_booking"
-            " WHERE train_id = %s AND journey_date = %s AND user_id = %s AND status = %s",
-            [journey.train_id, journey.date, user.pk, Booking.Status.CONFIRMED],
-        )
-        return cursor.fetchone()[0]
 
 
 def booking_with_stations(*, booking_id: int) -> Booking:

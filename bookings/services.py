@@ -21,10 +21,10 @@ from bookings.errors import (
     TrainNotFound,
     UserNotFound,
 )
-from bookings.models import Booking, Journey
-from bookings.selectors import booking_with_stations, seats_held_on_journey
+from bookings.models import Booking
+from bookings.selectors import booking_with_stations
 from trains.models import Train
-from trains.selectors import RouteStop, stop_leaves_on, train_on_day, train_starts_on_given
+from trains.selectors import RouteStop, TrainOnDay, stop_leaves_on, train_on_day, train_starts_on_given
 from users.models import User
 
 
@@ -66,13 +66,15 @@ def _segment_check(
 
 def _journey_for_sale(
     *,
+    user: User,
     train_number: int,
+    seat_count: int,
     journey_date: datetime.date,
     today: datetime.date,
     source: str | None,
     destination: str | None,
-) -> tuple[Journey, Train, list[RouteStop], tuple[int, int]]:
-    """Lock the journey and return it with its train, route and the segment asked for.
+) -> tuple[inventory.SaleState, Train, list[RouteStop]]:
+    """Lock the journey and return what the sale decides on, with the train and its route.
 
     The journey is created on its first sale, once the request is known to be sellable, so
     that a refused request leaves nothing behind.
@@ -83,19 +85,29 @@ def _journey_for_sale(
     if on_day is None:
         raise TrainNotFound()
     request = {"journey_date": journey_date, "today": today, "source": source, "destination": destination}
-    segment = _segment_check(train=on_day.train, route=on_day.route, exception=on_day.exception, **request)
-    journey = inventory.journey_lock(train_id=on_day.train.pk, journey_date=journey_date)
-    if journey is None:
+
+    def lock_and_read(on_day: TrainOnDay) -> inventory.SaleState | None:
+        from_position, to_position = _segment_check(
+            train=on_day.train, route=on_day.route, exception=on_day.exception, **request
+        )
+        return inventory.sale_lock(
+            train_id=on_day.train.pk,
+            journey_date=journey_date,
+            user_id=user.pk,
+            from_position=from_position,
+            to_position=to_position,
+            count=seat_count,
+        )
+
+    state = lock_and_read(on_day)
+    if state is None:
         inventory.journey_open(train=on_day.train, journey_date=journey_date)
         # The route may have changed until the journey's creation held the train: read it again.
         on_day = train_on_day(train_number=train_number, day=journey_date)
         assert on_day is not None, "a train whose journey just opened is there"
-        segment = _segment_check(
-            train=on_day.train, route=on_day.route, exception=on_day.exception, **request
-        )
-        journey = inventory.journey_lock(train_id=on_day.train.pk, journey_date=journey_date)
-        assert journey is not None, "a journey just opened is there to lock"
-    return journey, on_day.train, on_day.route, segment
+        state = lock_and_read(on_day)
+        assert state is not None, "a journey just opened is there to lock"
+    return state, on_day.train, on_day.route
 
 
 def _in_a_transaction() -> AbstractContextManager:
@@ -126,33 +138,24 @@ def booking_create(
     journey_date = journey_date or today
     try:
         with _in_a_transaction():
-            journey, train, route, (from_position, to_position) = _journey_for_sale(
+            state, train, route = _journey_for_sale(
+                user=user,
                 train_number=train_number,
+                seat_count=seat_count,
                 journey_date=journey_date,
                 today=today,
                 source=source,
                 destination=destination,
             )
             # Counted under the lock: the user's other sales on the journey may be racing this one.
-            rules.seat_cap_check(
-                seats_held=seats_held_on_journey(user=user, journey=journey), seat_count=seat_count
-            )
-            chosen = inventory.seats_choose(
-                journey=journey, from_position=from_position, to_position=to_position, count=seat_count
-            )
-            booking = inventory.sale_write(
-                user=user,
-                train=train,
-                journey_date=journey_date,
-                from_position=from_position,
-                to_position=to_position,
-                chosen=chosen,
-            )
+            rules.seat_cap_check(seats_held=state.seats_held, seat_count=seat_count)
+            chosen = inventory.seats_choose(state=state)
+            booking = inventory.sale_write(user=user, train=train, state=state, chosen=chosen)
     except IntegrityError:
         # bookingseat_no_double_sale refused a seat: only possible if the lock was bypassed.
         raise SeatsTaken() from None
-    booking.source_name = route[from_position].station_name
-    booking.destination_name = route[to_position].station_name
+    booking.source_name = route[state.from_position].station_name
+    booking.destination_name = route[state.to_position].station_name
     return booking
 
 

@@ -8,12 +8,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 URL = "/user/book_seat/"
-# The seats held, the free stretches sold and what is left of them: one round trip on
-# PostgreSQL, three statements on SQLite, which runs in process.
-WRITES = 1 if connection.vendor == "postgresql" else 3
-# Token; the train with its route and its exception for the date; journey lock; seats the user
-# holds on the journey; the tightest free seats; booking; the writes.
-ONE_SEAT = 6 + WRITES
+# The journey's lock and what the sale decides on (the seats the user holds on the journey, the
+# tightest free seats, the booking's id): one round trip on PostgreSQL, one statement on SQLite,
+# whose transaction already holds the lock.
+LOCK_AND_READ = 1
+# The booking, the seats it holds, the free stretches sold and what is left of them: one round
+# trip on PostgreSQL, four statements on SQLite, which runs in process.
+WRITES = 1 if connection.vendor == "postgresql" else 4
+# Token; the train with its route and its exception for the date; then the sale.
+ONE_SEAT = 2 + LOCK_AND_READ + WRITES
 # A group also reads the free seats next to the tightest ones, to find a run of adjacent seats.
 GROUP = ONE_SEAT + 1
 # The record written with the sale; here also the savepoint (and its release) that stands in the
