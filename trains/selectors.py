@@ -136,17 +136,23 @@ class TrainOnDay:
 
 # A SQL text, the same on both databases: composing it with the ORM cost more than running it,
 # on every sale. SQLite returns times, dates and durations as text and integers: see time_value.
+# The train (with its exception for the day) is the first row, its stops the others: two
+# single-table selects, since a join costs PostgreSQL more to plan than both cost to run.
 _TRAIN_ON_DAY = """
 SELECT train.id, train.name, train.total_seats, train.departs_at, train.runs_on,
        train.service_from, train.service_until,
-       stop.position, station.key, station.name, stop.arrival, stop.departure,
        (SELECT exception.runs FROM trains_serviceexception exception
-         WHERE exception.train_id = train.id AND exception.date = %s) AS exception
+         WHERE exception.train_id = train.id AND exception.date = %s),
+       NULL, NULL, NULL, NULL, NULL
   FROM trains_train train
-  JOIN trains_stop stop ON stop.train_id = train.id
-  JOIN trains_station station ON station.id = stop.station_id
  WHERE train.train_number = %s
- ORDER BY stop.position
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, stop.position,
+       (SELECT station.key FROM trains_station station WHERE station.id = stop.station_id),
+       (SELECT station.name FROM trains_station station WHERE station.id = stop.station_id),
+       stop.arrival, stop.departure
+  FROM trains_stop stop
+ WHERE stop.train_id = (SELECT train.id FROM trains_train train WHERE train.train_number = %s)
 """
 
 
@@ -173,11 +179,12 @@ def train_on_day(*, train_number: int, day: datetime.date) -> TrainOnDay | None:
     None when there is no such train.
     """
     with connection.cursor() as cursor:
-        cursor.execute(_TRAIN_ON_DAY, [day, train_number])
+        cursor.execute(_TRAIN_ON_DAY, [day, train_number, train_number])
         rows = cursor.fetchall()
-    if not rows:
+    trains = [row for row in rows if row[0] is not None]
+    if not trains:
         return None
-    train_id, name, total_seats, departs_at, runs_on, service_from, service_until, *_, exception = rows[0]
+    train_id, name, total_seats, departs_at, runs_on, service_from, service_until, exception, *_ = trains[0]
     train = Train(
         id=train_id,
         train_number=train_number,
@@ -188,8 +195,12 @@ def train_on_day(*, train_number: int, day: datetime.date) -> TrainOnDay | None:
         service_from=date_value(service_from),
         service_until=date_value(service_until),
     )
-    route = [
-        RouteStop(position, key, station_name, duration_value(arrival), duration_value(departure))
-        for *_, position, key, station_name, arrival, departure, _ in rows
-    ]
+    route = sorted(
+        (
+            RouteStop(position, key, station_name, duration_value(arrival), duration_value(departure))
+            for *_, position, key, station_name, arrival, departure in rows
+            if position is not None
+        ),
+        key=lambda stop: stop.position,
+    )
     return TrainOnDay(train=train, route=route, exception=None if exception is None else bool(exception))
