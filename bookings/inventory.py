@@ -50,15 +50,11 @@ GROUP_FIRST_LOOK = 4
 _JOURNEY_LOCK = "SELECT 1 FROM bookings_journey WHERE train_id = %s AND date = %s"
 
 
-def _journey_lock_sql() -> str | None:
-    """Return the statement that locks a journey's row, None where the transaction already holds it."""
-    return _JOURNEY_LOCK + " FOR NO KEY UPDATE" if connection.vendor == "postgresql" else None
-
-
 def journey_lock(*, train_id: int, journey_date: datetime.date) -> Journey | None:
     """Lock the journey of the train on `journey_date`; None if it has none yet."""
+    sql = _JOURNEY_LOCK + (" FOR NO KEY UPDATE" if connection.vendor == "postgresql" else "")
     with connection.cursor() as cursor:
-        cursor.execute(_journey_lock_sql() or _JOURNEY_LOCK, [train_id, journey_date])
+        cursor.execute(sql, [train_id, journey_date])
         found = cursor.fetchone() is not None
     return Journey(train_id=train_id, date=journey_date) if found else None
 
@@ -115,15 +111,14 @@ _COVERING = (
     " FROM bookings_freestretch WHERE train_id = %s AND journey_date = %s AND length >= %s"
     " AND from_position <= %s AND to_position >= %s"
 )
-# The candidates in the seat rule's order (index freestretch_tightest), and some of them by seat.
 _CANDIDATES = "SELECT seat_number, from_position, to_position" + _COVERING
-_TIGHTEST = _CANDIDATES + " ORDER BY length, seat_number LIMIT %s"
-
-
-def _candidates_read(sql: str, params: list) -> list[Candidate]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [Candidate(*row) for row in cursor.fetchall()]
+# The first of them in the seat rule's order (index freestretch_tightest), as rows (1, seat,
+# from, to). Parameters: _COVERING's and how many.
+_TIGHTEST = (
+    " SELECT 1, seat_number, from_position, to_position FROM ("  # noqa: S608
+    + _CANDIDATES
+    + " ORDER BY length, seat_number LIMIT %s) tightest"
+)
 
 
 def seats_free_count(*, journey: Journey, from_position: int, to_position: int) -> int:
@@ -141,23 +136,67 @@ def _first_look(count: int) -> int:
     return 1 if count == 1 else GROUP_FIRST_LOOK * count
 
 
+@dataclass(frozen=True)
+class Look:
+    """Some of a segment's candidates: the first `size` in the seat rule's order, and their neighbours."""
+
+    size: int
+    tightest: list[Candidate]
+    # For a group: the candidates within the group's size of one of `tightest`, by seat.
+    neighbours: dict[int, Candidate]
+
+
+def _tightest_of(rows: list[tuple]) -> list[Candidate]:
+    """Return the candidates among rows (kind, seat, from, to) of kind 1, in the seat rule's order."""
+    return sorted(
+        (Candidate(*row[1:]) for row in rows if row[0] == 1),
+        key=lambda candidate: (candidate.length, candidate.seat_number),
+    )
+
+
+def _look(*, covering: list, count: int, size: int, tightest: list[Candidate]) -> Look:
+    """Return a look at the `tightest` candidates, with their neighbours when a group is sold."""
+    neighbours: dict[int, Candidate] = {}
+    if count > 1 and tightest:
+        near = {
+            seat
+            for candidate in tightest
+            for seat in range(candidate.seat_number - count + 1, candidate.seat_number + count)
+        }
+        near -= {candidate.seat_number for candidate in tightest}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _CANDIDATES + f" AND seat_number IN ({', '.join(['%s'] * len(near))})", [*covering, *near]
+            )
+            neighbours = {row[0]: Candidate(*row) for row in cursor.fetchall()}
+    return Look(size=size, tightest=tightest, neighbours=neighbours)
+
+
 # The seats a user's confirmed bookings hold on a journey: what the seat cap counts. Parameters:
 # train id, journey date, user id.
 _SEATS_HELD = (
-    "SELECT COALESCE(SUM(seat_count), 0) AS held FROM bookings_booking"
+    "SELECT COALESCE(SUM(seat_count), 0) FROM bookings_booking"
     " WHERE train_id = %s AND journey_date = %s AND user_id = %s AND status = 'confirmed'"
 )
-# Everything a sale decides on, in one statement run once the journey is locked: whether the
-# journey exists, the seats the user holds on it, the id the booking will have (PostgreSQL
-# reserves it from the sequence, so that the sale's writes can go in one round trip; SQLite
-# assigns it at the insert) and the first of the tightest candidates (their order is restored
-# in Python: a join need not keep it). Parameters: _SEATS_HELD's, the journey's, _TIGHTEST's.
-_SALE_READ = (
-    "SELECT j.train_id IS NOT NULL, h.held, h.booking_id, c.seat_number, c.from_position, c.to_position"  # noqa: S608
-    " FROM (SELECT held, {booking_id} AS booking_id FROM (" + _SEATS_HELD + ") seats_held) h"
-    " LEFT JOIN bookings_journey j ON j.train_id = %s AND j.date = %s"
-    " LEFT JOIN (" + _TIGHTEST + ") c ON 1 = 1"
+# What a sale decides on besides the candidates, as a row of kind 0: whether it holds the
+# journey's lock, the seats the user holds on the journey, and the id the booking will have.
+# Parameters: _LOCKED's, then _SEATS_HELD's.
+_SALE_FACTS = " SELECT 0, {locked}, (" + _SEATS_HELD + "), {booking_id} UNION ALL"
+# On PostgreSQL a sale locks its journey's row and reads in one round trip, as two statements:
+# the read's snapshot is taken once the lock is held, so it sees every sale that committed
+# meanwhile. A journey created after the lock's snapshot is in the read's but was not locked:
+# the lock leaves a transaction-local mark once taken, and the read checks the mark. The
+# booking's id is reserved from the sequence, so that the sale's writes go in one round trip.
+_JOURNEY_LOCK_MARKED = (
+    "SELECT set_config('railway.journey_locked', %s, true) FROM ("  # noqa: S608
+    + _JOURNEY_LOCK
+    + " FOR NO KEY UPDATE) locked"
 )
+_LOCKED_POSTGRESQL = "CASE WHEN current_setting('railway.journey_locked', true) = %s THEN 1 ELSE 0 END"
+_BOOKING_ID_POSTGRESQL = "nextval('bookings_booking_id_seq')"
+# On SQLite the IMMEDIATE transaction holds the database's only write lock: the read checks
+# that the journey exists, and the insert assigns the booking's id.
+_LOCKED_SQLITE = "(SELECT COUNT(*) FROM bookings_journey WHERE train_id = %s AND date = %s)"
 
 
 @dataclass(frozen=True)
@@ -171,8 +210,8 @@ class SaleState:
     count: int
     # The seats the buyer's confirmed bookings already hold on the journey.
     seats_held: int
-    # The first of the candidates in the seat rule's order (bookings.allocation).
-    tightest: list[Candidate]
+    # The first look at the candidates (bookings.allocation).
+    look: Look
     # The id the booking takes, where the database reserves it ahead of the insert.
     booking_id: int | None
 
@@ -196,24 +235,20 @@ def sale_lock(
     in one round trip; the read is a statement of its own, so that it sees every sale that
     committed while this one waited for the lock.
     """
-    reserved = "nextval('bookings_booking_id_seq')" if connection.vendor == "postgresql" else "NULL"
+    if connection.vendor == "postgresql":
+        mark = f"{train_id}:{journey_date.isoformat()}"
+        lock = (_JOURNEY_LOCK_MARKED, [mark, train_id, journey_date])
+        facts = _SALE_FACTS.format(locked=_LOCKED_POSTGRESQL, booking_id=_BOOKING_ID_POSTGRESQL), [mark]
+    else:
+        lock = ("", [])
+        facts = _SALE_FACTS.format(locked=_LOCKED_SQLITE, booking_id="NULL"), [train_id, journey_date]
     covering = [train_id, journey_date, to_position - from_position, from_position, to_position]
-    rows = _last_rows(
-        [
-            (_journey_lock_sql(), [train_id, journey_date]),
-            (
-                _SALE_READ.format(booking_id=reserved),
-                [train_id, journey_date, user_id, train_id, journey_date, *covering, _first_look(count)],
-            ),
-        ]
-    )
-    found, seats_held, reserved_id = rows[0][:3]
-    if not found:
+    size = _first_look(count)
+    read = (facts[0] + _TIGHTEST, [*facts[1], train_id, journey_date, user_id, *covering, size])
+    rows = _last_rows([lock, read])
+    _, locked, seats_held, reserved_id = next(row for row in rows if row[0] == 0)
+    if not locked:
         return None
-    tightest = sorted(
-        (Candidate(*row[3:]) for row in rows if row[3] is not None),
-        key=lambda candidate: (candidate.length, candidate.seat_number),
-    )
     return SaleState(
         train_id=train_id,
         journey_date=journey_date,
@@ -221,7 +256,7 @@ def sale_lock(
         to_position=to_position,
         count=count,
         seats_held=seats_held,
-        tightest=tightest,
+        look=_look(covering=covering, count=count, size=size, tightest=_tightest_of(rows)),
         booking_id=reserved_id,
     )
 
@@ -229,40 +264,35 @@ def sale_lock(
 def seats_choose(*, state: SaleState) -> list[Candidate]:
     """Return the seats the seat rule picks for the sale, or raise InsufficientSeats.
 
-    Decides from the tightest candidates the sale read under the lock, and reads more only
-    when the rule asks for them: one row for a single seat, a few for a group.
+    Decides from the look the sale took under the lock, and looks further only when the rule
+    asks for it: one row for a single seat, a few for a group.
     """
-    count, from_position, to_position = state.count, state.from_position, state.to_position
-    covering = [state.train_id, state.journey_date, to_position - from_position, from_position, to_position]
-    size = _first_look(count)
-    tightest = state.tightest
+    look = state.look
     while True:
-        neighbours: dict[int, Candidate] = {}
-        if count > 1 and tightest:
-            near = {
-                seat
-                for candidate in tightest
-                for seat in range(candidate.seat_number - count + 1, candidate.seat_number + count)
-            }
-            near -= {candidate.seat_number for candidate in tightest}
-            near_sql = _CANDIDATES + f" AND seat_number IN ({', '.join(['%s'] * len(near))})"
-            neighbours = {
-                candidate.seat_number: candidate
-                for candidate in _candidates_read(near_sql, [*covering, *near])
-            }
         choice = choose_seats(
-            tightest=tightest, neighbours=neighbours, count=count, complete=len(tightest) < size
+            tightest=look.tightest,
+            neighbours=look.neighbours,
+            count=state.count,
+            complete=len(look.tightest) < look.size,
         )
         if choice is None:
             raise InsufficientSeats(
                 available_seats=seats_free_count(
-                    journey=state.journey, from_position=from_position, to_position=to_position
+                    journey=state.journey, from_position=state.from_position, to_position=state.to_position
                 )
             )
         if choice is not NEED_MORE:
             return choice
-        size *= 4
-        tightest = _candidates_read(_TIGHTEST, [*covering, size])
+        size = look.size * 4
+        covering = [
+            state.train_id,
+            state.journey_date,
+            state.to_position - state.from_position,
+            state.from_position,
+            state.to_position,
+        ]
+        tightest = _tightest_of(_last_rows([(_TIGHTEST, [*covering, size])]))
+        look = _look(covering=covering, count=state.count, size=size, tightest=tightest)
 
 
 def _last_rows(statements: list[tuple[str | None, list]]) -> list[tuple]:
