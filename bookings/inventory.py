@@ -3,13 +3,13 @@
 Locking contract
 ----------------
 * Seats are sold per journey: a train on one start date (``Journey``). Every change to a
-  journey's seats (a sale, a cancellation, a repair) runs in one transaction that first
-  takes the journey's row lock with ``journey_lock`` (``SELECT ... FOR NO KEY UPDATE``, so
-  that foreign-key checks of unrelated inserts are not blocked; on SQLite the IMMEDIATE
-  transaction holds the database's write lock instead). It is the only lock a sale takes,
-  it is taken before any read of the inventory, and it is held while the seats are chosen
-  and written: a handful of short statements, no network call. Sales on different dates of
-  one train never wait on each other.
+  journey's seats (a sale, a cancellation, a repair) runs in one transaction that first takes
+  the journey's row lock, with ``sale_lock`` for a sale and ``journey_lock`` otherwise
+  (``SELECT ... FOR NO KEY UPDATE``, so that foreign-key checks of unrelated inserts are not
+  blocked; on SQLite the IMMEDIATE transaction holds the database's write lock instead). It is
+  the only lock a sale takes, it is taken before any read of the inventory, and it is held
+  while the seats are chosen and written: a handful of short statements, no network call.
+  Sales on different dates of one train never wait on each other.
 * A journey's first sale creates it with its free stretches (``journey_open``) and then
   locks it. The creation holds a share lock on the train row until it commits; changes to a
   train's route or seat count (bookings.network_changes) lock the train row and then every
