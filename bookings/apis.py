@@ -15,6 +15,7 @@ from bookings.models import Booking
 from bookings.selectors import api_timestamp, booking_page, booking_row, trains_between
 from bookings.services import booking_cancel, booking_create, booking_list_access_check, journey_date_default
 from railway.api import FlatInputSerializer, StrictCharField, StrictDateField, StrictIntegerField
+from railway.db.statements import Writes
 from railway.errors import Forbidden
 from railway.openapi import ErrorSerializer, bad_request, error_response
 from railway.pagination import (
@@ -169,15 +170,15 @@ class BookSeatApi(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        return idempotent(request, lambda: self.book(request), on_error=self.handle_exception)
+        return idempotent(request, lambda writes: self.book(request, writes), on_error=self.handle_exception)
 
-    def book(self, request: Request) -> Response:
+    def book(self, request: Request, writes: Writes | None) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         params = dict(data.validated_data)
         if params.pop("user_id", request.user.pk) != request.user.pk:
             raise Forbidden("You may only book for yourself.")
-        booking = booking_create(user=request.user, **params)
+        booking = booking_create(user=request.user, **params, writes=writes)
         return Response(booking_output(booking_row(booking)), status=status.HTTP_201_CREATED)
 
 

@@ -1,14 +1,14 @@
 """Idempotency-Key support: a retried request gets the first answer and changes nothing more.
 
-The work and the record of its answer commit in one transaction: the record row for
-(user, key) is inserted last, with the answer. Nothing is looked up first, since nearly every
-key is new: a retry does the work again, its record's insert meets the first one in the unique
-index, its transaction (its work included) rolls back, and it replays the first answer. Two
-requests racing with one key end the same way. The record
-is inserted after the work's locks are taken, and a request holding a key's record never
-waits on another lock, so no two requests can wait on each other in a cycle. Refusals
-(4xx) are stored the same way, in a transaction of their own once the work rolled back;
-a 5xx is never stored, so a retry runs anew.
+The work and the record of its answer commit in one transaction: the record row for (user,
+key) is inserted last, with the answer, in the same round trip as the work's own writes where
+the database allows. Nothing is looked up first, since nearly every key is new: a retry does
+the work again, its record's insert meets the first one in the unique index, its transaction
+(its work included) rolls back, and it replays the first answer. Two requests racing with one
+key end the same way. The record is inserted after the work's locks are taken, and a request
+holding a key's record never waits on another lock, so no two requests can wait on each other
+in a cycle. Refusals (4xx) are stored the same way, in a transaction of their own once the
+work rolled back; a 5xx is never stored, so a retry runs anew.
 """
 
 import datetime
@@ -26,6 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from bookings.models import IdempotencyRecord
+from railway.db.statements import Statement, Writes, rows_of_last
 from railway.errors import DomainError
 
 HEADER = "Idempotency-Key"
@@ -88,13 +89,20 @@ _RECORD_INSERT = (
 )
 
 
+# What _replay answers when no record of the key is there at all.
+_NO_RECORD = Response()
+
+
 def _replay(*, user, key: str, fingerprint: str) -> Response | None:
-    """Return the recorded answer under the key, None when there is none (an expired one is dropped)."""
+    """Return the recorded answer under the key; None when it had expired (and is dropped now).
+
+    _NO_RECORD when there is no record of the key.
+    """
     with connection.cursor() as cursor:
         cursor.execute(_RECORD_READ, [user.pk, key])
         row = cursor.fetchone()
     if row is None:
-        return None
+        return _NO_RECORD
     record_id, recorded_fingerprint, status_code, body, created_at = row
     if isinstance(created_at, str):
         created_at = parse_datetime(created_at)
@@ -112,43 +120,53 @@ def _replay(*, user, key: str, fingerprint: str) -> Response | None:
     return response
 
 
-def _record(*, user, key: str, fingerprint: str, response: Response) -> None:
-    """Insert the record of `response` under the key; IntegrityError when another request recorded first."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _RECORD_INSERT,
-            [
-                user.pk,
-                key,
-                fingerprint,
-                response.status_code,
-                json.dumps(response.data, cls=DjangoJSONEncoder),
-                connection.ops.adapt_datetimefield_value(timezone.now()),
-            ],
-        )
+def _record(*, user, key: str, fingerprint: str, response: Response) -> Statement:
+    """Return the insert of the record of `response` under the key.
+
+    It fails with IntegrityError when another request recorded the key first.
+    """
+    return (
+        _RECORD_INSERT,
+        [
+            user.pk,
+            key,
+            fingerprint,
+            response.status_code,
+            json.dumps(response.data, cls=DjangoJSONEncoder),
+            connection.ops.adapt_datetimefield_value(timezone.now()),
+        ],
+    )
 
 
 def idempotent(
-    request: Request, run: Callable[[], Response], on_error: Callable[[Exception], Response]
+    request: Request, run: Callable[[Writes | None], Response], on_error: Callable[[Exception], Response]
 ) -> Response:
-    """Run `run()` once per (user, Idempotency-Key); replay its finished answer on retries.
+    """Run `run(writes)` once per (user, Idempotency-Key); replay its finished answer on retries.
 
-    `on_error` renders what `run()` raises; the work of a refused request rolls back first.
-    `run()` turns its own integrity errors into refusals, so one that reaches here is the key's:
-    its answer is replayed, unless it has expired, when the request runs anew.
+    `run` adds its writes to `writes` (None: it runs them itself), which go to the database with
+    the record of its answer, in one round trip where the database allows. `on_error` renders
+    what `run` raises; the work of a refused request rolls back first. An integrity error is
+    the key's when a record of it is found: its answer is replayed, unless it has expired, when
+    the request runs anew. Otherwise the work's own writes were refused, and it runs anew with
+    `writes` None, so as to turn that refusal into its own answer.
     """
     key = idempotency_key(request)
     if key is None:
-        return run()
+        return run(None)
     user, fingerprint = request.user, request_fingerprint(request)
-    # Twice at most: a second time only when the key's record had expired and has just gone.
+    together = True
+    # Twice at most: a second time only when the key's record had expired and has just gone, or
+    # the first time's writes were refused for another reason than the key.
     for _ in range(2):
         try:
             with transaction.atomic():
-                response = run()
+                writes = Writes() if together else None
+                response = run(writes)
                 if response.status_code >= 500:
                     raise _Unfinished(response)
-                _record(user=user, key=key, fingerprint=fingerprint, response=response)
+                recorded = Writes() if writes is None else writes
+                recorded.add(_record(user=user, key=key, fingerprint=fingerprint, response=response))
+                recorded.run()
             return response
         except _Unfinished as unfinished:
             return unfinished.response
@@ -160,12 +178,14 @@ def idempotent(
                 return response
             try:
                 with transaction.atomic():
-                    _record(user=user, key=key, fingerprint=fingerprint, response=response)
+                    rows_of_last([_record(user=user, key=key, fingerprint=fingerprint, response=response)])
                 return response
             except IntegrityError:
                 pass
         replayed = _replay(user=user, key=key, fingerprint=fingerprint)
-        if replayed is not None:
+        if replayed is _NO_RECORD:
+            together = False
+        elif replayed is not None:
             return replayed
     # Recorded and expired twice over in the instant between: too late to replay, too soon to run.
     raise IdempotencyKeyReused()

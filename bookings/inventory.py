@@ -38,6 +38,7 @@ from django.utils import timezone
 from bookings.allocation import NEED_MORE, Candidate, choose_seats, free_stretches, stretches_left
 from bookings.errors import InsufficientSeats
 from bookings.models import Booking, BookingSeat, FreeStretch, Journey
+from railway.db.statements import Statement, Writes, rows_of_last
 from trains.models import Stop, Train
 
 # How many of the tightest candidates a group's first look reads, per seat of the group.
@@ -245,7 +246,7 @@ def sale_lock(
     covering = [train_id, journey_date, to_position - from_position, from_position, to_position]
     size = _first_look(count)
     read = (facts[0] + _TIGHTEST, [*facts[1], train_id, journey_date, user_id, *covering, size])
-    rows = _last_rows([lock, read])
+    rows = rows_of_last([lock, read])
     _, locked, seats_held, reserved_id = next(row for row in rows if row[0] == 0)
     if not locked:
         return None
@@ -291,28 +292,11 @@ def seats_choose(*, state: SaleState) -> list[Candidate]:
             state.from_position,
             state.to_position,
         ]
-        tightest = _tightest_of(_last_rows([(_TIGHTEST, [*covering, size])]))
+        tightest = _tightest_of(rows_of_last([(_TIGHTEST, [*covering, size])]))
         look = _look(covering=covering, count=state.count, size=size, tightest=tightest)
 
 
-def _last_rows(statements: list[tuple[str | None, list]]) -> list[tuple]:
-    """Run the statements in order and return the rows of the last (if it has any).
-
-    On PostgreSQL they go in one round trip; on SQLite, which runs in process, one by one.
-    """
-    statements = [(sql, params) for sql, params in statements if sql]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                ";\n".join(sql for sql, _ in statements), [p for _, params in statements for p in params]
-            )
-        else:
-            for sql, params in statements:
-                cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
-
-
-def _rows_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> tuple[str, list]:
+def _rows_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> Statement:
     """Return one INSERT of `rows` into `table`, or no statement when there are none."""
     if not rows:
         return "", []
@@ -328,11 +312,14 @@ _BOOKING_INSERT = (
 )
 
 
-def sale_write(*, user, train: Train, state: SaleState, chosen: list[Candidate]) -> Booking:
+def sale_write(
+    *, user, train: Train, state: SaleState, chosen: list[Candidate], writes: Writes | None = None
+) -> Booking:
     """Write the sale of the `chosen` seats: the booking, the seats it holds, and what stays free.
 
     The stretches chosen were read under the journey lock, so they are there to replace. With
-    the booking's id reserved (PostgreSQL), every write goes in one round trip.
+    the booking's id reserved (PostgreSQL), every write goes in one round trip; with `writes`,
+    they join the caller's, who runs them.
     """
     journey_date, from_position, to_position = state.journey_date, state.from_position, state.to_position
     seats = sorted(candidate.seat_number for candidate in chosen)
@@ -390,7 +377,12 @@ def sale_write(*, user, train: Train, state: SaleState, chosen: list[Candidate])
             for first, last in stretches_left(candidate, from_position=from_position, to_position=to_position)
         ],
     )
-    _last_rows([created, held, taken, left])
+    own = writes is None
+    writes = Writes() if writes is None else writes
+    for statement in (created, held, taken, left):
+        writes.add(statement)
+    if own:
+        writes.run()
     return booking
 
 

@@ -23,6 +23,7 @@ from bookings.errors import (
 )
 from bookings.models import Booking
 from bookings.selectors import booking_with_stations
+from railway.db.statements import Writes
 from trains.models import Train
 from trains.selectors import RouteStop, TrainOnDay, stop_leaves_on, train_on_day, train_starts_on_given
 from users.models import User
@@ -127,12 +128,17 @@ def booking_create(
     journey_date: datetime.date | None = None,
     source: str | None = None,
     destination: str | None = None,
+    writes: Writes | None = None,
 ) -> Booking:
     """Sell `seat_count` seats on the segment of the journey to `user`, or raise why not.
 
     `journey_date` is the date the train leaves its first station; none means today. The
-    booking comes back with its train and the names of its two stations.
+    booking comes back with its train and the names of its two stations. With `writes`, the
+    sale's writes join the caller's, who runs them in its transaction (bookings.idempotency
+    adds its record of the answer); a seat refused then by the database is the caller's to
+    handle.
     """
+    assert writes is None or connection.in_atomic_block, "writes are run in the caller's transaction"
     rules.seat_count_check(seat_count=seat_count)
     today = journey_date_default()
     journey_date = journey_date or today
@@ -150,7 +156,7 @@ def booking_create(
             # Counted under the lock: the user's other sales on the journey may be racing this one.
             rules.seat_cap_check(seats_held=state.seats_held, seat_count=seat_count)
             chosen = inventory.seats_choose(state=state)
-            booking = inventory.sale_write(user=user, train=train, state=state, chosen=chosen)
+            booking = inventory.sale_write(user=user, train=train, state=state, chosen=chosen, writes=writes)
     except IntegrityError:
         # bookingseat_no_double_sale refused a seat: only possible if the lock was bypassed.
         raise SeatsTaken() from None

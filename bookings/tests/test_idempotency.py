@@ -7,6 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from bookings.allocation import Candidate
 from bookings.models import Booking, IdempotencyRecord
 from railway.tests.bodies import error_body
 
@@ -238,3 +239,33 @@ def test_purging_deletes_only_expired_keys(owner, owner_client, make_train):
 
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["fresh"]
     assert "Deleted 1 " in out.getvalue()
+
+
+def a_seat_rule_that_picks_seat_1_though_it_is_sold(monkeypatch):
+    """Make the engine write seat 1 whatever is sold, as a sale bypassing the journey's lock would."""
+    monkeypatch.setattr(
+        "bookings.inventory.seats_choose",
+        lambda *, state: [Candidate(seat_number=1, from_position=0, to_position=2)],
+    )
+
+
+# Committed for real, as outside tests: a sale then rolls back in a transaction of its own.
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("key", [None, "key-1"])
+def test_a_seat_the_database_refuses_is_a_409_seats_taken_with_or_without_a_key(
+    owner_client, train, monkeypatch, key
+):
+    assert post(owner_client, {"train_number": 7, "seat_count": 1}, "first").status_code == 201
+    a_seat_rule_that_picks_seat_1_though_it_is_sold(monkeypatch)
+    body = {"train_number": 7, "seat_count": 1}
+
+    refused = post(owner_client, body, key) if key else owner_client.post(URL, body, format="json")
+
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "seats_taken"
+    assert Booking.objects.count() == 1
+    if key:
+        # The refusal is the key's answer, as any other 4xx.
+        retry = post(owner_client, body, key)
+        assert retry["Idempotent-Replayed"] == "true"
+        assert retry.json() == refused.json()
