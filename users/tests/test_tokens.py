@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from conftest import PASSWORD
 from railway.tests.bodies import error_body
+from users.authentication import TokenAuthentication
 from users.models import Token, token_digest
 from users.services import token_create
 
@@ -198,3 +199,25 @@ def test_deleting_a_user_deletes_their_tokens(owner):
     owner.delete()
 
     assert not Token.objects.exists()
+
+
+def test_a_token_authenticates_its_user_with_every_field_as_stored(owner):
+    owner.is_staff, owner.first_name = True, "Alice"
+    owner.save()
+    key = log_in()
+
+    user, _ = TokenAuthentication().authenticate_credentials(key)
+
+    assert (user.pk, user.username, user.is_active, user.is_staff, user.is_superuser) == (
+        owner.pk,
+        owner.username,
+        True,
+        True,
+        False,
+    )
+    # The fields a request does not need are read when first used.
+    assert (user.first_name, user.email, user.date_joined) == (
+        owner.first_name,
+        owner.email,
+        owner.date_joined,
+    )
