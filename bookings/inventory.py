@@ -122,13 +122,21 @@ _TIGHTEST = (
 )
 
 
+def _covering(*, train_id: int, journey_date: datetime.date, from_position: int, to_position: int) -> list:
+    """Return _COVERING's parameters for the segment of the journey."""
+    return [train_id, journey_date, to_position - from_position, from_position, to_position]
+
+
 def seats_free_count(*, journey: Journey, from_position: int, to_position: int) -> int:
     """Return how many seats of the journey are free on every leg of the segment."""
+    covering = _covering(
+        train_id=journey.train_id,
+        journey_date=journey.date,
+        from_position=from_position,
+        to_position=to_position,
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT COUNT(*)" + _COVERING,
-            [journey.train_id, journey.date, to_position - from_position, from_position, to_position],
-        )
+        cursor.execute("SELECT COUNT(*)" + _COVERING, covering)
         return cursor.fetchone()[0]
 
 
@@ -243,7 +251,9 @@ def sale_lock(
     else:
         lock = ("", [])
         facts = _SALE_FACTS.format(locked=_LOCKED_SQLITE, booking_id="NULL"), [train_id, journey_date]
-    covering = [train_id, journey_date, to_position - from_position, from_position, to_position]
+    covering = _covering(
+        train_id=train_id, journey_date=journey_date, from_position=from_position, to_position=to_position
+    )
     size = _first_look(count)
     read = (facts[0] + _TIGHTEST, [*facts[1], train_id, journey_date, user_id, *covering, size])
     rows = rows_of_last([lock, read])
@@ -285,13 +295,12 @@ def seats_choose(*, state: SaleState) -> list[Candidate]:
         if choice is not NEED_MORE:
             return choice
         size = look.size * 4
-        covering = [
-            state.train_id,
-            state.journey_date,
-            state.to_position - state.from_position,
-            state.from_position,
-            state.to_position,
-        ]
+        covering = _covering(
+            train_id=state.train_id,
+            journey_date=state.journey_date,
+            from_position=state.from_position,
+            to_position=state.to_position,
+        )
         tightest = _tightest_of(rows_of_last([(_TIGHTEST, [*covering, size])]))
         look = _look(covering=covering, count=state.count, size=size, tightest=tightest)
 
