@@ -84,22 +84,22 @@ def journey_open(*, train: Train, journey_date: datetime.date) -> None:
     _seats_lay_out(train=train, journey_date=journey_date, seats=range(1, total_seats + 1))
 
 
+# Free stretches over the whole route for a range of seats, in one statement however many there
+# are. Parameters: the first and the last seat, the train id, the journey date, the legs.
+_SEATS_LAY_OUT = (
+    "WITH RECURSIVE seat(number) AS (SELECT %s UNION ALL SELECT number + 1 FROM seat WHERE number < %s)"
+    " INSERT INTO bookings_freestretch (train_id, journey_date, seat_number, from_position, to_position)"
+    " SELECT %s, %s, number, 0, %s FROM seat"
+)
+
+
 def _seats_lay_out(*, train: Train, journey_date: datetime.date, seats: range) -> None:
     """Write the `seats` of the journey free over the whole route: one stretch each."""
+    if not seats:
+        return
     leg_count = Stop.objects.filter(train=train).count() - 1
-    FreeStretch.objects.bulk_create(
-        (
-            FreeStretch(
-                train=train,
-                journey_date=journey_date,
-                seat_number=seat,
-                from_position=0,
-                to_position=leg_count,
-            )
-            for seat in seats
-        ),
-        batch_size=2000,
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_SEATS_LAY_OUT, [seats[0], seats[-1], train.pk, journey_date, leg_count])
 
 
 def _stretches_of(journey: Journey) -> QuerySet[FreeStretch]:
