@@ -81,25 +81,30 @@ def journey_open(*, train: Train, journey_date: datetime.date) -> None:
             Journey.objects.create(train=train, date=journey_date)
     except IntegrityError:
         return
-    _seats_lay_out(train=train, journey_date=journey_date, seats=range(1, total_seats + 1))
+    _seats_lay_out(train=train, seats=range(1, total_seats + 1), journey_date=journey_date)
 
 
-# Free stretches over the whole route for a range of seats, in one statement however many there
-# are. Parameters: the first and the last seat, the train id, the journey date, the legs.
+# Free stretches over the whole route for a range of seats of a train's journeys, in one
+# statement however many seats and journeys there are. Parameters: the first and the last seat,
+# the train id; then, for one journey, its date.
 _SEATS_LAY_OUT = (
     "WITH RECURSIVE seat(number) AS (SELECT %s UNION ALL SELECT number + 1 FROM seat WHERE number < %s)"
     " INSERT INTO bookings_freestretch (train_id, journey_date, seat_number, from_position, to_position)"
-    " SELECT %s, %s, number, 0, %s FROM seat"
+    " SELECT journey.train_id, journey.date, seat.number, 0,"
+    " (SELECT COUNT(*) - 1 FROM trains_stop stop WHERE stop.train_id = journey.train_id)"
+    " FROM bookings_journey journey, seat WHERE journey.train_id = %s"
 )
 
 
-def _seats_lay_out(*, train: Train, journey_date: datetime.date, seats: range) -> None:
-    """Write the `seats` of the journey free over the whole route: one stretch each."""
+def _seats_lay_out(*, train: Train, seats: range, journey_date: datetime.date | None = None) -> None:
+    """Write the `seats` free over the whole route, on the journey of `journey_date` or on every one."""
     if not seats:
         return
-    leg_count = Stop.objects.filter(train=train).count() - 1
+    sql, params = _SEATS_LAY_OUT, [seats[0], seats[-1], train.pk]
+    if journey_date is not None:
+        sql, params = sql + " AND journey.date = %s", [*params, journey_date]
     with connection.cursor() as cursor:
-        cursor.execute(_SEATS_LAY_OUT, [seats[0], seats[-1], train.pk, journey_date, leg_count])
+        cursor.execute(sql, params)
 
 
 def _stretches_of(journey: Journey) -> QuerySet[FreeStretch]:
@@ -487,10 +492,7 @@ def train_seats_resize(*, train: Train, total_seats: int) -> None:
     FreeStretch.objects.filter(train=train, seat_number__gt=total_seats).delete()
     if total_seats <= train.total_seats:
         return
-    for journey_date in Journey.objects.filter(train=train).values_list("date", flat=True):
-        _seats_lay_out(
-            train=train, journey_date=journey_date, seats=range(train.total_seats + 1, total_seats + 1)
-        )
+    _seats_lay_out(train=train, seats=range(train.total_seats + 1, total_seats + 1))
 
 
 def journey_delete(*, journey: Journey) -> None:

@@ -1,11 +1,15 @@
 """`manage.py check_inventory` recomputes free seats from the bookings, reports and repairs differences."""
 
+import datetime
 import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from bookings.models import FreeStretch
+from bookings.network_changes import train_update
 from bookings.services import booking_create
 
 
@@ -61,3 +65,26 @@ def test_a_repaired_journey_sells_the_seat_it_had_lost(sold_journey, other_user)
     booking = booking_create(user=other_user, train_number=41, seat_count=1, source="A", destination="E")
 
     assert booking.seat_numbers == [4]
+
+
+def test_more_seats_on_a_train_are_free_on_every_journey_in_queries_that_do_not_grow_with_them(
+    make_train, owner
+):
+    train = make_train(42, 2, "A", "B", "C")
+    dates = [datetime.date.today() + datetime.timedelta(days=offset) for offset in range(3)]
+    booking_create(user=owner, train_number=42, seat_count=1, journey_date=dates[0])
+    booking_create(user=owner, train_number=42, seat_count=1, journey_date=dates[1])
+
+    with CaptureQueriesContext(connection) as two_journeys:
+        train_update(train=train, train_number=42, name="", total_seats=4)
+    booking_create(user=owner, train_number=42, seat_count=1, journey_date=dates[2])
+    with CaptureQueriesContext(connection) as three_journeys:
+        train_update(train=train, train_number=42, name="", total_seats=6)
+
+    assert len(three_journeys.captured_queries) == len(two_journeys.captured_queries)
+    for journey_date in dates:
+        free = FreeStretch.objects.filter(train=train, journey_date=journey_date, seat_number__gt=2)
+        assert sorted(free.values_list("seat_number", "from_position", "to_position")) == [
+            (seat, 0, 2) for seat in range(3, 7)
+        ]
+    assert check_inventory().strip().endswith("3 journeys checked, 0 differ.")
