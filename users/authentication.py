@@ -6,11 +6,11 @@ from rest_framework import authentication, exceptions
 
 from users.models import Token, User, token_digest
 
-# A SQL text, the same on both databases: composing it with the ORM cost a quarter of a
-# booking's Python. Expiry and a deactivated account are conditions of the one query, so that
-# every refusal is the same "no such token"; the token is a subquery, not a join, which costs
-# PostgreSQL more to plan than the lookup costs to run. It reads the user's fields that a
-# request needs; any other loads on first use.
+# A SQL text, the same on both databases: composing it with the ORM cost more than running it.
+# Expiry and a deactivated account are conditions of the one query, so that every refusal is
+# the same "no such token". The token is a subquery rather than a join, which PostgreSQL takes
+# longer to plan than to run. It reads only the user's fields a request needs; any other loads
+# on first use.
 _USER_OF_TOKEN = (
     "SELECT users_user.id, users_user.username, users_user.is_staff, users_user.is_superuser"
     " FROM users_user WHERE users_user.id = (SELECT users_token.user_id FROM users_token"
