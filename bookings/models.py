@@ -66,9 +66,12 @@ class FreeStretch(models.Model):
         ]
         indexes = [
             # The tightest stretches of a journey first: a sale reads the first rows that cover
-            # its segment, however many seats the journey has or has sold.
+            # its segment, however many seats the journey has or has sold. The positions are in
+            # the key so that the stretches that do not cover the segment are passed over in
+            # the index, without a visit to the table each.
             models.Index(
-                fields=["train", "journey_date", "length", "seat_number"], name="freestretch_tightest"
+                fields=["train", "journey_date", "length", "seat_number", "from_position", "to_position"],
+                name="freestretch_tightest",
             ),
         ]
 
