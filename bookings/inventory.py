@@ -112,12 +112,18 @@ def _stretches_of(journey: Journey) -> QuerySet[FreeStretch]:
 
 
 # The journey's free stretches that cover a segment: one per seat free on all of it. Parameters:
-# train id, journey date, the segment's legs, its first and its last stop.
+# train id, journey date, the segment's legs, its first and its last stop. "length > 0" is the
+# condition of the index freestretch_tightest, stated so that either database may use it.
 _COVERING = (
-    " FROM bookings_freestretch WHERE train_id = %s AND journey_date = %s AND length >= %s"
+    " FROM bookings_freestretch WHERE train_id = %s AND journey_date = %s AND length > 0 AND length >= %s"
     " AND from_position <= %s AND to_position >= %s"
 )
 _CANDIDATES = "SELECT seat_number, from_position, to_position" + _COVERING
+# The free stretches of some seats of a journey. Parameters: train id, journey date.
+_STRETCHES_OF_SEATS = (
+    "SELECT seat_number, from_position, to_position FROM bookings_freestretch"
+    " WHERE train_id = %s AND journey_date = %s"
+)
 # The first of them in the seat rule's order (index freestretch_tightest), as rows (1, seat,
 # from, to). Parameters: _COVERING's and how many.
 _TIGHTEST = (
@@ -168,8 +174,17 @@ def _tightest_of(rows: list[tuple]) -> list[Candidate]:
     )
 
 
-def _look(*, covering: list, count: int, size: int, tightest: list[Candidate]) -> Look:
-    """Return a look at the `tightest` candidates, with their neighbours when a group is sold."""
+def _look(
+    *,
+    train_id: int,
+    journey_date: datetime.date,
+    from_position: int,
+    to_position: int,
+    count: int,
+    size: int,
+    tightest: list[Candidate],
+) -> Look:
+    """Return a look at the segment's `tightest` candidates, with their neighbours when a group is sold."""
     neighbours: dict[int, Candidate] = {}
     if count > 1 and tightest:
         near = {
@@ -178,11 +193,18 @@ def _look(*, covering: list, count: int, size: int, tightest: list[Candidate]) -
             for seat in range(candidate.seat_number - count + 1, candidate.seat_number + count)
         }
         near -= {candidate.seat_number for candidate in tightest}
+        # Every stretch of the seats near, found by the primary key; which of them cover the
+        # segment is decided here, so that no plan can take another index and read the journey.
         with connection.cursor() as cursor:
             cursor.execute(
-                _CANDIDATES + f" AND seat_number IN ({', '.join(['%s'] * len(near))})", [*covering, *near]
+                _STRETCHES_OF_SEATS + f" AND seat_number IN ({', '.join(['%s'] * len(near))})",
+                [train_id, journey_date, *near],
             )
-            neighbours = {row[0]: Candidate(*row) for row in cursor.fetchall()}
+            neighbours = {
+                row[0]: Candidate(*row)
+                for row in cursor.fetchall()
+                if row[1] <= from_position and row[2] >= to_position
+            }
     return Look(size=size, tightest=tightest, neighbours=neighbours)
 
 
@@ -272,7 +294,15 @@ def sale_lock(
         to_position=to_position,
         count=count,
         seats_held=seats_held,
-        look=_look(covering=covering, count=count, size=size, tightest=_tightest_of(rows)),
+        look=_look(
+            train_id=train_id,
+            journey_date=journey_date,
+            from_position=from_position,
+            to_position=to_position,
+            count=count,
+            size=size,
+            tightest=_tightest_of(rows),
+        ),
         booking_id=reserved_id,
     )
 
@@ -307,7 +337,15 @@ def seats_choose(*, state: SaleState) -> list[Candidate]:
             to_position=state.to_position,
         )
         tightest = _tightest_of(rows_of_last([(_TIGHTEST, [*covering, size])]))
-        look = _look(covering=covering, count=state.count, size=size, tightest=tightest)
+        look = _look(
+            train_id=state.train_id,
+            journey_date=state.journey_date,
+            from_position=state.from_position,
+            to_position=state.to_position,
+            count=state.count,
+            size=size,
+            tightest=tightest,
+        )
 
 
 def _rows_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> Statement:

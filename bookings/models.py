@@ -68,9 +68,12 @@ class FreeStretch(models.Model):
             # The tightest stretches of a journey first: a sale reads the first rows that cover
             # its segment, however many seats the journey has or has sold. The positions are in
             # the key so that the stretches that do not cover the segment are passed over in
-            # the index, without a visit to the table each.
+            # the index, without a visit to the table each. Every stretch has a length; the
+            # condition, which the covering queries state, keeps the planner from taking this
+            # index to find a few seats' stretches, which the primary key finds by seat.
             models.Index(
                 fields=["train", "journey_date", "length", "seat_number", "from_position", "to_position"],
+                condition=models.Q(length__gt=0),
                 name="freestretch_tightest",
             ),
         ]
