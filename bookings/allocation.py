@@ -10,6 +10,8 @@ singly only when no such run exists.
 
 The rule decides from the tightest candidates first and asks for more only when they
 cannot settle it, so that a sale reads a handful of rows however many seats a journey has.
+A group looks at the seats next to the tightest (their neighbours) only when a run holding
+one of those could beat the best run among the tightest themselves.
 """
 
 from collections.abc import Mapping, Sequence
@@ -39,7 +41,7 @@ NEED_MORE = NeedMore()
 def choose_seats(
     *,
     tightest: Sequence[Candidate],
-    neighbours: Mapping[int, Candidate],
+    neighbours: Mapping[int, Candidate] | None,
     count: int,
     complete: bool,
 ) -> list[Candidate] | NeedMore | None:
@@ -48,7 +50,7 @@ def choose_seats(
     `tightest` are the first candidates in the rule's order (fewest legs, then seat number);
     `complete` says they are all of them. `neighbours` are the candidates among the seats
     within `count - 1` numbers of any of `tightest`, so that every run holding one of them
-    can be seen.
+    can be seen; None when they have not been read, and then NEED_MORE asks for them.
     """
     if count == 1:
         if tightest:
@@ -56,7 +58,10 @@ def choose_seats(
         return None if complete else NEED_MORE
     if complete and len(tightest) < count:
         return None
-    known = {candidate.seat_number: candidate for candidate in (*neighbours.values(), *tightest)}
+    if complete:
+        # Every candidate is among the tightest: a neighbour can only be one of them.
+        neighbours = {}
+    known = {candidate.seat_number: candidate for candidate in (*(neighbours or {}).values(), *tightest)}
     best: tuple[int, int] | None = None  # (total length, first seat) of the best run seen
     for candidate in tightest:
         for first in range(candidate.seat_number - count + 1, candidate.seat_number + 1):
@@ -65,6 +70,10 @@ def choose_seats(
                 total = sum(seat.length for seat in run if seat)
                 if best is None or (total, first) < best:
                     best = (total, first)
+    if neighbours is None:
+        if best is not None and run_beats_unseen(best=best, tightest=tightest, count=count):
+            return [known[seat] for seat in range(best[1], best[1] + count)]
+        return NEED_MORE
     if complete or (best is not None and run_is_settled(best=best, last=tightest[-1], count=count)):
         if best is not None:
             return [known[seat] for seat in range(best[1], best[1] + count)]
@@ -82,6 +91,19 @@ def run_is_settled(*, best: tuple[int, int], last: Candidate, count: int) -> boo
     total, first = best
     least_unseen = count * last.length
     return total < least_unseen or (total == least_unseen and first <= last.seat_number)
+
+
+def run_beats_unseen(*, best: tuple[int, int], tightest: Sequence[Candidate], count: int) -> bool:
+    """Return whether no run holding a candidate after the `tightest` can beat `best`, a run among them.
+
+    Such a run holds a seat that spans at least as many legs as the last of the tightest; its
+    other seats span at least as many as the first. When it spans exactly as many as the last,
+    that seat's number is higher than the last's, and so is the run's first seat but count - 1.
+    """
+    total, first = best
+    last = tightest[-1]
+    least_total = last.length + (count - 1) * tightest[0].length
+    return total < least_total or (total == least_total and first < last.seat_number - count + 2)
 
 
 def stretches_left(candidate: Candidate, *, from_position: int, to_position: int) -> list[tuple[int, int]]:

@@ -162,8 +162,9 @@ class Look:
 
     size: int
     tightest: list[Candidate]
-    # For a group: the candidates within the group's size of one of `tightest`, by seat.
-    neighbours: dict[int, Candidate]
+    # For a group: the candidates within the group's size of one of `tightest`, by seat; None
+    # until the seat rule asks for them.
+    neighbours: dict[int, Candidate] | None
 
 
 def _tightest_of(rows: list[tuple]) -> list[Candidate]:
@@ -174,38 +175,29 @@ def _tightest_of(rows: list[tuple]) -> list[Candidate]:
     )
 
 
-def _look(
-    *,
-    train_id: int,
-    journey_date: datetime.date,
-    from_position: int,
-    to_position: int,
-    count: int,
-    size: int,
-    tightest: list[Candidate],
-) -> Look:
-    """Return a look at the segment's `tightest` candidates, with their neighbours when a group is sold."""
-    neighbours: dict[int, Candidate] = {}
-    if count > 1 and tightest:
-        near = {
-            seat
-            for candidate in tightest
-            for seat in range(candidate.seat_number - count + 1, candidate.seat_number + count)
+def _neighbours(*, state: "SaleState", tightest: list[Candidate]) -> dict[int, Candidate]:
+    """Return the candidates among the seats within the group's size of one of `tightest`, by seat."""
+    count = state.count
+    near = {
+        seat
+        for candidate in tightest
+        for seat in range(candidate.seat_number - count + 1, candidate.seat_number + count)
+    }
+    near -= {candidate.seat_number for candidate in tightest}
+    if not near:
+        return {}
+    # Every stretch of the seats near, found by the primary key; which of them cover the
+    # segment is decided here, so that no plan can take another index and read the journey.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _STRETCHES_OF_SEATS + f" AND seat_number IN ({', '.join(['%s'] * len(near))})",
+            [state.train_id, state.journey_date, *near],
+        )
+        return {
+            row[0]: Candidate(*row)
+            for row in cursor.fetchall()
+            if row[1] <= state.from_position and row[2] >= state.to_position
         }
-        near -= {candidate.seat_number for candidate in tightest}
-        # Every stretch of the seats near, found by the primary key; which of them cover the
-        # segment is decided here, so that no plan can take another index and read the journey.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _STRETCHES_OF_SEATS + f" AND seat_number IN ({', '.join(['%s'] * len(near))})",
-                [train_id, journey_date, *near],
-            )
-            neighbours = {
-                row[0]: Candidate(*row)
-                for row in cursor.fetchall()
-                if row[1] <= from_position and row[2] >= to_position
-            }
-    return Look(size=size, tightest=tightest, neighbours=neighbours)
 
 
 # The seats a user's confirmed bookings hold on a journey: what the seat cap counts. Parameters:
@@ -294,15 +286,7 @@ def sale_lock(
         to_position=to_position,
         count=count,
         seats_held=seats_held,
-        look=_look(
-            train_id=train_id,
-            journey_date=journey_date,
-            from_position=from_position,
-            to_position=to_position,
-            count=count,
-            size=size,
-            tightest=_tightest_of(rows),
-        ),
+        look=Look(size=size, tightest=_tightest_of(rows), neighbours=None),
         booking_id=reserved_id,
     )
 
@@ -329,6 +313,13 @@ def seats_choose(*, state: SaleState) -> list[Candidate]:
             )
         if choice is not NEED_MORE:
             return choice
+        if look.neighbours is None and state.count > 1:
+            look = Look(
+                size=look.size,
+                tightest=look.tightest,
+                neighbours=_neighbours(state=state, tightest=look.tightest),
+            )
+            continue
         size = look.size * 4
         covering = _covering(
             train_id=state.train_id,
@@ -336,15 +327,8 @@ def seats_choose(*, state: SaleState) -> list[Candidate]:
             from_position=state.from_position,
             to_position=state.to_position,
         )
-        tightest = _tightest_of(rows_of_last([(_TIGHTEST, [*covering, size])]))
-        look = _look(
-            train_id=state.train_id,
-            journey_date=state.journey_date,
-            from_position=state.from_position,
-            to_position=state.to_position,
-            count=state.count,
-            size=size,
-            tightest=tightest,
+        look = Look(
+            size=size, tightest=_tightest_of(rows_of_last([(_TIGHTEST, [*covering, size])])), neighbours=None
         )
 
 

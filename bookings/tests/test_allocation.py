@@ -13,6 +13,7 @@ from bookings.allocation import (
     Candidate,
     choose_seats,
     free_stretches,
+    run_beats_unseen,
     run_is_settled,
     stretches_left,
 )
@@ -39,16 +40,20 @@ def choose_reading_a_few_at_a_time(
     """Drive choose_seats as the engine does: a prefix of the candidates, growing until the rule settles."""
     by_seat = {candidate.seat_number: candidate for candidate in candidates}
     size = 1 if count == 1 else first_look
+    neighbours = None
     while True:
         tightest = candidates[:size]
-        near = {seat for c in tightest for seat in range(c.seat_number - count + 1, c.seat_number + count)}
-        neighbours = {seat: by_seat[seat] for seat in near if seat in by_seat}
         chosen = choose_seats(
             tightest=tightest, neighbours=neighbours, count=count, complete=len(tightest) < size
         )
         if chosen is not NEED_MORE:
             return None if chosen is None else sorted(candidate.seat_number for candidate in chosen)
-        size *= 2
+        if neighbours is None and count > 1:
+            near = {s for c in tightest for s in range(c.seat_number - count + 1, c.seat_number + count)}
+            neighbours = {seat: by_seat[seat] for seat in near if seat in by_seat}
+        else:
+            size *= 2
+            neighbours = None
 
 
 @st.composite
@@ -98,10 +103,27 @@ def test_a_single_seat_is_settled_by_the_first_candidate_alone():
     assert choose_seats(tightest=tightest, neighbours={}, count=1, complete=False) == tightest
 
 
-def test_a_group_on_an_empty_train_is_settled_by_its_first_look():
+def test_a_group_on_an_empty_train_is_settled_by_its_first_look_without_its_neighbours():
     tightest = [Candidate(seat, 0, 5) for seat in range(1, 9)]
-    chosen = choose_seats(tightest=tightest, neighbours={9: Candidate(9, 0, 5)}, count=2, complete=False)
+    chosen = choose_seats(tightest=tightest, neighbours=None, count=2, complete=False)
     assert [candidate.seat_number for candidate in chosen] == [1, 2]
+
+
+def test_a_group_asks_for_the_neighbours_while_a_run_with_one_of_them_could_be_tighter():
+    # Seats 1 and 3 span one leg, 5 and 6 two: seats 1 and 2 would span three if seat 2 spans
+    # two legs, as the unseen candidates may, and beat 5-6's four.
+    tightest = [Candidate(1, 1, 2), Candidate(3, 1, 2), Candidate(5, 0, 2), Candidate(6, 0, 2)]
+    assert choose_seats(tightest=tightest, neighbours=None, count=2, complete=False) is NEED_MORE
+    chosen = choose_seats(tightest=tightest, neighbours={2: Candidate(2, 0, 2)}, count=2, complete=False)
+    assert [candidate.seat_number for candidate in chosen] == [1, 2]
+
+
+def test_a_run_ties_with_an_unseen_one_only_when_that_one_starts_no_lower():
+    tightest = [Candidate(seat, 0, 3) for seat in (2, 3, 7)]
+    assert run_beats_unseen(best=(6, 2), tightest=tightest, count=2)
+    # A run of seats 7 and 8 (unseen, spanning three legs) would total 6 too, and start at 7.
+    assert not run_beats_unseen(best=(6, 7), tightest=tightest, count=2)
+    assert not run_beats_unseen(best=(7, 1), tightest=tightest, count=2)
 
 
 def test_a_run_is_not_settled_while_an_unseen_run_could_be_as_tight_with_a_lower_first_seat():
