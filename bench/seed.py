@@ -164,6 +164,7 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
     from bookings.models import Booking, BookingSeat, FreeStretch, Journey
     from trains.models import Station, Stop, Train, station_key
     from users.models import Token, User, token_digest
+    from users.usernames import username_key
 
     rng = random.Random(seed)
     report = SeedReport()
@@ -233,9 +234,22 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
                 "is_staff",
                 "is_active",
                 "date_joined",
+                "username_key",
             ],
             (
-                (pk, password, False, name, "", "", f"{name}@bench.example", False, True, now)
+                (
+                    pk,
+                    password,
+                    False,
+                    name,
+                    "",
+                    "",
+                    f"{name}@bench.example",
+                    False,
+                    True,
+                    now,
+                    username_key(name),
+                )
                 for pk, name in enumerate(usernames, start=1)
             ),
         )
@@ -583,6 +597,7 @@ BENCH_LIMITS = {
     # The load users buy seats at random, not to hoard a train: the per-user cap is still counted
     # at every sale, but set high enough that it refuses none of them.
     "BOOKING_MAX_SEATS_PER_USER_PER_TRAIN": "1000000",
+    "BOOKING_MAX_SEATS_PER_USER": "1000000",
 }
 
 

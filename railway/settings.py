@@ -22,7 +22,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, with a login limited as the API's is.
+    "users.admin_config.ThrottledAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -226,6 +227,9 @@ SPECTACULAR_SETTINGS = {
 BOOKING_MAX_SEATS = 10
 # Most confirmed seats one user may hold on one journey (a train on a date), so that nobody can hoard it.
 BOOKING_MAX_SEATS_PER_USER_PER_TRAIN = env_int("BOOKING_MAX_SEATS_PER_USER_PER_TRAIN", 20, minimum=1)
+# Most confirmed seats one user may hold on all journeys not yet started, so that nobody can empty a
+# small train on every date.
+BOOKING_MAX_SEATS_PER_USER = env_int("BOOKING_MAX_SEATS_PER_USER", 60, minimum=1)
 # How many days ahead of today (in TIME_ZONE) a journey may start and still be booked.
 BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 120, minimum=0)
 # How long a finished response is kept for replay under its Idempotency-Key.

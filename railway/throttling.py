@@ -1,4 +1,4 @@
-"""Abuse limits: how many requests a client address, a username or a user may make in a window.
+"""Abuse limits: how many requests a client address or a user may make in a window.
 
 Each limit counts requests in fixed windows (a minute, an hour) with one atomic increment in
 the shared cache, so that every worker process and app server sees the same count and parallel
@@ -93,20 +93,6 @@ class ClientAddressThrottle(FixedWindowRateThrottle):
         return str(parsed)
 
 
-class UsernameThrottle(FixedWindowRateThrottle):
-    """Count per username in the request body, as login matches it (trimmed, any case)."""
-
-    def identity(self, request: Request) -> str | None:
-        # A body that is not JSON raises here, a 400 or 415; the address limit has counted it already.
-        data = request.data
-        username = data.get("username") if isinstance(data, dict) else None
-        # What a serializers.CharField accepts: a string or a number, never a bool.
-        if isinstance(username, bool) or not isinstance(username, str | int | float):
-            return None
-        # casefold() matches at least every pair that the database's case-insensitive lookup does.
-        return str(username).strip().casefold()
-
-
 class UserThrottle(FixedWindowRateThrottle):
     """Count per authenticated user."""
 
@@ -114,27 +100,8 @@ class UserThrottle(FixedWindowRateThrottle):
         return str(request.user.pk) if request.user.is_authenticated else None
 
 
-class LoginPerAddressThrottle(ClientAddressThrottle):
-    scope = "login_address"
-
-
-class LoginPerUsernameThrottle(UsernameThrottle):
-    scope = "login_username"
-
-
-class RegisterPerAddressThrottle(ClientAddressThrottle):
-    scope = "register_address"
-
-
-class RegisterPerUsernameThrottle(UsernameThrottle):
-    scope = "register_username"
-
-
 class BookingPerUserThrottle(UserThrottle):
     scope = "booking_user"
 
 
-# The address is counted first: a request whose body cannot be parsed still counts against it.
-LOGIN_THROTTLES = [LoginPerAddressThrottle, LoginPerUsernameThrottle]
-REGISTER_THROTTLES = [RegisterPerAddressThrottle, RegisterPerUsernameThrottle]
 BOOKING_THROTTLES = [BookingPerUserThrottle]

@@ -10,8 +10,8 @@ from rest_framework.views import APIView
 
 from railway.api import StrictCharField
 from railway.openapi import bad_request, error_response
-from railway.throttling import LOGIN_THROTTLES, REGISTER_THROTTLES
 from users.services import token_issue, token_revoke, user_register
+from users.throttling import LOGIN_THROTTLES, REGISTER_THROTTLES
 
 
 class StrictRegexField(StrictCharField, serializers.RegexField):

@@ -1,35 +1,54 @@
-"""Passengers and staff: Django's user, with usernames and e-mails unique regardless of case.
+"""Passengers and staff: Django's user, unique by its username's key and by its e-mail in any case.
 
 Also the API tokens they log in with, of which the database holds only digests.
 """
 
 import hashlib
+from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Length, Lower
 from django.db.models.lookups import Exact
 
+from users.usernames import username_key
 
-class CaseInsensitiveUserManager(UserManager["User"]):
+
+class UsernameKeyUserManager(UserManager["User"]):
     def get_by_natural_key(self, username: str | None) -> "User":
-        """Find the user for a login, ignoring case as registration does."""
-        return self.get(username__iexact=(username or "").strip())
+        """Find the user for a login by the username's key, as registration compares it."""
+        return self.get(username_key=username_key(username or ""))
+
+    def bulk_create(self, objs: Iterable["User"], *args: Any, **kwargs: Any) -> list["User"]:
+        # No save() runs for these: give each its key here.
+        users = list(objs)
+        for user in users:
+            user.username_key = username_key(user.username)
+        return super().bulk_create(users, *args, **kwargs)
 
 
 class User(AbstractUser):
     email = models.EmailField("email address", max_length=254)
+    # users.usernames.username_key of the username: the one form usernames are compared in.
+    username_key = models.CharField(max_length=150, unique=True, editable=False)
 
-    objects = CaseInsensitiveUserManager()
+    objects = UsernameKeyUserManager()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
         ]
 
     def __str__(self) -> str:
         return self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.username_key = username_key(self.username)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "username" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "username_key"}
+        super().save(*args, **kwargs)
 
 
 def token_digest(key: str) -> str:

@@ -13,13 +13,19 @@ from django.utils import timezone
 from rest_framework import exceptions
 
 from users.models import Token, User, token_digest
+from users.usernames import username_key, username_normalised, username_problems
 
 
 def user_register(*, username: str, email: str, password: str) -> User:
-    """Create a passenger account; raise a field-keyed ValidationError on any refusal."""
-    username = username.strip()
+    """Create a passenger account; raise a field-keyed ValidationError on any refusal.
+
+    The username is checked as it is stored, once normalised (users.usernames).
+    """
+    username = username_normalised(username)
     email = email.strip()
-    errors = _taken_fields(username=username, email=email)
+    problems = username_problems(username)
+    errors = {"username": problems} if problems else {}
+    errors = {**_taken_fields(username=username, email=email), **errors}
     candidate = User(username=username, email=email)
     try:
         validate_password(password, user=candidate)
@@ -37,7 +43,7 @@ def user_register(*, username: str, email: str, password: str) -> User:
 
 def _taken_fields(*, username: str, email: str) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    if User.objects.filter(username__iexact=username).exists():
+    if User.objects.filter(username_key=username_key(username)).exists():
         errors["username"] = ["A user with that username already exists."]
     if User.objects.filter(email__iexact=email).exists():
         errors["email"] = ["A user with that email already exists."]
@@ -59,6 +65,9 @@ def token_create(*, user: User) -> IssuedToken:
     now = timezone.now()
     expires_at = now + timedelta(hours=settings.TOKEN_TTL_HOURS)
     with transaction.atomic():
+        # The user's row lock makes the logins of one user issue their tokens one at a time, so
+        # that each counts the others' before trimming to the cap.
+        User.objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk").first()
         Token.objects.create(digest=token_digest(key), user=user, created_at=now, expires_at=expires_at)
         kept = (
             Token.objects.filter(user=user, expires_at__gt=now)

@@ -9,7 +9,7 @@ from django.core.cache import caches
 from django.test import override_settings
 from rest_framework.test import APIRequestFactory
 
-from railway.throttling import LoginPerAddressThrottle
+from users.throttling import LoginPerAddressThrottle
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 

@@ -37,7 +37,7 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(django.db.models.functions.text.Lower('username'), name='user_username_ci_unique'), models.UniqueConstraint(django.db.models.functions.text.Lower('email'), name='user_email_ci_unique')],
             },
             managers=[
-                ('objects', users.models.CaseInsensitiveUserManager()),
+                ('objects', users.models.UsernameKeyUserManager()),
             ],
         ),
     ]
