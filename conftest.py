@@ -3,6 +3,7 @@
 from collections.abc import Callable, Iterator
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
@@ -55,9 +56,22 @@ def other_user(db) -> User:
 
 @pytest.fixture
 def staff(db) -> User:
+    """A staff member with no permission yet: the admin's door opens, none of its pages."""
     return User.objects.create_user(
         username="stan", email="stan@example.com", password=PASSWORD, is_staff=True
     )
+
+
+@pytest.fixture
+def booking_staff(db) -> User:
+    """An operator's staff member who may read and cancel passengers' bookings."""
+    user = User.objects.create_user(username="bea", email="bea@example.com", password=PASSWORD, is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="bookings", codename__in=["view_booking", "change_booking"]
+        )
+    )
+    return user
 
 
 @pytest.fixture
@@ -91,6 +105,11 @@ def other_client(other_user) -> APIClient:
 @pytest.fixture
 def staff_client(staff) -> APIClient:
     return client_for(staff)
+
+
+@pytest.fixture
+def booking_staff_client(booking_staff) -> APIClient:
+    return client_for(booking_staff)
 
 
 @pytest.fixture

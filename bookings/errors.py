@@ -40,15 +40,28 @@ class InsufficientSeats(Conflict):
 
 
 class SeatCapReached(Conflict):
-    default_detail = "You hold as many seats on this train as one passenger may."
+    """A sale past one of the caps on the seats one user holds, named in `seat_cap_scope`.
+
+    `journey`: the seats held on this journey (BOOKING_MAX_SEATS_PER_USER_PER_TRAIN);
+    `all_journeys`: the seats held on every journey not yet started (BOOKING_MAX_SEATS_PER_USER).
+    """
+
+    default_detail = "You hold as many seats as one passenger may."
     default_code = "seat_cap_reached"
 
-    def __init__(self, *, seats_held: int) -> None:
-        cap = settings.BOOKING_MAX_SEATS_PER_USER_PER_TRAIN
-        super().__init__(
-            f"One passenger may hold at most {cap} seats on a journey; you hold {seats_held} on this one.",
-            extra={"seat_cap": cap, "seats_held": seats_held},
-        )
+    def __init__(self, *, scope: str, seats_held: int) -> None:
+        if scope == "journey":
+            cap = settings.BOOKING_MAX_SEATS_PER_USER_PER_TRAIN
+            detail = (
+                f"One passenger may hold at most {cap} seats on a journey; you hold {seats_held} on this one."
+            )
+        else:
+            cap = settings.BOOKING_MAX_SEATS_PER_USER
+            detail = (
+                f"One passenger may hold at most {cap} seats on all journeys not yet started; "
+                f"you hold {seats_held}."
+            )
+        super().__init__(detail, extra={"seat_cap": cap, "seat_cap_scope": scope, "seats_held": seats_held})
 
 
 class SeatsTaken(Conflict):

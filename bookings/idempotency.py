@@ -14,6 +14,7 @@ work rolled back; a 5xx is never stored, so a retry runs anew.
 import datetime
 import hashlib
 import json
+import unicodedata
 from collections.abc import Callable
 
 from django.conf import settings
@@ -55,11 +56,11 @@ def request_fingerprint(request: Request) -> str:
 def idempotency_key(request: Request) -> str | None:
     """Return the request's Idempotency-Key, None when it has none; refuse a malformed one with 400."""
     key = request.headers.get(HEADER)
-    # No HTTP header may carry control characters, and PostgreSQL cannot store a NUL.
+    # No HTTP header may carry control characters (C0, DEL or C1), and PostgreSQL cannot store a NUL.
     if key is not None and (
         not key.strip()
         or len(key) > MAX_KEY_LENGTH
-        or any(ord(char) < 32 or ord(char) == 127 for char in key)
+        or any(unicodedata.category(char) == "Cc" for char in key)
     ):
         message = f"The key must be 1 to {MAX_KEY_LENGTH} characters, not blank, with no control characters."
         raise exceptions.ValidationError({HEADER: [message]})

@@ -7,9 +7,11 @@ Locking contract
   the journey's row lock, with ``sale_lock`` for a sale and ``journey_lock`` otherwise
   (``SELECT ... FOR NO KEY UPDATE``, so that foreign-key checks of unrelated inserts are not
   blocked; on SQLite the IMMEDIATE transaction holds the database's write lock instead). It is
-  the only lock a sale takes, it is taken before any read of the inventory, and it is held
-  while the seats are chosen and written: a handful of short statements, no network call.
-  Sales on different dates of one train never wait on each other.
+  taken before any read of the inventory, and held while the seats are chosen and written: a
+  handful of short statements, no network call. Sales on different dates of one train never
+  wait on each other. Before it, a sale locks its buyer's row (``sale_lock``) the same way, so
+  that one user's sales on different journeys count each other's seats against the cap across
+  journeys; no other lock is taken before the journey's.
 * A journey's first sale creates it with its free stretches (``journey_open``) and then
   locks it. The creation holds a share lock on the train row until it commits; changes to a
   train's route or seat count (bookings.network_changes) lock the train row and then every
@@ -125,9 +127,10 @@ _STRETCHES_OF_SEATS = (
     " WHERE train_id = %s AND journey_date = %s"
 )
 # The first of them in the seat rule's order (index freestretch_tightest), as rows (1, seat,
-# from, to). Parameters: _COVERING's and how many.
+# from, to, 0): as wide as the row of a sale's other facts, which they follow. Parameters:
+# _COVERING's and how many.
 _TIGHTEST = (
-    " SELECT 1, seat_number, from_position, to_position FROM ("  # noqa: S608
+    " SELECT 1, seat_number, from_position, to_position, 0 FROM ("  # noqa: S608
     + _CANDIDATES
     + " ORDER BY length, seat_number LIMIT %s) tightest"
 )
@@ -168,9 +171,9 @@ class Look:
 
 
 def _tightest_of(rows: list[tuple]) -> list[Candidate]:
-    """Return the candidates among rows (kind, seat, from, to) of kind 1, in the seat rule's order."""
+    """Return the candidates among rows (kind, seat, from, to, 0) of kind 1, in the seat rule's order."""
     return sorted(
-        (Candidate(*row[1:]) for row in rows if row[0] == 1),
+        (Candidate(*row[1:4]) for row in rows if row[0] == 1),
         key=lambda candidate: (candidate.length, candidate.seat_number),
     )
 
@@ -206,10 +209,18 @@ _SEATS_HELD = (
     "SELECT COALESCE(SUM(seat_count), 0) FROM bookings_booking"
     " WHERE train_id = %s AND journey_date = %s AND user_id = %s AND status = 'confirmed'"
 )
+# The seats a user's confirmed bookings hold on every journey from a date on: what the cap across
+# journeys counts. Parameters: user id, the first date.
+_SEATS_HELD_AHEAD = (
+    "SELECT COALESCE(SUM(seat_count), 0) FROM bookings_booking"
+    " WHERE user_id = %s AND journey_date >= %s AND status = 'confirmed'"
+)
 # What a sale decides on besides the candidates, as a row of kind 0: whether it holds the
-# journey's lock, the seats the user holds on the journey, and the id the booking will have.
-# Parameters: _LOCKED's, then _SEATS_HELD's.
-_SALE_FACTS = " SELECT 0, {locked}, (" + _SEATS_HELD + "), {booking_id} UNION ALL"
+# journey's lock, the seats the user holds on the journey and on every journey not yet started,
+# and the id the booking will have. Parameters: _LOCKED's, _SEATS_HELD's, _SEATS_HELD_AHEAD's.
+_SALE_FACTS = (
+    " SELECT 0, {locked}, (" + _SEATS_HELD + "), (" + _SEATS_HELD_AHEAD + "), {booking_id} UNION ALL"
+)
 # On PostgreSQL a sale locks its journey's row and reads in one round trip, as two statements:
 # the read's snapshot is taken once the lock is held, so it sees every sale that committed
 # meanwhile. A journey created after the lock's snapshot is in the read's but was not locked:
@@ -220,6 +231,10 @@ _JOURNEY_LOCK_MARKED = (
     + _JOURNEY_LOCK
     + " FOR NO KEY UPDATE) locked"
 )
+# The buyer's row, locked before the journey's by every sale: one user's sales on different
+# journeys count each other's seats against the cap across journeys one at a time. (On SQLite the
+# IMMEDIATE transaction holds the database's only write lock.)
+_USER_LOCK = "SELECT 1 FROM users_user WHERE id = %s FOR NO KEY UPDATE"
 _LOCKED_POSTGRESQL = "CASE WHEN current_setting('railway.journey_locked', true) = %s THEN 1 ELSE 0 END"
 _BOOKING_ID_POSTGRESQL = "nextval('bookings_booking_id_seq')"
 # On SQLite the IMMEDIATE transaction holds the database's only write lock: the read checks
@@ -236,8 +251,10 @@ class SaleState:
     from_position: int
     to_position: int
     count: int
-    # The seats the buyer's confirmed bookings already hold on the journey.
+    # The seats the buyer's confirmed bookings already hold on the journey, and on every journey
+    # not yet started.
     seats_held: int
+    seats_held_ahead: int
     # The first look at the candidates (bookings.allocation).
     look: Look
     # The id the booking takes, where the database reserves it ahead of the insert.
@@ -256,27 +273,31 @@ def sale_lock(
     from_position: int,
     to_position: int,
     count: int,
+    today: datetime.date,
 ) -> SaleState | None:
-    """Lock the journey and read what a sale of `count` seats on the segment decides on.
+    """Lock the buyer and the journey, and read what a sale of `count` seats on the segment decides on.
 
-    None when the train has no journey on the date yet. On PostgreSQL the lock and the read go
+    None when the train has no journey on the date yet. On PostgreSQL the locks and the read go
     in one round trip; the read is a statement of its own, so that it sees every sale that
-    committed while this one waited for the lock.
+    committed while this one waited for a lock. Journeys from `today` on count as not started.
     """
     if connection.vendor == "postgresql":
         mark = f"{train_id}:{journey_date.isoformat()}"
-        lock = (_JOURNEY_LOCK_MARKED, [mark, train_id, journey_date])
+        locks = [(_USER_LOCK, [user_id]), (_JOURNEY_LOCK_MARKED, [mark, train_id, journey_date])]
         facts = _SALE_FACTS.format(locked=_LOCKED_POSTGRESQL, booking_id=_BOOKING_ID_POSTGRESQL), [mark]
     else:
-        lock = ("", [])
+        locks = []
         facts = _SALE_FACTS.format(locked=_LOCKED_SQLITE, booking_id="NULL"), [train_id, journey_date]
     covering = _covering(
         train_id=train_id, journey_date=journey_date, from_position=from_position, to_position=to_position
     )
     size = _first_look(count)
-    read = (facts[0] + _TIGHTEST, [*facts[1], train_id, journey_date, user_id, *covering, size])
-    rows = rows_of_last([lock, read])
-    _, locked, seats_held, reserved_id = next(row for row in rows if row[0] == 0)
+    read = (
+        facts[0] + _TIGHTEST,
+        [*facts[1], train_id, journey_date, user_id, user_id, today, *covering, size],
+    )
+    rows = rows_of_last([*locks, read])
+    _, locked, seats_held, seats_held_ahead, reserved_id = next(row for row in rows if row[0] == 0)
     if not locked:
         return None
     return SaleState(
@@ -286,6 +307,7 @@ def sale_lock(
         to_position=to_position,
         count=count,
         seats_held=seats_held,
+        seats_held_ahead=seats_held_ahead,
         look=Look(size=size, tightest=_tightest_of(rows), neighbours=None),
         booking_id=reserved_id,
     )

@@ -124,8 +124,15 @@ class Booking(models.Model):
         ]
         indexes = [
             models.Index(fields=["user", "-created_at", "-id"], name="booking_user_newest"),
-            # The seats a user holds on a journey, counted under the journey lock at every sale.
+            # A train's bookings on a journey, for the admin's figures.
             models.Index(fields=["train", "journey_date", "user"], name="booking_journey_user"),
+            # The seats a user holds on one journey and on every journey from a date on: both
+            # caps, counted at every sale under the user's and the journey's locks.
+            models.Index(
+                fields=["user", "journey_date", "train"],
+                condition=models.Q(status="confirmed"),
+                name="booking_user_ahead",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -71,7 +71,12 @@ def booking_window_check(
         raise JourneyDateInvalid.not_running(train_number=train_number, journey_date=journey_date)
 
 
-def seat_cap_check(*, seats_held: int, seat_count: int) -> None:
-    """Refuse a sale that would leave the user holding more than the cap's seats on the journey."""
+def seat_cap_check(*, seats_held: int, seats_held_ahead: int, seat_count: int) -> None:
+    """Refuse a sale that would leave the user holding more seats than a cap allows.
+
+    `seats_held` are on the journey, `seats_held_ahead` on every journey not yet started.
+    """
     if seats_held + seat_count > settings.BOOKING_MAX_SEATS_PER_USER_PER_TRAIN:
-        raise SeatCapReached(seats_held=seats_held)
+        raise SeatCapReached(scope="journey", seats_held=seats_held)
+    if seats_held_ahead + seat_count > settings.BOOKING_MAX_SEATS_PER_USER:
+        raise SeatCapReached(scope="all_journeys", seats_held=seats_held_ahead)

@@ -98,6 +98,7 @@ def _journey_for_sale(
             from_position=from_position,
             to_position=to_position,
             count=seat_count,
+            today=today,
         )
 
     state = lock_and_read(on_day)
@@ -153,8 +154,10 @@ def booking_create(
                 source=source,
                 destination=destination,
             )
-            # Counted under the lock: the user's other sales on the journey may be racing this one.
-            rules.seat_cap_check(seats_held=state.seats_held, seat_count=seat_count)
+            # Counted under the locks: the user's other sales may be racing this one.
+            rules.seat_cap_check(
+                seats_held=state.seats_held, seats_held_ahead=state.seats_held_ahead, seat_count=seat_count
+            )
             chosen = inventory.seats_choose(state=state)
             booking = inventory.sale_write(user=user, train=train, state=state, chosen=chosen, writes=writes)
     except IntegrityError:
@@ -166,21 +169,28 @@ def booking_create(
 
 
 def booking_list_access_check(*, actor: User, user_id: int) -> None:
-    """Let passengers read their own bookings and staff anyone's; 404 for staff asking after no one."""
+    """Let passengers read their own bookings, and anyone's those who may view bookings in the admin.
+
+    404 for those asking after no one.
+    """
     if user_id == actor.pk:
         return
-    if not actor.is_staff:
+    if not actor.has_perm("bookings.view_booking"):
         raise NotYourBookings()
     if not User.objects.filter(pk=user_id).exists():
         raise UserNotFound()
 
 
 def booking_cancel(*, booking_id: int, actor: User) -> Booking:
-    """Cancel a confirmed booking and free exactly its seats on exactly its segment."""
+    """Cancel a confirmed booking and free exactly its seats on exactly its segment.
+
+    Passengers cancel their own bookings; others' need the permission to change bookings.
+    """
     booking = Booking.objects.filter(pk=booking_id).first()
     if booking is None:
         raise BookingNotFound()
-    if booking.user_id != actor.pk and not actor.is_staff:
+    # The right the admin asks of staff to change a booking: is_staff alone opens no one's.
+    if booking.user_id != actor.pk and not actor.has_perm("bookings.change_booking"):
         raise NotBookingOwner()
     with transaction.atomic():
         # The same lock as a sale's, taken first. A finished journey may have been purged: its

@@ -8,8 +8,9 @@ import sys
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
@@ -95,6 +96,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if database_unavailable(exc):
         logger.warning("database unavailable, answered 503: %s", str(exc).strip() or type(exc).__name__)
         exc = ServiceBusy()
+    # Django's own refusals (an unknown `?format=`, for one) get the API's shape and code too.
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
     if isinstance(exc, DomainError):
         response = Response(exc.body(), status=exc.status_code)
     else:

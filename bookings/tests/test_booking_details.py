@@ -75,10 +75,12 @@ def test_it_rejects_an_unknown_user_id_for_a_non_staff_user(owner_client, train)
     assert response.status_code == 403
 
 
-def test_staff_can_read_anyones_bookings(owner, owner_client, staff_client, train):
+def test_staff_who_may_view_bookings_can_read_anyones_bookings(
+    owner, owner_client, booking_staff_client, train
+):
     booking = booked(owner_client, 7, 3)
 
-    response = staff_client.get(url(owner.pk))
+    response = booking_staff_client.get(url(owner.pk))
 
     assert response.status_code == 200
     assert response.json() == [booking]
@@ -94,8 +96,8 @@ def test_a_superuser_can_read_anyones_bookings(owner, owner_client, admin_client
 
 
 @pytest.mark.parametrize("user_id", [987654, 0, 2**70])
-def test_it_answers_404_to_staff_for_an_unknown_user(staff_client, user_id):
-    response = staff_client.get(url(user_id))
+def test_it_answers_404_to_staff_for_an_unknown_user(booking_staff_client, user_id):
+    response = booking_staff_client.get(url(user_id))
 
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"

@@ -158,15 +158,15 @@ def test_a_booking_made_while_walking_does_not_shift_the_pages(owner, owner_clie
     assert walked == list(reversed(ids))
 
 
-def test_the_link_keeps_the_limit_and_the_user(owner, owner_client, staff_client, train):
+def test_the_link_keeps_the_limit_and_the_user(owner, owner_client, booking_staff_client, train):
     for _ in range(3):
         book(owner_client)
 
-    response = staff_client.get(url(owner.pk), {"limit": 2})
+    response = booking_staff_client.get(url(owner.pk), {"limit": 2})
 
     assert next_url(response).startswith(f"http://testserver{url(owner.pk)}?")
     assert "limit=2" in next_url(response)
-    assert [len(page) for page in walk(staff_client, next_url(response))] == [1]
+    assert [len(page) for page in walk(booking_staff_client, next_url(response))] == [1]
 
 
 def test_another_users_cursor_shows_only_the_users_own_bookings(

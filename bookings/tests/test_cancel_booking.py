@@ -87,10 +87,10 @@ def test_it_rejects_another_users_booking(owner_client, other_client, train):
     assert len(seats_held(booking)) == 2 * 3
 
 
-def test_staff_may_cancel_anyones_booking(owner_client, staff_client, train):
+def test_staff_who_may_change_bookings_may_cancel_anyones_booking(owner_client, booking_staff_client, train):
     booking = booked(owner_client, 7, 2)
 
-    response = staff_client.post(url(booking["booking_id"]))
+    response = booking_staff_client.post(url(booking["booking_id"]))
 
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"

@@ -1,8 +1,10 @@
 """Real concurrency: many threads, each on its own database connection, hit the HTTP API at once."""
 
+import datetime
 import random
 
 import pytest
+from django.utils import timezone
 
 from bookings.models import Booking, BookingSeat
 from bookings.tests.concurrency import (
@@ -104,12 +106,12 @@ def test_racing_retries_with_one_idempotency_key_book_once_and_get_the_same_answ
     assert_inventory_is_consistent(train)
 
 
-def test_racing_cancellations_of_one_booking_succeed_exactly_once(make_train, owner, staff):
+def test_racing_cancellations_of_one_booking_succeed_exactly_once(make_train, owner, booking_staff):
     train = make_train(504, 5, "Alpha", "Omega")
     booked = client_for(owner).post(BOOK_URL, {"train_number": 504, "seat_count": 3}, format="json")
     assert booked.status_code == 201
     booking_id = booked.json()["booking_id"]
-    calls = [cancel_call(canceller, booking_id) for canceller in [owner, staff] * 10]
+    calls = [cancel_call(canceller, booking_id) for canceller in [owner, booking_staff] * 10]
 
     run_together(calls, workers=20)
 
@@ -196,6 +198,39 @@ def test_racing_bookings_by_one_user_never_hold_more_than_the_cap(make_train, ow
     assert all(call.body["seats_held"] + call.data["seat_count"] > cap for call in refused)
     assert all(held + call.data["seat_count"] > cap for call in refused)
     assert_inventory_is_consistent(train)
+
+
+def test_one_users_bookings_racing_on_many_journeys_never_pass_the_cap_across_journeys(
+    make_train, owner, settings
+):
+    settings.BOOKING_MAX_SEATS_PER_USER = 12
+    trains = [make_train(520 + number, 100, "Alpha", "Omega") for number in range(4)]
+    days_ahead = [(timezone.localdate() + datetime.timedelta(days=days)).isoformat() for days in range(3)]
+    chooser = random.Random(520)
+    calls = [
+        book_call(
+            owner,
+            {
+                "train_number": chooser.choice(trains).train_number,
+                "journey_date": chooser.choice(days_ahead),
+                "seat_count": chooser.randint(1, 3),
+            },
+        )
+        for _ in range(48)
+    ]
+
+    run_together(calls)
+
+    assert set(statuses(calls)) == {201, 409}
+    held = sum(call.data["seat_count"] for call in calls if call.status == 201)
+    assert held <= 12
+    confirmed = Booking.objects.filter(user=owner, status=Booking.Status.CONFIRMED)
+    assert sum(booking.seat_count for booking in confirmed) == held
+    refused = [call for call in calls if call.status == 409]
+    assert all(call.body["seat_cap_scope"] == "all_journeys" for call in refused)
+    assert all(held + call.data["seat_count"] > 12 for call in refused)
+    for train in trains:
+        assert_inventory_is_consistent(train)
 
 
 def test_one_users_bookings_racing_with_their_cancellations_never_pass_the_cap(make_train, owner, settings):

@@ -191,7 +191,7 @@ def test_it_rejects_a_blank_key(owner_client, train, key):
     assert not Booking.objects.exists()
 
 
-@pytest.mark.parametrize("key", ["key\x00-1", "key\x1f-1", "key\x7f-1", "key\n-1"])
+@pytest.mark.parametrize("key", ["key\x00-1", "key\x1f-1", "key\x7f-1", "key\n-1", "key\x85-1", "key\x9f-1"])
 def test_it_rejects_a_key_with_control_characters(owner_client, train, key):
     response = post(owner_client, {"train_number": 7, "seat_count": 1}, key)
 

@@ -44,7 +44,9 @@ def test_a_client_refusing_json_still_gets_406(client):
 
 
 @pytest.mark.django_db
-def test_an_unknown_format_override_is_still_a_404(client):
-    response = client.get(AVAILABILITY, {**QUERY, "format": "xml"})
+@pytest.mark.parametrize("format_name", ["xml", "api"])
+def test_an_unknown_format_override_is_still_a_404_with_its_code(client, format_name):
+    response = client.get(AVAILABILITY, {**QUERY, "format": format_name})
 
     assert response.status_code == 404
+    assert response.json()["code"] == "not_found"

@@ -187,8 +187,10 @@ def test_api3_adding_a_train_cannot_set_seats_sold_or_its_id(admin_client_api):
     assert admin.post(BOOK, {"train_number": 9, "seat_count": 5}, format="json").status_code == 201
 
 
-def test_api3_no_answer_carries_a_password_hash_or_another_users_email(owner, other_user, staff, train):
-    anon, owner_client, staff_client = APIClient(), client_for(owner), client_for(staff)
+def test_api3_no_answer_carries_a_password_hash_or_another_users_email(
+    owner, other_user, booking_staff, train
+):
+    anon, owner_client, staff_client = APIClient(), client_for(owner), client_for(booking_staff)
     answers = [
         anon.post(
             "/user/register/",
@@ -412,14 +414,20 @@ def test_api5_passengers_cannot_open_the_admin(owner, path):
     assert response["Location"].startswith("/admin/login/")
 
 
-def test_api5_only_staff_read_other_users_bookings(owner, other_client, staff_client, owners_booking):
+def test_api5_only_staff_who_may_view_bookings_read_other_users_bookings(
+    owner, other_client, staff_client, booking_staff_client, owners_booking
+):
     assert other_client.get(details_url(owner.pk)).status_code == 403
-    assert staff_client.get(details_url(owner.pk)).json() == [owners_booking]
+    assert staff_client.get(details_url(owner.pk)).status_code == 403
+    assert booking_staff_client.get(details_url(owner.pk)).json() == [owners_booking]
 
 
-def test_api5_only_staff_cancel_other_users_bookings(other_client, staff_client, owners_booking):
+def test_api5_only_staff_who_may_change_bookings_cancel_other_users_bookings(
+    other_client, staff_client, booking_staff_client, owners_booking
+):
     assert other_client.post(cancel_url(owners_booking["booking_id"])).status_code == 403
-    assert staff_client.post(cancel_url(owners_booking["booking_id"])).status_code == 200
+    assert staff_client.post(cancel_url(owners_booking["booking_id"])).status_code == 403
+    assert booking_staff_client.post(cancel_url(owners_booking["booking_id"])).status_code == 200
 
 
 # --- API6: unrestricted access to sensitive business flows ------------------------------------
