@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import path, register_converter
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from bookings.apis import BookingDetailsApi, BookSeatApi, CancelBookingApi, SeatAvailabilityApi
 from railway.health import HealthzApi, ReadyzApi
@@ -26,8 +26,12 @@ class IdConverter:
 register_converter(IdConverter, "id")
 
 
-class SwaggerUiView(SpectacularSwaggerView):
-    """Serve Swagger UI at /api/docs/, for GET (and HEAD) only."""
+class SwaggerUiView(SpectacularSwaggerSplitView):
+    """Serve Swagger UI at /api/docs/, for GET (and HEAD) only.
+
+    The page loads its start-up script from /api/docs/?script= rather than carrying it inline,
+    so that the Content-Security-Policy allows scripts from this origin only (railway/settings.py).
+    """
 
     # DRF would answer OPTIONS with metadata for its HTML template renderer, which has no
     # template for it: a 500. Browsers never preflight a GET of this page.
