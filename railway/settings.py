@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from railway.env import env_bool, env_cache, env_int, env_list, env_rate, env_str
@@ -32,6 +33,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    # Its system checks of the policy below.
+    "csp",
     "users",
     "trains",
     "bookings",
@@ -43,6 +46,8 @@ MIDDLEWARE = [
     # First, so that its request line times and tags everything below, static files included.
     "railway.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header, on every answer, static files included.
+    "csp.middleware.CSPMiddleware",
     # Static files (the admin's, the API docs' Swagger UI) served by the app itself, before
     # sessions and auth run for them; with DEBUG off nothing else would serve them.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -221,6 +226,28 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "railway.openapi.add_shared_error_responses",
     ],
+}
+
+# --- Content-Security-Policy ---------------------------------------------------------
+# What a browser may load and run on the service's pages (the admin, Swagger UI at /api/docs/),
+# sent on every answer by csp.middleware.CSPMiddleware; docs/security.md explains each part.
+# Scripts come from this origin only: Swagger UI's start-up script is served by its view at
+# /api/docs/?script= (railway/urls.py), not written into the page.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        # The one inline style is the <style> block of drf-spectacular's Swagger UI page (box
+        # sizing and the page's margin), allowed by its digest alone; any other inline style is
+        # refused. A test checks the digest against the page (test_content_security_policy.py).
+        "style-src": [SELF, "'sha256-MMpT0iDxyjALd9PdfepImGX3DBfJPXZ4IlDWdPAgtn0='"],
+        # Swagger UI's stylesheet draws its icons from data: URIs.
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
 }
 
 # Most seats one booking may take; the spec allows 1..10.
