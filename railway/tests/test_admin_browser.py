@@ -1,10 +1,12 @@
-"""The admin in a real browser (headless Chromium), served by the production gunicorn.
+"""The admin and the API docs in a real browser (headless Chromium), served by the production gunicorn.
 
 A superuser logs in through the admin's form, adds a train with intermediate stops as staff
 would (typing and picking stations in the inline rows, with the admin's own scripts), and
 a passenger then finds and books that train through the API of the same server. A user who
-is not staff is refused at the admin's door. Every stylesheet, script and page the browser
-asks for must be served, styled and error-free, as under the development server.
+is not staff is refused at the admin's door. Swagger UI at /api/docs/ shows every operation
+and runs one. Every stylesheet, script and page the browser asks for must be served, styled
+and error-free, as under the development server; every page must arrive with the service's
+Content-Security-Policy, and the browser must report no violation of it.
 
 The browser is Debian's `chromium` (`apt-get install chromium`), driven by Playwright; no
 browser is downloaded (never `playwright install`). Where it is missing the tests are skipped.
@@ -21,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from csp.utils import build_policy
 from playwright.sync_api import ConsoleMessage, Locator, Page, Response, expect, sync_playwright
 
 from railway.tests.servers import GunicornServer, gunicorn_server, server_user_token
@@ -48,24 +51,64 @@ def response_error(response: Response, errors: list[str]) -> None:
         errors.append(f"{response.status} {response.url}")
 
 
-def console_error(message: ConsoleMessage, errors: list[str]) -> None:
+def console_error(message: ConsoleMessage, errors: list[str], violations: list[str]) -> None:
     """Record an error the page logs, except the 404 of the favicon the browser asks for by itself.
 
     The service has no favicon, under the development server either; the admin's pages link none.
+    Chromium logs what the Content-Security-Policy blocks as an error too: those go to `violations`.
     """
     url = message.location.get("url", "")
     if message.type == "error" and not url.endswith("/favicon.ico"):
-        errors.append(f"{message.text} ({url})")
+        found = violations if "Content Security Policy" in message.text else errors
+        found.append(f"{message.text} ({url})")
+
+
+# Reports every violation of the Content-Security-Policy the browser sees on a page, from the
+# page's very start (an init script runs before the page's own), to the binding below.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.reportPolicyViolation(
+    `${event.effectiveDirective} refused ${event.blockedURI || "an inline source"}`
+      + ` at ${event.sourceFile}:${event.lineNumber} (${document.location.pathname})`
+  );
+});
+"""
+
+
+def document_response(response: Response, documents: list[Response]) -> None:
+    """Keep the answers that were pages (and their redirects), to check their policy afterwards."""
+    if response.request.resource_type == "document":
+        documents.append(response)
+
+
+def directives(policy: str) -> set[str]:
+    """Return a policy's directives, in no order: the header lists them in any."""
+    return {" ".join(directive.split()) for directive in policy.split(";")}
+
+
+def assert_every_page_had_the_policy(documents: list[Response]) -> None:
+    """Assert that each page the browser received carried the policy of the service's settings."""
+    assert documents
+    policy = directives(build_policy())
+    assert "script-src 'self'" in policy, policy
+    for response in documents:
+        header = response.header_value("content-security-policy")
+        assert header is not None, f"no policy on {response.url}"
+        assert directives(header) == policy, response.url
 
 
 @contextmanager
 def browser_page(tmp_path: Path) -> Iterator[Page]:
     """Open a page in headless Chromium; on failure keep a screenshot in tmp_path.
 
-    Also fails if the page logs a script error or any request it makes gets an error status.
+    Also fails if the page logs a script error, if any request it makes gets an error status, if
+    a page arrives without the service's Content-Security-Policy, or if the browser reports a
+    violation of it.
     """
     failed_requests: list[str] = []
     script_errors: list[str] = []
+    violations: list[str] = []
+    documents: list[Response] = []
     with sync_playwright() as playwright:
         # --no-sandbox: CI runs as root, where Chromium's sandbox cannot start.
         browser = playwright.chromium.launch(
@@ -75,15 +118,22 @@ def browser_page(tmp_path: Path) -> Iterator[Page]:
             page = browser.new_page()
             page.set_default_timeout(BROWSER_TIMEOUT_MS)
             page.on("response", lambda response: response_error(response, failed_requests))
+            page.on("response", lambda response: document_response(response, documents))
             page.on("pageerror", lambda error: script_errors.append(str(error)))
-            page.on("console", lambda message: console_error(message, script_errors))
+            page.on("console", lambda message: console_error(message, script_errors, violations))
+            page.expose_function("reportPolicyViolation", lambda text: violations.append(text))
+            page.add_init_script(REPORT_VIOLATIONS)
             try:
                 yield page
                 # Requests still in flight would escape the checks below.
                 page.wait_for_load_state("load")
                 assert not failed_requests, failed_requests
+                assert not violations, violations
                 assert not script_errors, script_errors
+                assert_every_page_had_the_policy(documents)
             except BaseException:
+                if violations or script_errors:
+                    print(f"Policy violations: {violations}\nScript errors: {script_errors}")
                 screenshot = tmp_path / "failure.png"
                 try:
                     page.screenshot(path=screenshot, full_page=True)
@@ -212,3 +262,29 @@ def test_a_user_who_is_not_staff_cannot_enter_the_admin(tmp_path):
             expect(page).to_have_url(f"{server.url}/admin/login/?next=/admin/")
             expect(page.locator("#user-tools")).to_have_count(0)
             assert_styled(page)
+
+
+def test_swagger_ui_shows_every_operation_and_runs_one_under_the_policy(tmp_path):
+    with gunicorn_server(tmp_path) as server:
+        status, _, schema = server.request("GET", "/api/schema/?format=json")
+        assert status == 200, schema
+        operations = [(method, path) for path, item in schema["paths"].items() for method in item]
+
+        with browser_page(tmp_path) as page:
+            page.goto(f"{server.url}/api/docs/")
+
+            # Swagger UI draws the page itself: with its scripts refused, it stays empty.
+            expect(page.locator(".information-container .title")).to_contain_text(
+                "railway", timeout=BROWSER_TIMEOUT_MS
+            )
+            expect(page.locator(".opblock")).to_have_count(len(operations), timeout=BROWSER_TIMEOUT_MS)
+            healthz = page.locator(".opblock-get").filter(
+                has=page.locator(".opblock-summary-path[data-path='/healthz']")
+            )
+            healthz.locator(".opblock-summary-control").click()
+            healthz.locator(".try-out__btn").click()
+            healthz.locator(".execute").click()
+            # The call goes from the page to the server (connect-src) and its answer is shown.
+            answer = healthz.locator(".live-responses-table tbody .response")
+            expect(answer.locator(".response-col_status")).to_have_text("200", timeout=BROWSER_TIMEOUT_MS)
+            expect(answer.locator(".response-col_description")).to_contain_text('"status"')
