@@ -154,8 +154,9 @@ class BookSeatApi(APIView):
             400: bad_request(
                 "A field or the `Idempotency-Key` is invalid, `seat_count` is outside 1..10, a station "
                 "is not on the route or comes in the wrong order, or `journey_date` is outside the booking "
-                "window: the journey leaves the boarding station before today, starts more than "
-                "`BOOKING_HORIZON_DAYS` days ahead, or the train does not start its journey that day."
+                "window: the journey leaves the boarding station before today, has left it already "
+                "(`train_departed`), starts more than `BOOKING_HORIZON_DAYS` days ahead, or the train "
+                "does not start its journey that day."
             ),
             403: error_response("`permission_denied`: `user_id` is not the caller's."),
             404: error_response("`train_not_found`: no train with this number."),
@@ -315,12 +316,16 @@ class BookingDetailsApi(APIView):
 
 
 class CancelBookingApi(APIView):
-    """Cancel a booking: its seats are free again at once. Staff may cancel anyone's."""
+    """Cancel a booking: its seats are free again at once, until the train leaves the boarding station.
+
+    Staff who may change bookings may cancel anyone's.
+    """
 
     @extend_schema(
         request=None,
         responses={
             200: BookingOutputSerializer,
+            400: error_response("`train_departed`: the train has left the booking's boarding station."),
             403: error_response("`not_booking_owner`: the booking is another user's."),
             404: error_response("`booking_not_found`: no booking with this id, or the id is not a number."),
             409: error_response("`already_cancelled`: the booking is already cancelled."),

@@ -74,6 +74,16 @@ class BookingAlreadyCancelled(Conflict):
     default_code = "already_cancelled"
 
 
+class CancellationTooLate(Invalid):
+    default_code = "train_departed"
+
+    def __init__(self, *, boards_at: datetime.datetime | None, boarding_date: datetime.date) -> None:
+        when = boards_at.isoformat() if boards_at is not None else f"on {boarding_date.isoformat()}"
+        super().__init__(
+            f"The train left your boarding station ({when}): the booking can no longer be cancelled."
+        )
+
+
 class SeatCountInvalid(Invalid):
     default_code = "seat_count_invalid"
 
@@ -120,6 +130,17 @@ class JourneyDateInvalid(Invalid):
             f"This journey leaves your boarding station on {boarding.isoformat()}, which is past; "
             f"book a journey from today ({today.isoformat()}) on.",
             code="journey_date_past",
+            field="journey_date",
+        )
+
+    @classmethod
+    def departed(cls, *, boards_at: datetime.datetime) -> "JourneyDateInvalid":
+        closes = settings.BOOKING_CLOSES_MINUTES_BEFORE_DEPARTURE
+        when = f"{closes} minutes before it leaves" if closes else "when it leaves"
+        return cls(
+            f"This journey leaves your boarding station at {boards_at.isoformat()}; its seats there "
+            f"stop being sold {when}.",
+            code="train_departed",
             field="journey_date",
         )
 

@@ -8,7 +8,13 @@ import datetime
 
 from django.conf import settings
 
-from bookings.errors import JourneyDateInvalid, SeatCapReached, SeatCountInvalid, SegmentInvalid
+from bookings.errors import (
+    CancellationTooLate,
+    JourneyDateInvalid,
+    SeatCapReached,
+    SeatCountInvalid,
+    SegmentInvalid,
+)
 from trains.models import station_key
 
 
@@ -54,21 +60,43 @@ def booking_window_check(
     train_number: int,
     journey_date: datetime.date,
     boarding_date: datetime.date,
+    boards_at: datetime.datetime | None,
     starts_on_date: bool,
     today: datetime.date,
+    now: datetime.datetime,
 ) -> None:
-    """Refuse a journey boarded before today, or on a day the train does not start.
+    """Refuse a journey boarded before today or already left, or on a day the train does not start.
 
     The window's far end is booking_horizon_check's, to be checked before the boarding date
     is worked out.
 
-    `boarding_date` is the calendar date the journey leaves the passenger's boarding station;
-    `starts_on_date` whether the train starts a journey on `journey_date`.
+    `boarding_date` is the calendar date the journey leaves the passenger's boarding station,
+    `boards_at` the moment it leaves, None where the timetable gives no time (then the seats
+    are sold until the end of the date); `starts_on_date` whether the train starts a journey on
+    `journey_date`.
     """
     if boarding_date < today:
         raise JourneyDateInvalid.past(boarding=boarding_date, today=today)
+    closes = datetime.timedelta(minutes=settings.BOOKING_CLOSES_MINUTES_BEFORE_DEPARTURE)
+    if boards_at is not None and now >= boards_at - closes:
+        raise JourneyDateInvalid.departed(boards_at=boards_at)
     if not starts_on_date:
         raise JourneyDateInvalid.not_running(train_number=train_number, journey_date=journey_date)
+
+
+def cancellation_window_check(
+    *,
+    boarding_date: datetime.date,
+    boards_at: datetime.datetime | None,
+    today: datetime.date,
+    now: datetime.datetime,
+) -> None:
+    """Refuse to cancel a booking once its train has left the boarding station.
+
+    Where the timetable gives no time, the train counts as gone once its boarding date is past.
+    """
+    if (boards_at is not None and now >= boards_at) or (boards_at is None and boarding_date < today):
+        raise CancellationTooLate(boards_at=boards_at, boarding_date=boarding_date)
 
 
 def seat_cap_check(*, seats_held: int, seats_held_ahead: int, seat_count: int) -> None:

@@ -25,7 +25,15 @@ from bookings.models import Booking
 from bookings.selectors import booking_with_stations
 from railway.db.statements import Writes
 from trains.models import Train
-from trains.selectors import RouteStop, TrainOnDay, stop_leaves_on, train_on_day, train_starts_on_given
+from trains.selectors import (
+    RouteStop,
+    TrainOnDay,
+    journey_leaves_stop,
+    stop_leaves_at,
+    stop_leaves_on,
+    train_on_day,
+    train_starts_on_given,
+)
 from users.models import User
 
 
@@ -41,6 +49,7 @@ def _segment_check(
     exception: bool | None,
     journey_date: datetime.date,
     today: datetime.date,
+    now: datetime.datetime,
     source: str | None,
     destination: str | None,
 ) -> tuple[int, int]:
@@ -53,14 +62,15 @@ def _segment_check(
     )
     # The horizon before the boarding date: past it the calendar may end.
     rules.booking_horizon_check(journey_date=journey_date, today=today)
+    boarding = route[from_position]
     rules.booking_window_check(
         train_number=train.train_number,
         journey_date=journey_date,
-        boarding_date=stop_leaves_on(
-            departs_at=train.departs_at, journey_date=journey_date, stop=route[from_position]
-        ),
+        boarding_date=stop_leaves_on(departs_at=train.departs_at, journey_date=journey_date, stop=boarding),
+        boards_at=stop_leaves_at(departs_at=train.departs_at, journey_date=journey_date, stop=boarding),
         starts_on_date=train_starts_on_given(train=train, day=journey_date, exception=exception),
         today=today,
+        now=now,
     )
     return from_position, to_position
 
@@ -72,6 +82,7 @@ def _journey_for_sale(
     seat_count: int,
     journey_date: datetime.date,
     today: datetime.date,
+    now: datetime.datetime,
     source: str | None,
     destination: str | None,
 ) -> tuple[inventory.SaleState, Train, list[RouteStop]]:
@@ -85,7 +96,13 @@ def _journey_for_sale(
     on_day = train_on_day(train_number=train_number, day=journey_date)
     if on_day is None:
         raise TrainNotFound()
-    request = {"journey_date": journey_date, "today": today, "source": source, "destination": destination}
+    request = {
+        "journey_date": journey_date,
+        "today": today,
+        "now": now,
+        "source": source,
+        "destination": destination,
+    }
 
     def lock_and_read(on_day: TrainOnDay) -> inventory.SaleState | None:
         from_position, to_position = _segment_check(
@@ -141,7 +158,8 @@ def booking_create(
     """
     assert writes is None or connection.in_atomic_block, "writes are run in the caller's transaction"
     rules.seat_count_check(seat_count=seat_count)
-    today = journey_date_default()
+    now = timezone.now()
+    today = timezone.localdate(now)
     journey_date = journey_date or today
     try:
         with _in_a_transaction():
@@ -151,6 +169,7 @@ def booking_create(
                 seat_count=seat_count,
                 journey_date=journey_date,
                 today=today,
+                now=now,
                 source=source,
                 destination=destination,
             )
@@ -184,7 +203,8 @@ def booking_list_access_check(*, actor: User, user_id: int) -> None:
 def booking_cancel(*, booking_id: int, actor: User) -> Booking:
     """Cancel a confirmed booking and free exactly its seats on exactly its segment.
 
-    Passengers cancel their own bookings; others' need the permission to change bookings.
+    Passengers cancel their own bookings; others' need the permission to change bookings. Once
+    the train has left the booking's boarding station, the booking stands.
     """
     booking = Booking.objects.filter(pk=booking_id).first()
     if booking is None:
@@ -193,14 +213,21 @@ def booking_cancel(*, booking_id: int, actor: User) -> Booking:
     if booking.user_id != actor.pk and not actor.has_perm("bookings.change_booking"):
         raise NotBookingOwner()
     with transaction.atomic():
-        # The same lock as a sale's, taken first. A finished journey may have been purged: its
-        # bookings still cancel, with no seats left to free.
+        # The same lock as a sale's, taken first. A journey purged once finished keeps no free
+        # seats; its bookings, gone with their train, no longer cancel.
         journey = inventory.journey_lock(train_id=booking.train_id, journey_date=booking.journey_date)
         booking = Booking.objects.get(pk=booking_id)
         if booking.status == Booking.Status.CANCELLED:
             raise BookingAlreadyCancelled()
+        now = timezone.now()
+        boarding_date, boards_at = journey_leaves_stop(
+            train_id=booking.train_id, journey_date=booking.journey_date, position=booking.from_position
+        )
+        rules.cancellation_window_check(
+            boarding_date=boarding_date, boards_at=boards_at, today=timezone.localdate(now), now=now
+        )
         booking.status = Booking.Status.CANCELLED
-        booking.cancelled_at = timezone.now()
+        booking.cancelled_at = now
         # By the journey's key as well as the id, so that the write stays on the journey's shard.
         Booking.objects.filter(
             pk=booking.pk, train_id=booking.train_id, journey_date=booking.journey_date

@@ -257,6 +257,8 @@ BOOKING_MAX_SEATS_PER_USER_PER_TRAIN = env_int("BOOKING_MAX_SEATS_PER_USER_PER_T
 # Most confirmed seats one user may hold on all journeys not yet started, so that nobody can empty a
 # small train on every date.
 BOOKING_MAX_SEATS_PER_USER = env_int("BOOKING_MAX_SEATS_PER_USER", 60, minimum=1)
+# How many minutes before a train leaves a boarding station its seats from there stop being sold.
+BOOKING_CLOSES_MINUTES_BEFORE_DEPARTURE = env_int("BOOKING_CLOSES_MINUTES_BEFORE_DEPARTURE", 0, minimum=0)
 # How many days ahead of today (in TIME_ZONE) a journey may start and still be booked.
 BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 120, minimum=0)
 # How long a finished response is kept for replay under its Idempotency-Key.

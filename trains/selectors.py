@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import connection
+from django.utils import timezone
 
 from trains.models import ServiceException, Station, Stop, Train
 
@@ -116,6 +117,19 @@ def stop_leaves_on(
     return journey_date + datetime.timedelta(days=leaves // datetime.timedelta(days=1))
 
 
+def stop_leaves_at(
+    *, departs_at: datetime.time, journey_date: datetime.date, stop: "RouteStop"
+) -> datetime.datetime | None:
+    """Return when the journey starting on `journey_date` leaves `stop`, in TIME_ZONE; None if unknown.
+
+    A stop with no time in the timetable (a train added without times) has no known departure.
+    """
+    if stop.departure is None and stop.arrival is None:
+        return None
+    start = datetime.datetime.combine(journey_date, datetime.time()) + after_midnight(departs_at)
+    return timezone.make_aware(start + stop_offset(stop.departure, stop.arrival))
+
+
 @dataclass(frozen=True)
 class RouteStop:
     position: int
@@ -123,6 +137,21 @@ class RouteStop:
     station_name: str
     arrival: datetime.timedelta | None
     departure: datetime.timedelta | None
+
+
+def journey_leaves_stop(
+    *, train_id: int, journey_date: datetime.date, position: int
+) -> tuple[datetime.date, datetime.datetime | None]:
+    """Return the date and the moment (None: no time in the timetable) a journey leaves a stop."""
+    departs_at = Train.objects.filter(pk=train_id).values_list("departs_at", flat=True).get()
+    arrival, departure = (
+        Stop.objects.filter(train_id=train_id, position=position).values_list("arrival", "departure").get()
+    )
+    stop = RouteStop(position=position, station_key="", station_name="", arrival=arrival, departure=departure)
+    return (
+        stop_leaves_on(departs_at=departs_at, journey_date=journey_date, stop=stop),
+        stop_leaves_at(departs_at=departs_at, journey_date=journey_date, stop=stop),
+    )
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from bookings.models import Booking, Journey
@@ -186,9 +187,16 @@ DIFFERENT_STOPS = {
 def test_a_train_whose_stops_change_under_bookings_is_reported_and_left_alone(tmp_path, owner):
     import_feed(write_feed(tmp_path, MINIMAL_FEED), "--seats", "10")
     train = Train.objects.get()
-    booking_create(
-        user=owner, train_number=train.train_number, seat_count=1, source="Alpha", destination="Beta"
-    )
+    # Before the 08:00 departure, so that today's journey is still on sale.
+    with time_machine.travel(
+        datetime.datetime.combine(
+            timezone.localdate(), datetime.time(1), tzinfo=timezone.get_current_timezone()
+        ),
+        tick=False,
+    ):
+        booking_create(
+            user=owner, train_number=train.train_number, seat_count=1, source="Alpha", destination="Beta"
+        )
 
     output = import_feed(feed_in(tmp_path / "v2", minimal_with(DIFFERENT_STOPS)), "--seats", "10")
 

@@ -285,11 +285,19 @@ def test_a_refused_date_writes_nothing(owner_client, make_train):
 
 
 def test_yesterdays_night_train_is_bookable_from_a_stop_it_reaches_today(owner_client, overnight):
-    # Yesterday's 20:00 departure calls at B at 03:00 today.
-    response = book(owner_client, 12951, journey_date="2026-11-25", source="B", destination="C")
+    # Yesterday's 20:00 departure leaves B at 03:15 today.
+    with time_machine.travel(datetime.datetime(2026, 11, 26, 3, 14, tzinfo=datetime.UTC), tick=False):
+        response = book(owner_client, 12951, journey_date="2026-11-25", source="B", destination="C")
 
     assert response.status_code == 201, response.content
     assert response.json()["journey_date"] == "2026-11-25"
+
+
+def test_yesterdays_night_train_is_no_longer_sold_from_a_stop_it_left_this_morning(owner_client, overnight):
+    response = book(owner_client, 12951, journey_date="2026-11-25", source="B", destination="C")
+
+    assert response.status_code == 400
+    assert error_body(response)["code"] == "train_departed"
 
 
 def test_yesterdays_night_train_is_past_for_its_first_station(owner_client, overnight):

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
+from bookings.errors import CancellationTooLate
 from bookings.models import Booking, BookingSeat, FreeStretch, Journey
 from bookings.services import booking_cancel, booking_create
 from trains.models import Stop
@@ -86,15 +87,17 @@ def test_a_journey_counts_as_finished_when_it_reaches_its_last_station(owner, ni
     assert list(Journey.objects.values_list("date", flat=True)) == [datetime.date(2026, 11, 2)]
 
 
-def test_a_booking_of_a_purged_journey_can_still_be_cancelled(owner, make_train):
+def test_a_booking_of_a_purged_journey_stands_and_keeps_its_seats(owner, make_train):
     make_train(7, 4, "A", "B")
     booking = book_on(owner, 7, datetime.date(2026, 11, 1))
     purge(7, today=datetime.date(2026, 11, 10))
 
-    cancelled = booking_cancel(booking_id=booking.pk, actor=owner)
+    with pytest.raises(CancellationTooLate):
+        booking_cancel(booking_id=booking.pk, actor=owner)
 
-    assert cancelled.status == "cancelled"
-    assert not BookingSeat.objects.exists()
+    booking.refresh_from_db()
+    assert booking.status == "confirmed"
+    assert BookingSeat.objects.filter(booking=booking).exists()
 
 
 def test_the_days_must_be_at_least_one():

@@ -7,6 +7,7 @@ fuzz: a passenger (the owner's paths and every refusal) and a superuser (adding 
 reads). The run is derandomized and bounded to a few dozen cases per endpoint and user.
 """
 
+import datetime
 from collections.abc import Iterator
 from io import StringIO
 
@@ -14,6 +15,7 @@ import pytest
 import schemathesis
 from django.core.management import call_command
 from django.core.wsgi import get_wsgi_application
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
@@ -83,7 +85,15 @@ def fuzzing_user(request, transactional_db) -> Iterator[User]:
         is_staff=request.param == "superuser",
         is_superuser=request.param == "superuser",
     )
-    booking = booking_create(user=user, train_number=12951, seat_count=2, source="Surat", destination="Kota")
+    # Tomorrow's journey: today's may have left Surat already.
+    booking = booking_create(
+        user=user,
+        train_number=12951,
+        seat_count=2,
+        source="Surat",
+        destination="Kota",
+        journey_date=timezone.localdate() + datetime.timedelta(days=1),
+    )
     OWN_IDS.update(id=user.pk, booking_id=booking.pk)
     yield user
     OWN_IDS.clear()
