@@ -61,6 +61,16 @@ def test_it_loads_stations_trains_stops_and_times(tmp_path, form):
     ]
 
 
+def test_a_zip_whose_files_sit_in_one_folder_imports_like_a_flat_one(tmp_path):
+    files = {f"feed/{name}": text for name, text in RAIL_FEED.items()}
+
+    output = import_feed(write_feed(tmp_path, files, "zip"), "--seats", "300")
+
+    assert "4 stations; 3 trains created, 0 updated" in output
+    intercity = Train.objects.get(train_number=101)
+    assert train_route(train=intercity) == ["Central", "Harbour", "Midfield", "North"]
+
+
 def test_a_night_train_keeps_its_times_past_midnight(tmp_path):
     import_feed(write_feed(tmp_path, RAIL_FEED), "--seats", "100")
     night = next(

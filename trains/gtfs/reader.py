@@ -42,7 +42,7 @@ def read_feed(path: str | os.PathLike[str], *, progress: ProgressCallback | None
     `progress(done_rows, total_rows)`, when given, is called once the rows are counted, then
     every thousand rows read and at the end of each file, the last time with done = total.
     """
-    with open_feed(Path(path)) as source:
+    with open_feed(Path(path), [*REQUIRED_FILES, *CALENDAR_FILES]) as source:
         files = _check_files(source)
         if progress is not None:
             source.count_progress(files, progress)

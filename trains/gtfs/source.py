@@ -20,6 +20,7 @@ PROGRESS_EVERY_ROWS = 1000
 COUNT_CHUNK_BYTES = 1 << 20
 # Read errors of a damaged zip member surface while reading it, not when it is opened.
 READ_ERRORS = (OSError, zipfile.BadZipFile, zlib.error)
+MACOS_METADATA_FOLDER = "__MACOSX/"
 
 
 class Progress:
@@ -50,8 +51,11 @@ class Progress:
 class FeedSource:
     """A feed's files, with the errors found in them so far."""
 
-    def __init__(self, folder: Path | None = None, archive: zipfile.ZipFile | None = None) -> None:
-        self.folder, self.archive = folder, archive
+    def __init__(
+        self, folder: Path | None = None, archive: zipfile.ZipFile | None = None, archive_folder: str = ""
+    ) -> None:
+        # archive_folder is "" for files at the top of the zip, else the folder they sit in, with its "/".
+        self.folder, self.archive, self.archive_folder = folder, archive, archive_folder
         self.archive_names = set(archive.namelist()) if archive is not None else set()
         self.errors: list[GtfsError] = []
         self.progress = Progress()
@@ -76,7 +80,7 @@ class FeedSource:
 
     def has(self, name: str) -> bool:
         if self.archive is not None:
-            return name in self.archive_names
+            return self.archive_folder + name in self.archive_names
         assert self.folder is not None
         return (self.folder / name).is_file()
 
@@ -146,7 +150,7 @@ class FeedSource:
 
     def _open_binary(self, name: str) -> IO[bytes]:
         if self.archive is not None:
-            return self.archive.open(name)
+            return self.archive.open(self.archive_folder + name)
         assert self.folder is not None
         return (self.folder / name).open("rb")
 
@@ -198,12 +202,33 @@ def _pick(record: list[str], columns: Sequence[str], positions: list[int | None]
 
 
 @contextmanager
-def open_feed(path: Path) -> Iterator[FeedSource]:
-    """Yield the feed at `path`, a folder or a .zip file, or raise GtfsFeedInvalid if it is neither."""
+def open_feed(path: Path, feed_files: Iterable[str]) -> Iterator[FeedSource]:
+    """Yield the feed at `path`, a folder or a .zip file, or raise GtfsFeedInvalid if it is neither.
+
+    The files of a zip sit at its top or together in one folder of it, found by where the
+    `feed_files` (the names the reader knows) are.
+    """
     if path.is_dir():
         yield FeedSource(folder=path)
         return
     if not path.is_file() or not zipfile.is_zipfile(path):
         raise GtfsFeedInvalid([GtfsError(str(path), None, "is neither a folder nor a .zip file")])
     with zipfile.ZipFile(path) as archive:
-        yield FeedSource(archive=archive)
+        yield FeedSource(archive=archive, archive_folder=_archive_folder(path, archive, set(feed_files)))
+
+
+def _archive_folder(path: Path, archive: zipfile.ZipFile, feed_files: set[str]) -> str:
+    """Return the folder of the zip holding its feed files ("" for the top); raise if they are in several.
+
+    macOS adds copies of the files' metadata under __MACOSX/, which are no feed files.
+    """
+    folders = set()
+    for entry in archive.namelist():
+        folder, _, name = entry.rpartition("/")
+        if name in feed_files and not entry.startswith(MACOS_METADATA_FOLDER):
+            folders.add(folder + "/" if folder else "")
+    if len(folders) > 1:
+        shown = ", ".join(f"'{folder}'" if folder else "the top" for folder in sorted(folders))
+        message = f"holds feed files in more than one folder ({shown}); a feed's files sit together in one"
+        raise GtfsFeedInvalid([GtfsError(path.name, None, message)])
+    return folders.pop() if folders else ""

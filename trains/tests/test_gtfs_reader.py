@@ -345,6 +345,41 @@ def test_it_reads_a_bom_crlf_quotes_extra_columns_and_columns_in_any_order(tmp_p
     assert feed.trains[0].calls[1] == Call('The "Beta" halt', 30 * 60, 32 * 60)
 
 
+def in_folder(folder: str, files: Files) -> Files:
+    return {f"{folder}{name}": text for name, text in files.items()}
+
+
+@pytest.mark.parametrize("folder", ["feed/", "google_transit/2025-01/"])
+def test_a_zip_whose_files_sit_in_one_folder_reads_as_a_flat_one(tmp_path, folder):
+    files = {**in_folder(folder, RAIL_FEED), "__MACOSX/feed/._stops.txt": b"\0\5\26\7", "README": "a feed"}
+
+    feed = read_feed(write_feed(tmp_path, files, "zip"))
+
+    assert [train.trip_id for train in feed.trains] == ["IC_101", "IC_102", "NT_1"]
+    assert [station.name for station in feed.stations] == ["Central", "Harbour", "Midfield", "North"]
+
+
+def test_a_zip_with_one_folder_of_feed_files_names_a_missing_file_in_it(tmp_path):
+    files = in_folder("feed/", minimal_with({"routes.txt": None}))
+
+    assert errors_of(write_feed(tmp_path, files, "zip")) == ["routes.txt: required file is missing"]
+
+
+@pytest.mark.parametrize(
+    ("files", "folders"),
+    [
+        ({**in_folder("a/", MINIMAL_FEED), **in_folder("b/", MINIMAL_FEED)}, "'a/', 'b/'"),
+        ({**in_folder("feed/", MINIMAL_FEED), "feed/old/stops.txt": MINIMAL_FEED["stops.txt"]},
+         "'feed/', 'feed/old/'"),
+        ({**MINIMAL_FEED, "feed/trips.txt": MINIMAL_FEED["trips.txt"]}, "the top, 'feed/'"),
+    ],
+)  # fmt: skip
+def test_a_zip_with_feed_files_in_several_folders_is_an_error(tmp_path, files, folders):
+    assert errors_of(write_feed(tmp_path, files, "zip")) == [
+        f"feed.zip: holds feed files in more than one folder ({folders}); a feed's files sit together in one"
+    ]
+
+
 def test_blank_lines_are_skipped_and_a_value_over_two_lines_keeps_the_line_numbers_right(tmp_path):
     stops = 'stop_id,stop_name\nA,"Alpha\nJunction"\n\nB,Beta\nC,Gamma\n,Nowhere\n'
 
