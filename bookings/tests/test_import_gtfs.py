@@ -241,6 +241,30 @@ def test_a_bad_row_is_named_by_file_and_line_and_nothing_is_imported(tmp_path):
     assert not Train.objects.exists() and not Station.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [
+        ({"stops.txt": "stop_id,stop_name\nA,Alpha\nB,Be\0ta\nC,Gamma\n"},
+         "stops.txt line 3: stop_name 'Be\\x00ta' holds the control character U+0000 at character 3"),
+        ({"calendar.txt": "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
+                          "start_date,end_date\nDAILY,1,1,1,1,1,1,1,20250101,99991231\n"},
+         "calendar.txt line 2: end_date '99991231' is outside the years 1900 to 2999"),
+        ({"stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                            "T1,08:00:00,08:00:00,A,1\nT1,30:65:00,30:66:00,B,2\nT1,31:00:00,31:00:00,C,3\n"},
+         "stop_times.txt line 3: arrival_time '30:65:00' is not HH:MM:SS"),
+        ({"stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                            f"T1,08:00:00,08:00:00,A,1\nT1,09:00:00,09:00:00,B,{'7' * 5000}\n"},
+         "stop_times.txt line 3: stop_sequence '7777"),
+    ],
+)  # fmt: skip
+def test_a_malformed_value_is_named_and_nothing_is_imported(tmp_path, changes, error):
+    with pytest.raises(CommandError) as refused:
+        import_feed(write_feed(tmp_path, minimal_with(changes)), "--seats", "10")
+
+    assert error in str(refused.value) and "nothing was imported" in str(refused.value)
+    assert not Train.objects.exists() and not Station.objects.exists()
+
+
 def test_a_train_that_fails_late_rolls_back_every_train_and_station_before_it(tmp_path, monkeypatch):
     written = []
 

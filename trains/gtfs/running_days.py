@@ -12,6 +12,10 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 CALENDAR_COLUMNS = ("service_id", *WEEKDAYS, "start_date", "end_date")
 CALENDAR_DATES_COLUMNS = ("service_id", "date", "exception_type")
 ADDED, REMOVED = "1", "2"
+# Dates outside these years are typing errors (99991231 for "for ever"); inside them, a date and
+# the day or days a train leaving after midnight moves it on stay within what Python and every
+# database hold.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 @dataclass
@@ -97,6 +101,9 @@ def _read_date(
     day = parse_date(text)
     if day is None:
         source.error(file, line, f"{column} '{text}' is not a date YYYYMMDD")
+    elif not FIRST_YEAR <= day.year <= LAST_YEAR:
+        source.error(file, line, f"{column} '{text}' is outside the years {FIRST_YEAR} to {LAST_YEAR}")
+        return None
     return day
 
 

@@ -1,6 +1,7 @@
 """The files of a feed, a .zip or a folder, read as CSV rows numbered by their line in the file."""
 
 import csv
+import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -21,6 +22,8 @@ COUNT_CHUNK_BYTES = 1 << 20
 # Read errors of a damaged zip member surface while reading it, not when it is opened.
 READ_ERRORS = (OSError, zipfile.BadZipFile, zlib.error)
 MACOS_METADATA_FOLDER = "__MACOSX/"
+# C0 and C1 control characters, DEL included: no name or id holds one, and PostgreSQL stores no NUL.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class Progress:
@@ -146,7 +149,28 @@ class FeedSource:
                 self.progress.advance(reader.line_num - lines_read)
                 lines_read = reader.line_num
                 if any(value.strip() for value in record):
-                    yield line, _pick(record, columns, positions)
+                    values = _pick(record, columns, positions)
+                    # One search of the row's values, a second only for the rare row that has one.
+                    if CONTROL_CHARACTER.search("".join(values.values())):
+                        values = self._printable(name, line, values)
+                    yield line, values
+
+    def _printable(self, name: str, line: int, values: dict[str, str]) -> dict[str, str]:
+        """Return the values, recording an error for each that holds a control character.
+
+        Such a value is passed on with its control characters escaped (\\x00), so that the
+        rows that refer to it find it and do not repeat the error, and no message prints one.
+        """
+        for column, value in values.items():
+            control = CONTROL_CHARACTER.search(value)
+            if control is not None:
+                values[column] = shown = escaped(value)
+                message = (
+                    f"{column} '{shown}' holds the control character U+{ord(control.group()):04X} "
+                    f"at character {control.start() + 1}"
+                )
+                self.error(name, line, message)
+        return values
 
     def _open_binary(self, name: str) -> IO[bytes]:
         if self.archive is not None:
@@ -192,6 +216,11 @@ def _numbered_records(reader: "CsvReader") -> Iterator[tuple[int, list[str]]]:
         except (csv.Error, *READ_ERRORS) as error:
             raise UnreadableLine(line, f"cannot be read: {error}") from None
         yield line, record
+
+
+def escaped(text: str) -> str:
+    """Return the text with each control character written as \\xNN."""
+    return CONTROL_CHARACTER.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def _pick(record: list[str], columns: Sequence[str], positions: list[int | None]) -> dict[str, str]:

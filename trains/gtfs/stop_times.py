@@ -19,6 +19,8 @@ from trains.gtfs.trips import TRIPS_FILE, Trip
 STOP_TIMES_FILE = "stop_times.txt"
 REQUIRED_COLUMNS = ("trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence")
 
+# GTFS gives no bound; a feed's sequences are small, and a bound keeps any number readable.
+SEQUENCE_MAX = 2_147_483_647
 # Up to three digits of hours, for trains that run for more than four days.
 TIME = re.compile(r"([0-9]{1,3}):([0-5][0-9]):([0-5][0-9])")
 
@@ -82,9 +84,13 @@ def _station(source: FeedSource, line: int, stop_id: str, stations: StationIndex
 
 
 def _sequence(source: FeedSource, line: int, text: str) -> int | None:
-    if text.isascii() and text.isdigit():
+    if not (text.isascii() and text.isdigit()):
+        source.error(STOP_TIMES_FILE, line, f"stop_sequence '{text}' is not a whole number")
+    # Its length first: Python refuses to read a number of thousands of digits.
+    elif len(text.lstrip("0")) > len(str(SEQUENCE_MAX)) or int(text) > SEQUENCE_MAX:
+        source.error(STOP_TIMES_FILE, line, f"stop_sequence '{text}' is over {SEQUENCE_MAX}")
+    else:
         return int(text)
-    source.error(STOP_TIMES_FILE, line, f"stop_sequence '{text}' is not a whole number")
     return None
 
 

@@ -19,6 +19,7 @@ TRAIN_NAME_MAX_LENGTH = 100
 TRAIN_NUMBER_MAX = 2_147_483_647
 # Numbers from trip_short_name stay below it, derived ones from it up, so that the two never meet.
 DERIVED_NUMBER_FIRST = 1_000_000_000
+NUMBER_DIGITS = len(str(DERIVED_NUMBER_FIRST - 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,8 @@ def train_name(route_name: str, headsign: str) -> str:
 
 def number_from_short_name(short_name: str) -> int | None:
     """Return the train number a trip_short_name of digits gives (1 to 999,999,999), else None."""
-    if not (short_name.isascii() and short_name.isdigit()):
+    # Its length first: Python refuses to read a number of thousands of digits.
+    if not (short_name.isascii() and short_name.isdigit()) or len(short_name.lstrip("0")) > NUMBER_DIGITS:
         return None
     number = int(short_name)
     return number if 1 <= number < DERIVED_NUMBER_FIRST else None

@@ -221,6 +221,8 @@ def test_any_other_trip_gets_a_number_from_its_trip_id_that_never_changes(tmp_pa
         ("", None),
         ("0", None),
         ("1000000000", None),
+        ("0000000000101", 101),
+        ("9" * 5000, None),  # more digits than Python reads as a number
         ("ICE 101", None),
         ("101a", None),
         ("\u0661\u0660\u0661", None),  # Arabic-Indic digits: digits to str.isdigit, not a train number
@@ -381,7 +383,7 @@ def test_a_zip_with_feed_files_in_several_folders_is_an_error(tmp_path, files, f
 
 
 def test_blank_lines_are_skipped_and_a_value_over_two_lines_keeps_the_line_numbers_right(tmp_path):
-    stops = 'stop_id,stop_name\nA,"Alpha\nJunction"\n\nB,Beta\nC,Gamma\n,Nowhere\n'
+    stops = 'stop_id,stop_name,stop_desc\nA,Alpha,"Main\nJunction"\n\nB,Beta,\nC,Gamma,\n,Nowhere,\n'
 
     assert errors_of(write_feed(tmp_path, minimal_with({"stops.txt": stops}))) == [
         "stops.txt line 7: stop_id is empty"
@@ -446,7 +448,16 @@ def test_missing_columns_are_all_reported_before_any_row_is_read(tmp_path):
          "stops.txt line 3: parent_station 'X' is not in stops.txt"),
         ({"stops.txt": "stop_id,stop_name,parent_station\nA,Alpha,\nB,Beta,A\nC,Gamma,\n"},
          "stops.txt line 3: parent_station 'A' is not a station (location_type 1)"),
+        ({"stops.txt": "stop_id,stop_name\nA,Al\0pha\nB,Beta\nC,Gamma\n"},
+         "stops.txt line 2: stop_name 'Al\\x00pha' holds the control character U+0000 at character 3"),
+        ({"stops.txt": "stop_id,stop_name\nA,Alpha\nB,Beta\nC,Gamma\nD\x7f,Delta\n"},
+         "stops.txt line 5: stop_id 'D\\x7f' holds the control character U+007F at character 2"),
+        ({"stops.txt": 'stop_id,stop_name\nA,Alpha\nB,"Beta\nhalt"\nC,Gamma\n'},
+         "stops.txt line 3: stop_name 'Beta\\x0ahalt' holds the control character U+000A at character 5"),
         # routes.txt
+        ({"routes.txt": "route_id,route_long_name\nR,Coast\x1b[31m Line\n"},
+         "routes.txt line 2: route_long_name 'Coast\\x1b[31m Line' holds the control character U+001B "
+         "at character 6"),
         ({"routes.txt": "route_id,route_long_name\nR,Coast Line\nR,Again\n"},
          "routes.txt line 3: route_id 'R' is already on line 2"),
         # trips.txt
@@ -456,6 +467,9 @@ def test_missing_columns_are_all_reported_before_any_row_is_read(tmp_path):
          "trips.txt line 2: service_id 'SUNDAYS' is in neither calendar.txt nor calendar_dates.txt"),
         ({"trips.txt": "route_id,service_id,trip_id\nR,DAILY,T1\nR,DAILY,T1\n"},
          "trips.txt line 3: trip_id 'T1' is already on line 2"),
+        ({"trips.txt": "route_id,service_id,trip_id,trip_headsign\nR,DAILY,T1,North\x85\u0085bound\n"},
+         "trips.txt line 2: trip_headsign 'North\\x85\\x85bound' holds the control character U+0085 "
+         "at character 6"),
         ({"trips.txt": "route_id,service_id,trip_id\nR,DAILY,\nR,DAILY,T1\n"},
          "trips.txt line 2: trip_id is empty"),
         # stop_times.txt
@@ -470,6 +484,22 @@ def test_missing_columns_are_all_reported_before_any_row_is_read(tmp_path):
          "stop_times.txt line 3: stop_id 'Z' is not in stops.txt"),
         ({"stop_times.txt": f"{STOP_TIMES_HEADER}\nT1,08:00:00,08:00:00,A,1\nT1,09:00:00,09:00:00,B,two\n"},
          "stop_times.txt line 3: stop_sequence 'two' is not a whole number"),
+        ({"stop_times.txt": f"{STOP_TIMES_HEADER}\nT1,08:00:00,08:00:00,A,1\nT1,09:00:00,09:00:00,B,-2\n"},
+         "stop_times.txt line 3: stop_sequence '-2' is not a whole number"),
+        ({"stop_times.txt": f"{STOP_TIMES_HEADER}\nT1,08:00:00,08:00:00,A,1\nT1,09:00:00,09:00:00,B,2.5\n"},
+         "stop_times.txt line 3: stop_sequence '2.5' is not a whole number"),
+        ({"stop_times.txt": f"{STOP_TIMES_HEADER}\nT1,08:00:00,08:00:00,A,1\n"
+                            f"T1,09:00:00,09:00:00,B,{'9' * 5000}\n"},
+         f"stop_times.txt line 3: stop_sequence '{'9' * 5000}' is over 2147483647"),
+        ({"stop_times.txt": f"{STOP_TIMES_HEADER}\nT1,08:00:00,08:00:00,A,1\n"
+                            "T1,09:00:00,09:00:00,B,2147483648\n"},
+         "stop_times.txt line 3: stop_sequence '2147483648' is over 2147483647"),
+        ({"stop_times.txt": f"{STOP_TIMES_HEADER}\nT1,08:00:00,08:00:00,A,1\nT1,30:65:00,09:00:00,B,2\n"},
+         "stop_times.txt line 3: arrival_time '30:65:00' is not HH:MM:SS"),
+        ({"stop_times.txt": f"{STOP_TIMES_HEADER}\nT1,08:00:00,08:00:60,A,1\nT1,09:00:00,09:00:00,B,2\n"},
+         "stop_times.txt line 2: departure_time '08:00:60' is not HH:MM:SS"),
+        ({"stop_times.txt": f"{STOP_TIMES_HEADER}\nT1,08:00:00,08:00:00,A,1\nT1,1000:00:00,09:00:00,B,2\n"},
+         "stop_times.txt line 3: arrival_time '1000:00:00' is not HH:MM:SS"),
         ({"stop_times.txt": f"{STOP_TIMES_HEADER}\nT1,08:00:00,08:00:00,A,1\nT1,09:00:00,09:00:00,B,1\n"},
          "stop_times.txt line 3: trip 'T1' has stop_sequence 1 already on line 2"),
         ({"stop_times.txt": f"{STOP_TIMES_HEADER}\nT1,,08:00:00,A,1\nT1,09:00:00,09:00:00,B,2\n"},
@@ -502,7 +532,13 @@ def test_missing_columns_are_all_reported_before_any_row_is_read(tmp_path):
         ({"calendar.txt": f"{CALENDAR_HEADER}\nDAILY,1,1,1,1,1,1,1,20250101,20251231\n"
                           "DAILY,0,0,0,0,0,1,1,20250101,20251231\n"},
          "calendar.txt line 3: service_id 'DAILY' is already on line 2"),
+        ({"calendar.txt": f"{CALENDAR_HEADER}\nDAILY,1,1,1,1,1,1,1,20250101,99991231\n"},
+         "calendar.txt line 2: end_date '99991231' is outside the years 1900 to 2999"),
+        ({"calendar.txt": f"{CALENDAR_HEADER}\nDAILY,1,1,1,1,1,1,1,00010101,20251231\n"},
+         "calendar.txt line 2: start_date '00010101' is outside the years 1900 to 2999"),
         # calendar_dates.txt
+        ({"calendar_dates.txt": "service_id,date,exception_type\nDAILY,30000101,2\n"},
+         "calendar_dates.txt line 2: date '30000101' is outside the years 1900 to 2999"),
         ({"calendar_dates.txt": "service_id,date,exception_type\nDAILY,20250101,3\n"},
          "calendar_dates.txt line 2: exception_type '3' is not 1 (added) or 2 (removed)"),
         ({"calendar_dates.txt": "service_id,date,exception_type\nDAILY,20250132,2\n"},
@@ -513,6 +549,18 @@ def test_missing_columns_are_all_reported_before_any_row_is_read(tmp_path):
 )  # fmt: skip
 def test_each_wrong_row_is_reported_with_its_file_and_line(tmp_path, changes, error):
     assert errors_of(write_feed(tmp_path, minimal_with(changes))) == [error]
+
+
+def test_a_row_that_refers_to_an_id_with_a_control_character_is_only_told_of_its_own(tmp_path):
+    stops = "stop_id,stop_name\nA\0,Alpha\nB,Beta\nC,Gamma\n"
+    stop_times = f"{STOP_TIMES_HEADER}\nT1,08:00:00,08:00:00,A\0,1\nT1,09:00:00,09:00:00,B,2\n"
+
+    assert errors_of(
+        write_feed(tmp_path, minimal_with({"stops.txt": stops, "stop_times.txt": stop_times}))
+    ) == [
+        "stop_times.txt line 2: stop_id 'A\\x00' holds the control character U+0000 at character 2",
+        "stops.txt line 2: stop_id 'A\\x00' holds the control character U+0000 at character 2",
+    ]
 
 
 def test_calling_at_an_entrance_is_an_error(tmp_path):
