@@ -24,14 +24,17 @@ class GtfsError:
 class GtfsFeedInvalid(Exception):
     """The feed cannot be read; `.errors` lists every problem found, by file and line."""
 
-    def __init__(self, errors: Iterable[GtfsError]) -> None:
+    def __init__(self, errors: Iterable[GtfsError], *, suppressed: int = 0) -> None:
         self.errors = tuple(sorted(errors, key=lambda error: (error.file, error.line or 0)))
+        # Errors found beyond those kept in `.errors`, counted only (trains.gtfs.source.ERRORS_KEPT_MAX).
+        self.suppressed = suppressed
         super().__init__(self._message())
 
     def _message(self) -> str:
-        count = len(self.errors)
+        count = len(self.errors) + self.suppressed
         lines = [f"The GTFS feed is invalid ({count} error{'s' if count != 1 else ''}):"]
         lines += [f"  {error}" for error in self.errors[:MESSAGE_ERRORS_MAX]]
         if count > MESSAGE_ERRORS_MAX:
-            lines.append(f"  ... and {count - MESSAGE_ERRORS_MAX} more")
+            not_kept = f", of which {self.suppressed:,} not kept" if self.suppressed else ""
+            lines.append(f"  ... and {count - MESSAGE_ERRORS_MAX:,} more{not_kept}")
         return "\n".join(lines)

@@ -19,6 +19,13 @@ ProgressCallback = Callable[[int, int], object]
 # Often enough for a progress bar, rarely enough to cost nothing beside the parsing.
 PROGRESS_EVERY_ROWS = 1000
 COUNT_CHUNK_BYTES = 1 << 20
+# A row (a line, or the lines of one whose quoted value runs over several) is read no further
+# than this: no GTFS row comes near it, and a crafted file of one endless line is refused
+# without ever being held in memory whole.
+ROW_MAX_BYTES = 1 << 20
+# Errors kept in GtfsFeedInvalid.errors; the rest are only counted. A crafted feed wrong on
+# every one of millions of rows would otherwise fill the memory with its errors.
+ERRORS_KEPT_MAX = 1000
 # Read errors of a damaged zip member surface while reading it, not when it is opened.
 READ_ERRORS = (OSError, zipfile.BadZipFile, zlib.error)
 MACOS_METADATA_FOLDER = "__MACOSX/"
@@ -61,10 +68,17 @@ class FeedSource:
         self.folder, self.archive, self.archive_folder = folder, archive, archive_folder
         self.archive_names = set(archive.namelist()) if archive is not None else set()
         self.errors: list[GtfsError] = []
+        self.error_count = 0
         self.progress = Progress()
 
-    def error(self, file: str, line: int | None, message: str) -> None:
-        self.errors.append(GtfsError(file, line, message))
+    def error(self, file: str, line: int | None, message: str, *, ends_reading: bool = False) -> None:
+        """Record a problem; past ERRORS_KEPT_MAX, only count it, unless it is why the reading ends."""
+        self.error_count += 1
+        if len(self.errors) < ERRORS_KEPT_MAX or ends_reading:
+            self.errors.append(GtfsError(file, line, message))
+
+    def invalid(self) -> GtfsFeedInvalid:
+        return GtfsFeedInvalid(self.errors, suppressed=self.error_count - len(self.errors))
 
     def id_is_new(self, file: str, line: int, column: str, value: str, first_line: int | None) -> bool:
         """Return whether `value` can identify this row; if not, record why (empty, or on `first_line`)."""
@@ -79,7 +93,7 @@ class FeedSource:
     def raise_errors(self) -> None:
         """Raise GtfsFeedInvalid listing every error found so far, if there is any."""
         if self.errors:
-            raise GtfsFeedInvalid(self.errors)
+            raise self.invalid()
 
     def has(self, name: str) -> bool:
         if self.archive is not None:
@@ -92,10 +106,10 @@ class FeedSource:
         if not self.has(name):
             self.error(name, None, "required file is missing")
             return
-        errors_before = len(self.errors)
+        errors_before = self.error_count
         header = self.header(name)
         if header is None:
-            if len(self.errors) == errors_before:
+            if self.error_count == errors_before:
                 self.error(name, None, "the file is empty; it needs a header row")
             return
         for column in columns:
@@ -106,7 +120,8 @@ class FeedSource:
         """Return the file's column names, or None when it has no header row (or cannot be read)."""
         try:
             with self._open_binary(name) as binary:
-                first = next(_numbered_records(csv.reader(_decoded_lines(binary))), None)
+                lines = Lines(binary)
+                first = next(_numbered_records(csv.reader(lines), lines), None)
         except UnreadableLine as unreadable:
             self.error(name, unreadable.line, unreadable.message)
             return None
@@ -131,17 +146,18 @@ class FeedSource:
         try:
             yield from self._rows(name, columns)
         except UnreadableLine as unreadable:
-            self.error(name, unreadable.line, unreadable.message)
-            raise GtfsFeedInvalid(self.errors) from None
+            self.error(name, unreadable.line, unreadable.message, ends_reading=True)
+            raise self.invalid() from None
         except READ_ERRORS as error:
-            self.error(name, None, f"cannot be read: {error}")
-            raise GtfsFeedInvalid(self.errors) from None
+            self.error(name, None, f"cannot be read: {error}", ends_reading=True)
+            raise self.invalid() from None
         self.progress.report()
 
     def _rows(self, name: str, columns: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
         with self._open_binary(name) as binary:
-            reader = csv.reader(_decoded_lines(binary))
-            records = _numbered_records(reader)
+            lines = Lines(binary)
+            reader = csv.reader(lines)
+            records = _numbered_records(reader, lines)
             header = [column.strip() for column in next(records, (1, []))[1]]
             positions = [header.index(column) if column in header else None for column in columns]
             lines_read = reader.line_num
@@ -195,20 +211,46 @@ class UnreadableLine(Exception):
         self.line, self.message = line, message
 
 
-def _decoded_lines(binary: IO[bytes]) -> Iterator[str]:
-    """Yield the lines decoded one by one, so that bad UTF-8 is reported at its own line."""
-    for number, raw in enumerate(binary, start=1):
+class Lines:
+    """A file's lines, decoded one by one so that bad UTF-8 is reported at its own line.
+
+    Each is read with a limit, the room left in its row: a line longer than a row may be is
+    never read whole, however long it is, and neither is a row of many lines.
+    """
+
+    def __init__(self, binary: IO[bytes]) -> None:
+        self.binary = binary
+        self.number = self.row_bytes = 0
+        self.row_line = 1
+
+    def start_row(self) -> None:
+        self.row_bytes, self.row_line = 0, self.number + 1
+
+    def __iter__(self) -> "Lines":
+        return self
+
+    def __next__(self) -> str:
+        raw = self.binary.readline(ROW_MAX_BYTES - self.row_bytes + 1)
+        if not raw:
+            raise StopIteration
+        self.number += 1
+        self.row_bytes += len(raw)
+        if self.row_bytes > ROW_MAX_BYTES:
+            message = f"the row is longer than {ROW_MAX_BYTES:,} bytes; the file is read no further"
+            raise UnreadableLine(self.row_line, message)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise UnreadableLine(number, f"is not UTF-8 text (byte {error.start + 1} of the line)") from None
-        yield text.removeprefix("\ufeff") if number == 1 else text
+            message = f"is not UTF-8 text (byte {error.start + 1} of the line)"
+            raise UnreadableLine(self.number, message) from None
+        return text.removeprefix("\ufeff") if self.number == 1 else text
 
 
-def _numbered_records(reader: "CsvReader") -> Iterator[tuple[int, list[str]]]:
+def _numbered_records(reader: "CsvReader", lines: Lines) -> Iterator[tuple[int, list[str]]]:
     """Yield each record with the line it starts on; raise UnreadableLine where the CSV is broken."""
     while True:
         line = reader.line_num + 1
+        lines.start_row()
         try:
             record = next(reader)
         except StopIteration:

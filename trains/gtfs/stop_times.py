@@ -56,7 +56,7 @@ def read_stop_times(
     stop_times: dict[str, list[StopTime]] = {}
     broken_trips: set[str] = set()
     for line, values in source.rows(STOP_TIMES_FILE, REQUIRED_COLUMNS):
-        errors_before = len(source.errors)
+        errors_before = source.error_count
         trip_id = values["trip_id"]
         if trip_id not in trips:
             source.error(STOP_TIMES_FILE, line, f"trip_id '{trip_id}' is not in trips.txt")
@@ -64,7 +64,7 @@ def read_stop_times(
         sequence = _sequence(source, line, values["stop_sequence"])
         arrival = _time(source, line, values, "arrival_time")
         departure = _time(source, line, values, "departure_time")
-        if len(source.errors) > errors_before or station is None or sequence is None:
+        if source.error_count > errors_before or station is None or sequence is None:
             broken_trips.add(trip_id)
             continue
         stop_times.setdefault(trip_id, []).append(StopTime(sequence, station, arrival, departure, line))
@@ -109,7 +109,7 @@ def train_timetable(
     source: FeedSource, trip: Trip, stop_times: list[StopTime]
 ) -> tuple[int, tuple[Call, ...]] | None:
     """Return the trip's first departure and its calls, or None after recording what is wrong."""
-    errors_before = len(source.errors)
+    errors_before = source.error_count
     stop_times = sorted(stop_times, key=lambda stop_time: (stop_time.sequence, stop_time.line))
     _check_sequences_once(source, trip, stop_times)
     _check_stations_once(source, trip, stop_times)
@@ -119,11 +119,11 @@ def train_timetable(
         source.error(TRIPS_FILE, trip.line, message)
         return None
     _check_ends_are_timed(source, trip, stop_times)
-    if len(source.errors) > errors_before:
+    if source.error_count > errors_before:
         return None
     times = [_carried(stop_time) for stop_time in stop_times]
     _check_times_in_order(source, stop_times, times)
-    if len(source.errors) > errors_before:
+    if source.error_count > errors_before:
         return None
     completed = _interpolated(times)
     first_departure, last_arrival = completed[0][1], completed[-1][0]

@@ -5,12 +5,14 @@ the database.
 """
 
 import datetime
+import tracemalloc
 from pathlib import Path
 
 import pytest
 
 from trains.gtfs import Call, GtfsFeedInvalid, Station, read_feed
 from trains.gtfs import trips as gtfs_trips
+from trains.gtfs.source import ROW_MAX_BYTES
 from trains.gtfs.trips import derived_number
 from trains.tests.feeds import MINIMAL_FEED, RAIL_FEED, SAMPLE_FEED, Files, minimal_with, write_feed
 
@@ -637,6 +639,57 @@ def test_a_feed_wrong_on_every_row_names_the_first_hundred_errors_in_its_message
     assert message[0] == "The GTFS feed is invalid (150 errors):"
     assert len(message) == 1 + 100 + 1
     assert message[-1] == "  ... and 50 more"
+
+
+def test_errors_past_the_thousandth_are_counted_but_not_kept(tmp_path):
+    rows = "".join(f"T1,08:00:00,08:00:00,S{index},{index}\n" for index in range(1500))
+    files = minimal_with({"stop_times.txt": f"{STOP_TIMES_HEADER}\n{rows}"})
+
+    with pytest.raises(GtfsFeedInvalid) as raised:
+        read_feed(write_feed(tmp_path, files))
+
+    assert len(raised.value.errors) == 1000 and raised.value.suppressed == 500
+    assert str(raised.value.errors[-1]) == "stop_times.txt line 1001: stop_id 'S999' is not in stops.txt"
+    message = str(raised.value).splitlines()
+    assert message[0] == "The GTFS feed is invalid (1500 errors):"
+    assert message[-1] == "  ... and 1,400 more, of which 500 not kept"
+
+
+# Bounded reading: a crafted file is refused without being held in memory
+
+
+def test_a_line_longer_than_a_row_may_be_is_refused_without_reading_it_whole(tmp_path, form):
+    size = 16 * ROW_MAX_BYTES
+    stops = b"stop_id,stop_name\nA,Alpha\nB," + b"B" * size + b"\nC,Gamma\n"
+    path = write_feed(tmp_path, minimal_with({"stops.txt": stops}), form)
+    del stops
+
+    tracemalloc.start()
+    try:
+        errors = errors_of(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert errors == ["stops.txt line 3: the row is longer than 1,048,576 bytes; the file is read no further"]
+    assert peak < size / 4
+
+
+def test_a_row_of_many_lines_longer_than_a_row_may_be_is_refused_at_its_first_line(tmp_path):
+    value = '"' + ("x" * 1000 + "\n") * 50 + '"'  # 50 KB over 51 lines
+    stops = f"stop_id,stop_name,stop_desc\nA,Alpha,\nB,Beta,{','.join([value] * 30)}\nC,Gamma,\n"
+
+    assert errors_of(write_feed(tmp_path, minimal_with({"stops.txt": stops}))) == [
+        "stops.txt line 3: the row is longer than 1,048,576 bytes; the file is read no further"
+    ]
+
+
+def test_a_value_longer_than_the_csv_modules_limit_is_refused(tmp_path):
+    stops = f"stop_id,stop_name,stop_desc\nA,Alpha,\nB,Beta,{'x' * 200_000}\nC,Gamma,\n"
+
+    assert errors_of(write_feed(tmp_path, minimal_with({"stops.txt": stops}))) == [
+        "stops.txt line 3: cannot be read: field larger than field limit (131072)"
+    ]
 
 
 # Progress
