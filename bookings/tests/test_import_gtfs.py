@@ -12,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 from bookings.models import Booking, Journey
 from bookings.services import booking_create
 from trains.gtfs import read_feed
+from trains.gtfs.trips import derived_number
 from trains.models import ServiceException, Station, Stop, Train
 from trains.selectors import train_route, train_starts_on
 from trains.services import train_route_replace as replace_route
@@ -124,8 +125,9 @@ def test_a_train_leaving_after_midnight_of_its_service_day_starts_on_the_next_da
 def test_the_specifications_sample_feed_imports(tmp_path):
     output = import_feed(write_feed(tmp_path, SAMPLE_FEED), "--seats", "40")
 
-    assert "11 trains created" in output
-    assert Train.objects.count() == 11
+    # STBA, every 30 minutes from 6:00 to before 22:00, is 32 trains; the other 10 trips one each.
+    assert "42 trains created" in output
+    assert Train.objects.count() == 42
     removed = set(ServiceException.objects.filter(runs=False).values_list("date", flat=True))
     assert removed == {datetime.date(2007, 6, 4)}
 
@@ -238,6 +240,40 @@ def test_a_bad_row_is_named_by_file_and_line_and_nothing_is_imported(tmp_path):
         import_feed(write_feed(tmp_path, broken), "--seats", "10")
 
     assert "stop_times.txt line 3" in str(refused.value) and "nothing was imported" in str(refused.value)
+    assert not Train.objects.exists() and not Station.objects.exists()
+
+
+def test_a_trip_of_frequencies_imports_as_a_train_per_departure_and_again_in_place(tmp_path):
+    frequencies = "trip_id,start_time,end_time,headway_secs,exact_times\nT1,07:00:00,08:00:00,1200,0\n"
+    files = minimal_with({"frequencies.txt": frequencies})
+
+    output = import_feed(write_feed(tmp_path, files), "--seats", "50")
+    again = import_feed(feed_in(tmp_path / "again", files), "--seats", "50")
+
+    assert "3 trains created, 0 updated" in output and "0 trains created, 3 updated" in again
+    trains = Train.objects.order_by("departs_at")
+    assert [train.departs_at for train in trains] == [
+        datetime.time(7),
+        datetime.time(7, 20),
+        datetime.time(7, 40),
+    ]
+    assert [train.train_number for train in trains] == [
+        derived_number("T1@07:00:00"), derived_number("T1@07:20:00"), derived_number("T1@07:40:00"),
+    ]  # fmt: skip
+    for train in trains:
+        assert train_route(train=train) == ["Alpha", "Beta", "Gamma"]
+        assert stop_times(train) == [(None, 0 * MINUTES), (30 * MINUTES, 32 * MINUTES), (60 * MINUTES, None)]
+
+
+def test_a_wrong_frequency_is_named_and_nothing_is_imported(tmp_path):
+    frequencies = "trip_id,start_time,end_time,headway_secs\nT1,07:00:00,08:00:00,0\n"
+
+    with pytest.raises(CommandError) as refused:
+        import_feed(write_feed(tmp_path, minimal_with({"frequencies.txt": frequencies})), "--seats", "10")
+
+    assert "frequencies.txt line 2: headway_secs '0' is not a whole number from 1 to 86,400" in str(
+        refused.value
+    )
     assert not Train.objects.exists() and not Station.objects.exists()
 
 

@@ -24,7 +24,8 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class Train:
-    """A trip of trips.txt: its number and name for the service, its running days and its calls.
+    """A trip of trips.txt, or one departure of a trip of frequencies.txt: its number and name for
+    the service, its running days and its calls.
 
     `first_departure` is the time of day the train leaves its origin, in seconds after
     midnight of the day it runs on; from 24:00:00 (86,400) on it leaves after midnight.

@@ -6,14 +6,13 @@ keeps it as both its arrival and departure; one with neither gets a time spaced 
 count of stops, between the departure before it and the arrival after it.
 """
 
-import functools
 import itertools
-import re
 from typing import NamedTuple
 
 from trains.gtfs.feed import Call
 from trains.gtfs.source import FeedSource
 from trains.gtfs.stations import StationIndex
+from trains.gtfs.times import format_time, parse_time
 from trains.gtfs.trips import TRIPS_FILE, Trip
 
 STOP_TIMES_FILE = "stop_times.txt"
@@ -21,8 +20,6 @@ REQUIRED_COLUMNS = ("trip_id", "arrival_time", "departure_time", "stop_id", "sto
 
 # GTFS gives no bound; a feed's sequences are small, and a bound keeps any number readable.
 SEQUENCE_MAX = 2_147_483_647
-# Up to three digits of hours, for trains that run for more than four days.
-TIME = re.compile(r"([0-9]{1,3}):([0-5][0-9]):([0-5][0-9])")
 
 
 class StopTime(NamedTuple):
@@ -33,20 +30,6 @@ class StopTime(NamedTuple):
     arrival: int | None
     departure: int | None
     line: int
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def parse_time(text: str) -> int | None:
-    """Return the seconds after midnight that H:MM:SS or HH:MM:SS gives, or None if it is neither."""
-    match = TIME.fullmatch(text)
-    if match is None:
-        return None
-    hours, minutes, seconds = (int(part) for part in match.groups())
-    return hours * 3600 + minutes * 60 + seconds
-
-
-def format_time(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
 def read_stop_times(

@@ -1,10 +1,12 @@
 """routes.txt and trips.txt: each trip is a train, with a number and a name for the service."""
 
 import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from trains.gtfs.feed import Service
 from trains.gtfs.source import FeedSource
+from trains.gtfs.times import format_time
 
 ROUTES_FILE = "routes.txt"
 TRIPS_FILE = "trips.txt"
@@ -61,9 +63,28 @@ def read_trips(source: FeedSource, routes: dict[str, str], services: dict[str, S
             source.error(TRIPS_FILE, line, message)
         name = train_name(routes.get(route_id, ""), values["trip_headsign"])
         trips[trip_id] = Trip(trip_id, line, name, service_id, values["trip_short_name"])
-    numbers = _train_numbers(source, list(trips.values()))
+    return trips
+
+
+def number_trips(
+    source: FeedSource, trips: dict[str, Trip], departures: Mapping[str, Sequence[int]]
+) -> tuple[dict[str, Trip], dict[tuple[str, int], int]]:
+    """Return the trips with their train numbers, and the number of each departure of frequencies.txt.
+
+    A trip with departures in frequencies.txt runs as one train per departure, keyed
+    (trip_id, departure); its own number stays 0.
+    """
+    numbers = _train_numbers(source, [trip for trip in trips.values() if trip.trip_id not in departures])
+    runs = [(trip_id, departure) for trip_id, times in departures.items() for departure in times]
+    run_numbers = _run_numbers(runs, set(numbers.values()))
     # A trip left without a number has its error recorded; 0 is no train's number.
-    return {trip_id: replace(trip, number=numbers.get(trip_id, 0)) for trip_id, trip in trips.items()}
+    numbered = {trip_id: replace(trip, number=numbers.get(trip_id, 0)) for trip_id, trip in trips.items()}
+    return numbered, run_numbers
+
+
+def run_key(trip_id: str, departure: int) -> str:
+    """Return what the number of a trip's departure in frequencies.txt is derived from: "T1@08:20:00"."""
+    return f"{trip_id}@{format_time(departure)}"
 
 
 def train_name(route_name: str, headsign: str) -> str:
@@ -119,3 +140,19 @@ def _train_numbers(source: FeedSource, trips: list[Trip]) -> dict[str, int]:
             attempt += 1
         holders[number] = trip
     return {trip.trip_id: number for number, trip in holders.items()}
+
+
+def _run_numbers(runs: list[tuple[str, int]], taken: set[int]) -> dict[tuple[str, int], int]:
+    """Return a number for each departure of frequencies.txt, derived from its run_key, clear of `taken`.
+
+    As with trip_ids, should two keys hash alike the one that sorts later takes its next candidate.
+    """
+    numbers: dict[tuple[str, int], int] = {}
+    taken = set(taken)
+    for run in sorted(runs, key=lambda run: run_key(*run)):
+        attempt = 0
+        while (number := derived_number(run_key(*run), attempt)) in taken:
+            attempt += 1
+        taken.add(number)
+        numbers[run] = number
+    return numbers

@@ -60,8 +60,9 @@ def test_it_reads_the_specifications_sample_feed(tmp_path, form):
         "E Main St / S Irving St (Demo)",
         "Amargosa Valley (Demo)",
     ]
+    # STBA runs every 30 minutes from 6:00 to before 22:00 (frequencies.txt): 32 trains.
     assert [train.trip_id for train in feed.trains] == [
-        "AB1", "AB2", "STBA", "CITY1", "CITY2", "BFC1", "BFC2", "AAMV1", "AAMV2", "AAMV3", "AAMV4",
+        "AB1", "AB2", *["STBA"] * 32, "CITY1", "CITY2", "BFC1", "BFC2", "AAMV1", "AAMV2", "AAMV3", "AAMV4",
     ]  # fmt: skip
     assert set(feed.services) == {"FULLW", "WE"}
 
@@ -689,6 +690,117 @@ def test_a_value_longer_than_the_csv_modules_limit_is_refused(tmp_path):
 
     assert errors_of(write_feed(tmp_path, minimal_with({"stops.txt": stops}))) == [
         "stops.txt line 3: cannot be read: field larger than field limit (131072)"
+    ]
+
+
+# frequencies.txt
+
+
+FREQUENCIES_HEADER = "trip_id,start_time,end_time,headway_secs,exact_times"
+
+
+@pytest.mark.parametrize("exact_times", ["", "0", "1"])
+def test_a_trip_of_frequencies_runs_as_a_train_per_departure_with_its_calls(tmp_path, exact_times):
+    frequencies = (
+        f"{FREQUENCIES_HEADER}\nT1,07:00:00,08:00:00,1200,{exact_times}\nT1,24:00:00,24:30:00,1800,\n"
+    )
+    trips = "route_id,service_id,trip_id,trip_short_name\nR,DAILY,T0,7\nR,DAILY,T1,101\n"
+    stop_times = f"{STOP_TIMES_HEADER}\nT0,06:00:00,06:00:00,A,1\nT0,06:30:00,06:30:00,C,2\n"
+    stop_times += "T1,10:00:00,10:00:00,A,1\nT1,10:30:00,10:32:00,B,2\nT1,11:00:00,11:00:00,C,3\n"
+    files = minimal_with({"trips.txt": trips, "stop_times.txt": stop_times, "frequencies.txt": frequencies})
+
+    trains = read_feed(write_feed(tmp_path, files)).trains
+
+    assert [(train.trip_id, train.first_departure) for train in trains] == [
+        ("T0", 6 * 3600),
+        ("T1", 7 * 3600), ("T1", 7 * 3600 + 1200), ("T1", 7 * 3600 + 2400), ("T1", 24 * 3600),
+    ]  # fmt: skip
+    assert {train.calls for train in trains[1:]} == {
+        (Call("Alpha", 0, 0), Call("Beta", 30 * 60, 32 * 60), Call("Gamma", 60 * 60, 60 * 60))
+    }
+    # Numbered by trip_id and departure, never by its trip_short_name, which every one would share.
+    assert [train.number for train in trains] == [
+        7,
+        derived_number("T1@07:00:00"),
+        derived_number("T1@07:20:00"),
+        derived_number("T1@07:40:00"),
+        derived_number("T1@24:00:00"),
+    ]
+    assert {train.name for train in trains} == {"Coast Line"}
+
+
+def test_a_departure_keeps_its_number_when_the_other_departures_change(tmp_path):
+    def numbers(folder: str, end_time: str) -> dict[int, int]:
+        frequencies = f"{FREQUENCIES_HEADER}\nT1,07:00:00,{end_time},1800,\n"
+        (tmp_path / folder).mkdir()
+        feed = read_feed(write_feed(tmp_path / folder, minimal_with({"frequencies.txt": frequencies})))
+        return {train.first_departure: train.number for train in feed.trains}
+
+    shorter, longer = numbers("v1", "08:00:00"), numbers("v2", "09:00:00")
+
+    assert len(shorter) == 2 and len(longer) == 4
+    assert longer.items() >= shorter.items()
+
+
+def test_a_departure_whose_number_is_a_trips_takes_the_next_candidate(tmp_path, monkeypatch):
+    def derived(key: str, attempt: int = 0) -> int:
+        return 1_000_000_000 + attempt if key in ("T1", "T2@07:00:00") else derived_number(key, attempt)
+
+    monkeypatch.setattr(gtfs_trips, "derived_number", derived)
+    frequencies = f"{FREQUENCIES_HEADER}\nT2,07:00:00,07:10:00,600,\n"
+
+    trains = read_feed(
+        write_feed(
+            tmp_path,
+            {
+                **two_trips("route_id,service_id,trip_id\nR,DAILY,T1\nR,DAILY,T2\n"),
+                "frequencies.txt": frequencies,
+            },
+        )
+    ).trains
+
+    assert [(train.trip_id, train.number) for train in trains] == [
+        ("T1", 1_000_000_000),
+        ("T2", 1_000_000_001),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("rows", "error"),
+    [
+        ("T9,07:00:00,08:00:00,600,", "frequencies.txt line 2: trip_id 'T9' is not in trips.txt"),
+        ("T1,7h00,08:00:00,600,", "frequencies.txt line 2: start_time '7h00' is not HH:MM:SS"),
+        ("T1,07:00:00,,600,", "frequencies.txt line 2: end_time '' is not HH:MM:SS"),
+        ("T1,07:00:00,08:60:00,600,", "frequencies.txt line 2: end_time '08:60:00' is not HH:MM:SS"),
+        ("T1,08:00:00,08:00:00,600,",
+         "frequencies.txt line 2: end_time 08:00:00 is not after start_time 08:00:00"),
+        ("T1,07:00:00,08:00:00,0,",
+         "frequencies.txt line 2: headway_secs '0' is not a whole number from 1 to 86,400"),
+        ("T1,07:00:00,08:00:00,ten,",
+         "frequencies.txt line 2: headway_secs 'ten' is not a whole number from 1 to 86,400"),
+        (f"T1,07:00:00,08:00:00,{'9' * 5000},",
+         f"frequencies.txt line 2: headway_secs '{'9' * 5000}' is not a whole number from 1 to 86,400"),
+        ("T1,07:00:00,08:00:00,600,2", "frequencies.txt line 2: exact_times '2' is not 0 or 1"),
+        ("T1,00:00:00,999:00:00,60,",
+         "frequencies.txt line 2: gives 59,940 departures; a row gives 1,440 at most"),
+        ("T1,07:00:00,08:00:00,600,\nT1,07:30:00,09:00:00,600,",
+         "frequencies.txt line 3: trip 'T1' already runs from 07:00:00 to 08:00:00 on line 2"),
+        ("T1,09:00:00,10:00:00,600,\nT1,06:00:00,12:00:00,600,\nT1,07:00:00,08:00:00,600,",
+         "frequencies.txt line 2: trip 'T1' already runs from 06:00:00 to 12:00:00 on line 3\n"
+         "frequencies.txt line 4: trip 'T1' already runs from 06:00:00 to 12:00:00 on line 3"),
+    ],
+)  # fmt: skip
+def test_each_wrong_frequency_is_reported_with_its_line(tmp_path, rows, error):
+    files = minimal_with({"frequencies.txt": f"{FREQUENCIES_HEADER}\n{rows}\n"})
+
+    assert errors_of(write_feed(tmp_path, files)) == error.split("\n")
+
+
+def test_frequencies_needs_its_columns(tmp_path):
+    files = minimal_with({"frequencies.txt": "trip_id,start_time,end_time\nT1,07:00:00,08:00:00\n"})
+
+    assert errors_of(write_feed(tmp_path, files)) == [
+        "frequencies.txt line 1: required column 'headway_secs' is missing"
     ]
 
 
