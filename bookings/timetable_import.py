@@ -15,8 +15,9 @@ from django.db import transaction
 from rest_framework import exceptions
 
 from bookings.network_changes import route_change_validate, train_lock_for_change
+from railway.db.statistics import statistics_refresh
 from trains import gtfs
-from trains.models import ServiceException, Train
+from trains.models import ServiceException, Station, Stop, Train
 from trains.selectors import runs_on_from
 from trains.services import station_get_or_create, train_route_replace
 
@@ -115,6 +116,8 @@ def feed_import(
                 raise FeedImportRefused(
                     [f"trips.txt trip {train.trip_id!r} (train {train.number}): {refused.detail}"]
                 ) from None
+    # Searches and sales on the new trains are planned for the tables as they are now.
+    statistics_refresh(Station, Train, Stop, ServiceException)
     return report
 
 

@@ -6,6 +6,7 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
@@ -354,3 +355,15 @@ def test_a_progress_bar_shows_on_stderr(tmp_path):
 
     assert "reading" in errors.getvalue() and "importing" in errors.getvalue()
     assert "3/3" in errors.getvalue()
+
+
+def test_an_import_leaves_the_planner_statistics_of_the_tables_it_wrote(tmp_path):
+    import_feed(write_feed(tmp_path, RAIL_FEED), "--seats", "10")
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'trains_stop'")
+            assert cursor.fetchone()[0] == Stop.objects.count()
+        else:
+            cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = 'trains_stop'")
+            assert cursor.fetchall(), "trains_stop has no statistics"
