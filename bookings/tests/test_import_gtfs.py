@@ -17,7 +17,7 @@ from trains.gtfs.trips import derived_number
 from trains.models import ServiceException, Station, Stop, Train
 from trains.selectors import train_route, train_starts_on
 from trains.services import train_route_replace as replace_route
-from trains.tests.feeds import MINIMAL_FEED, RAIL_FEED, SAMPLE_FEED, minimal_with, write_feed
+from trains.tests.feeds import MINIMAL_FEED, MIXED_FEED, RAIL_FEED, SAMPLE_FEED, minimal_with, write_feed
 
 # A Monday inside the test feeds' dates of service, so that their trains run "today".
 IN_SERVICE = time_machine.travel(datetime.datetime(2025, 1, 6, 8, tzinfo=datetime.UTC))
@@ -367,3 +367,56 @@ def test_an_import_leaves_the_planner_statistics_of_the_tables_it_wrote(tmp_path
         else:
             cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = 'trains_stop'")
             assert cursor.fetchall(), "trains_stop has no statistics"
+
+
+# --skip-invalid: the valid trips are imported, each rejected one is named with its reasons
+
+
+def test_skip_invalid_imports_the_valid_trips_and_names_each_rejected_one(tmp_path):
+    output = import_feed(write_feed(tmp_path, MIXED_FEED), "--seats", "100", "--skip-invalid")
+
+    assert list(Train.objects.values_list("train_number", flat=True)) == [11]
+    assert "1 trips imported, 8 rejected." in output
+    assert (
+        "Rejected trip 'BAD_TIME':\n  stop_times.txt line 6: arrival_time '30:65:00' is not HH:MM:SS"
+        in output
+    )
+    assert "Rejected trip 'NO_STOP':\n  stop_times.txt line 10: stop_id 'Z' is not in stops.txt" in output
+    assert "trips.txt line 8: route_id 'X' is not in routes.txt" in output
+
+
+def test_without_skip_invalid_the_same_feed_is_refused_and_nothing_is_written(tmp_path):
+    with pytest.raises(CommandError, match="nothing was imported"):
+        import_feed(write_feed(tmp_path, MIXED_FEED), "--seats", "100")
+
+    assert not Train.objects.exists()
+    assert not Station.objects.exists()
+
+
+def test_skip_invalid_still_refuses_a_feed_with_a_defect_no_trip_owns(tmp_path):
+    files = {**MIXED_FEED, "calendar.txt": None}
+
+    with pytest.raises(CommandError, match=r"calendar\.txt: required file is missing"):
+        import_feed(write_feed(tmp_path, files), "--seats", "100", "--skip-invalid")
+
+    assert not Train.objects.exists()
+
+
+def test_skip_invalid_prints_the_first_hundred_rejected_trips_and_counts_the_rest(tmp_path):
+    trips = "route_id,service_id,trip_id\nR,DAILY,T1\n" + "".join(f"X,DAILY,BAD{n}\n" for n in range(105))
+    stop_times = "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n" + "".join(
+        f"{trip},08:00:00,08:00:00,A,1\n{trip},09:00:00,09:00:00,B,2\n"
+        for trip in ["T1", *(f"BAD{n}" for n in range(105))]
+    )
+
+    output = import_feed(
+        write_feed(tmp_path, minimal_with({"trips.txt": trips, "stop_times.txt": stop_times})),
+        "--seats",
+        "100",
+        "--skip-invalid",
+    )
+
+    assert "1 trips imported, 105 rejected." in output
+    assert output.count("Rejected trip") == 100
+    assert "Rejected trip 'BAD99'" in output and "BAD100'" not in output
+    assert "... and 5 more trips rejected." in output

@@ -21,6 +21,24 @@ class GtfsError:
         return f"{self.file} line {self.line}: {self.message}"
 
 
+@dataclass(frozen=True, slots=True)
+class RejectedTrip:
+    """A trip left out of a feed read with skip_invalid: every problem of its own, by file and line.
+
+    `suppressed` counts its problems found once the reader's limit on kept errors was reached.
+    """
+
+    trip_id: str
+    errors: tuple[GtfsError, ...]
+    suppressed: int = 0
+
+    def __str__(self) -> str:
+        lines = [f"trip '{self.trip_id}':", *(f"  {error}" for error in self.errors)]
+        if self.suppressed:
+            lines.append(f"  ... and {self.suppressed:,} more, not kept")
+        return "\n".join(lines)
+
+
 class GtfsFeedInvalid(Exception):
     """The feed cannot be read; `.errors` lists every problem found, by file and line."""
 

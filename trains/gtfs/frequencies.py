@@ -24,25 +24,27 @@ def read_frequencies(source: FeedSource, trips: dict[str, Trip]) -> dict[str, li
     """Return each trip's departures, in seconds after midnight, in order; its rows may not overlap."""
     departures: dict[str, list[int]] = {}
     spans: dict[str, list[tuple[int, int, int]]] = {}  # trip_id -> (start, end, line)
-    for line, values in source.rows(FREQUENCIES_FILE, COLUMNS):
+    for line, values in source.rows(FREQUENCIES_FILE, COLUMNS, trip_column="trip_id"):
         errors_before = source.error_count
         trip_id = values["trip_id"]
         if trip_id not in trips:
-            source.error(FREQUENCIES_FILE, line, f"trip_id '{trip_id}' is not in trips.txt")
-        start, end = _time(source, line, values, "start_time"), _time(source, line, values, "end_time")
-        headway = _headway(source, line, values["headway_secs"])
+            source.error(FREQUENCIES_FILE, line, f"trip_id '{trip_id}' is not in trips.txt", trip_id=trip_id)
+        start = _time(source, line, values, "start_time", trip_id)
+        end = _time(source, line, values, "end_time", trip_id)
+        headway = _headway(source, line, values["headway_secs"], trip_id)
         if values["exact_times"] not in EXACT_TIMES:
-            source.error(FREQUENCIES_FILE, line, f"exact_times '{values['exact_times']}' is not 0 or 1")
+            message = f"exact_times '{values['exact_times']}' is not 0 or 1"
+            source.error(FREQUENCIES_FILE, line, message, trip_id=trip_id)
         if start is None or end is None or headway is None:
             continue
         if end <= start:
             message = f"end_time {format_time(end)} is not after start_time {format_time(start)}"
-            source.error(FREQUENCIES_FILE, line, message)
+            source.error(FREQUENCIES_FILE, line, message, trip_id=trip_id)
             continue
         count = -(-(end - start) // headway)
         if count > DEPARTURES_MAX:
             message = f"gives {count:,} departures; a row gives {DEPARTURES_MAX:,} at most"
-            source.error(FREQUENCIES_FILE, line, message)
+            source.error(FREQUENCIES_FILE, line, message, trip_id=trip_id)
             continue
         if source.error_count > errors_before:
             continue
@@ -66,19 +68,20 @@ def _check_no_overlap(source: FeedSource, trip_id: str, spans: list[tuple[int, i
                 f"trip '{trip_id}' already runs from {format_time(latest[0])} to "
                 f"{format_time(latest[1])} on line {latest[2]}"
             )
-            source.error(FREQUENCIES_FILE, line, message)
+            source.error(FREQUENCIES_FILE, line, message, trip_id=trip_id)
         if latest is None or end > latest[1]:
             latest = span
 
 
-def _time(source: FeedSource, line: int, values: dict[str, str], column: str) -> int | None:
+def _time(source: FeedSource, line: int, values: dict[str, str], column: str, trip_id: str) -> int | None:
     seconds = parse_time(values[column])
     if seconds is None:
-        source.error(FREQUENCIES_FILE, line, f"{column} '{values[column]}' is not HH:MM:SS")
+        message = f"{column} '{values[column]}' is not HH:MM:SS"
+        source.error(FREQUENCIES_FILE, line, message, trip_id=trip_id)
     return seconds
 
 
-def _headway(source: FeedSource, line: int, text: str) -> int | None:
+def _headway(source: FeedSource, line: int, text: str, trip_id: str) -> int | None:
     # Its length first: Python refuses to read a number of thousands of digits.
     if (
         text.isascii()
@@ -87,7 +90,6 @@ def _headway(source: FeedSource, line: int, text: str) -> int | None:
         and 1 <= int(text) <= HEADWAY_MAX
     ):
         return int(text)
-    source.error(
-        FREQUENCIES_FILE, line, f"headway_secs '{text}' is not a whole number from 1 to {HEADWAY_MAX:,}"
-    )
+    message = f"headway_secs '{text}' is not a whole number from 1 to {HEADWAY_MAX:,}"
+    source.error(FREQUENCIES_FILE, line, message, trip_id=trip_id)
     return None

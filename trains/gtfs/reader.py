@@ -6,7 +6,8 @@ from types import MappingProxyType
 
 from trains.gtfs import stations as stops
 from trains.gtfs import stop_times
-from trains.gtfs.feed import Feed, Train
+from trains.gtfs.errors import RejectedTrip
+from trains.gtfs.feed import Call, Feed, Train
 from trains.gtfs.frequencies import FREQUENCIES_FILE, read_frequencies
 from trains.gtfs.frequencies import REQUIRED_COLUMNS as FREQUENCIES_REQUIRED_COLUMNS
 from trains.gtfs.running_days import (
@@ -46,7 +47,28 @@ def read_feed(path: str | os.PathLike[str], *, progress: ProgressCallback | None
     `progress(done_rows, total_rows)`, when given, is called once the rows are counted, then
     every thousand rows read and at the end of each file, the last time with done = total.
     """
-    with open_feed(Path(path), [*REQUIRED_FILES, *CALENDAR_FILES, *OPTIONAL_FILES]) as source:
+    feed, _ = _read(Path(path), progress, skip_invalid=False)
+    return feed
+
+
+def read_feed_skipping_invalid(
+    path: str | os.PathLike[str], *, progress: ProgressCallback | None = None
+) -> tuple[Feed, tuple[RejectedTrip, ...]]:
+    """Return the feed's valid trips, and each trip left out with its problems, in the order of trips.txt.
+
+    A trip is left out for a defect of its own: its trips.txt row, its stop_times.txt or
+    frequencies.txt rows, its route_id or service_id. Any other problem (a missing file or
+    column, an unreadable line, a wrong row of stops.txt, routes.txt or the calendars) still
+    raises GtfsFeedInvalid, as read_feed does.
+    """
+    return _read(Path(path), progress, skip_invalid=True)
+
+
+def _read(
+    path: Path, progress: ProgressCallback | None, *, skip_invalid: bool
+) -> tuple[Feed, tuple[RejectedTrip, ...]]:
+    with open_feed(path, [*REQUIRED_FILES, *CALENDAR_FILES, *OPTIONAL_FILES]) as source:
+        source.skip_invalid = skip_invalid
         files = _check_files(source)
         if progress is not None:
             source.count_progress(files, progress)
@@ -54,11 +76,17 @@ def read_feed(path: str | os.PathLike[str], *, progress: ProgressCallback | None
         services = read_services(source)
         trips = read_trips(source, read_routes(source), services)
         departures = read_frequencies(source, trips) if source.has(FREQUENCIES_FILE) else {}
-        trips, run_numbers = number_trips(source, trips, departures)
-        trains = _read_trains(source, trips, index, departures, run_numbers)
+        timetables = _read_timetables(source, trips, index)
+        # Trips already rejected take no number, so that they leave theirs to the trips imported.
+        kept = {trip_id: trip for trip_id, trip in trips.items() if trip_id not in source.trip_errors}
+        kept_departures = {trip_id: times for trip_id, times in departures.items() if trip_id in kept}
+        numbered, run_numbers = number_trips(source, kept, kept_departures)
+        trains = _trains(source, numbered, timetables, kept_departures, run_numbers)
         source.raise_errors()
         source.progress.finish()
-    return Feed(stations=tuple(index.stations.values()), trains=trains, services=MappingProxyType(services))
+        rejected = _rejected_trips(source, trips)
+    feed = Feed(stations=tuple(index.stations.values()), trains=trains, services=MappingProxyType(services))
+    return feed, rejected
 
 
 def _check_files(source: FeedSource) -> list[str]:
@@ -81,29 +109,40 @@ def _check_files(source: FeedSource) -> list[str]:
     return [*REQUIRED_FILES, *calendars, *optional]
 
 
-def _read_trains(
-    source: FeedSource,
-    trips: dict[str, Trip],
-    index: StationIndex,
-    departures: dict[str, list[int]],
-    run_numbers: dict[tuple[str, int], int],
-) -> tuple[Train, ...]:
-    """Return the trains of the trips, in the order of trips.txt, once stop_times.txt is read.
-
-    A trip of frequencies.txt gives one train per departure, in their order, each with the
-    calls of its stop_times (their offsets from the first departure) and a number of its own.
-    """
+def _read_timetables(
+    source: FeedSource, trips: dict[str, Trip], index: StationIndex
+) -> dict[str, tuple[int, tuple[Call, ...]]]:
+    """Return each trip's first departure and calls, from stop_times.txt, for the trips without errors."""
     stop_times_by_trip, broken_trips = stop_times.read_stop_times(source, trips, index)
-    trains = []
+    timetables = {}
     for trip in trips.values():
         # Popped, so that each trip's rows are freed as soon as its calls are made.
         rows = stop_times_by_trip.pop(trip.trip_id, [])
         if trip.trip_id in broken_trips:
             continue
         timetable = stop_times.train_timetable(source, trip, rows)
-        if timetable is None:
+        if timetable is not None:
+            timetables[trip.trip_id] = timetable
+    return timetables
+
+
+def _trains(
+    source: FeedSource,
+    trips: dict[str, Trip],
+    timetables: dict[str, tuple[int, tuple[Call, ...]]],
+    departures: dict[str, list[int]],
+    run_numbers: dict[tuple[str, int], int],
+) -> tuple[Train, ...]:
+    """Return the trains of the trips, in the order of trips.txt, leaving out the trips rejected.
+
+    A trip of frequencies.txt gives one train per departure, in their order, each with the
+    calls of its stop_times (their offsets from the first departure) and a number of its own.
+    """
+    trains = []
+    for trip in trips.values():
+        if trip.trip_id not in timetables or trip.trip_id in source.trip_errors:
             continue
-        first_departure, calls = timetable
+        first_departure, calls = timetables[trip.trip_id]
         if trip.trip_id not in departures:
             trains.append(
                 Train(trip.trip_id, trip.number, trip.name, trip.service_id, first_departure, calls)
@@ -113,3 +152,21 @@ def _read_trains(
             number = run_numbers[trip.trip_id, departure]
             trains.append(Train(trip.trip_id, number, trip.name, trip.service_id, departure, calls))
     return tuple(trains)
+
+
+def _rejected_trips(source: FeedSource, trips: dict[str, Trip]) -> tuple[RejectedTrip, ...]:
+    """Return the trips rejected, those of trips.txt in its order, then trip_ids it lacks as first met."""
+    order = {trip_id: position for position, trip_id in enumerate(source.trip_errors)}
+
+    def place(trip_id: str) -> tuple[int, int]:
+        trip = trips.get(trip_id)
+        return (0, trip.line) if trip is not None else (1, order[trip_id])
+
+    return tuple(
+        RejectedTrip(
+            trip_id,
+            tuple(sorted(source.trip_errors[trip_id], key=lambda error: (error.file, error.line or 0))),
+            source.trip_errors_suppressed.get(trip_id, 0),
+        )
+        for trip_id in sorted(source.trip_errors, key=place)
+    )

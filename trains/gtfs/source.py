@@ -70,23 +70,57 @@ class FeedSource:
         self.errors: list[GtfsError] = []
         self.error_count = 0
         self.progress = Progress()
+        # When set, a problem of one trip's own rejects that trip rather than the feed: it is
+        # kept in `trip_errors` under its trip_id, and `errors` holds only the feed's problems.
+        self.skip_invalid = False
+        self.trip_errors: dict[str, list[GtfsError]] = {}
+        self.trip_errors_suppressed: dict[str, int] = {}
+        self.trip_errors_kept = 0
 
-    def error(self, file: str, line: int | None, message: str, *, ends_reading: bool = False) -> None:
-        """Record a problem; past ERRORS_KEPT_MAX, only count it, unless it is why the reading ends."""
+    def error(
+        self,
+        file: str,
+        line: int | None,
+        message: str,
+        *,
+        ends_reading: bool = False,
+        trip_id: str | None = None,
+    ) -> None:
+        """Record a problem; past ERRORS_KEPT_MAX, only count it, unless it is why the reading ends.
+
+        `trip_id` names the trip the problem is a defect of, if it is one trip's alone.
+        """
         self.error_count += 1
+        if trip_id is not None and self.skip_invalid:
+            kept = self.trip_errors.setdefault(trip_id, [])
+            if self.trip_errors_kept < ERRORS_KEPT_MAX:
+                kept.append(GtfsError(file, line, message))
+                self.trip_errors_kept += 1
+            else:
+                self.trip_errors_suppressed[trip_id] = self.trip_errors_suppressed.get(trip_id, 0) + 1
+            return
         if len(self.errors) < ERRORS_KEPT_MAX or ends_reading:
             self.errors.append(GtfsError(file, line, message))
 
     def invalid(self) -> GtfsFeedInvalid:
         return GtfsFeedInvalid(self.errors, suppressed=self.error_count - len(self.errors))
 
-    def id_is_new(self, file: str, line: int, column: str, value: str, first_line: int | None) -> bool:
+    def id_is_new(
+        self,
+        file: str,
+        line: int,
+        column: str,
+        value: str,
+        first_line: int | None,
+        *,
+        trip_id: str | None = None,
+    ) -> bool:
         """Return whether `value` can identify this row; if not, record why (empty, or on `first_line`)."""
         if not value:
-            self.error(file, line, f"{column} is empty")
+            self.error(file, line, f"{column} is empty", trip_id=trip_id)
             return False
         if first_line is not None:
-            self.error(file, line, f"{column} '{value}' is already on line {first_line}")
+            self.error(file, line, f"{column} '{value}' is already on line {first_line}", trip_id=trip_id)
             return False
         return True
 
@@ -136,15 +170,18 @@ class FeedSource:
         self.progress = Progress(callback, total)
         self.progress.report()
 
-    def rows(self, name: str, columns: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    def rows(
+        self, name: str, columns: Sequence[str], *, trip_column: str | None = None
+    ) -> Iterator[tuple[int, dict[str, str]]]:
         """Yield (line, {column: value}) for each row with a value, trimmed; columns it lacks are empty.
 
         The line is where the row starts: a quoted value may run over several lines. A line
         that cannot be read raises GtfsFeedInvalid at once, with the errors found so far: the
         rows after it, and those of other files that refer to them, could not be checked.
+        `trip_column` names the column of the trip a row belongs to, whose defect a wrong value is.
         """
         try:
-            yield from self._rows(name, columns)
+            yield from self._rows(name, columns, trip_column)
         except UnreadableLine as unreadable:
             self.error(name, unreadable.line, unreadable.message, ends_reading=True)
             raise self.invalid() from None
@@ -153,7 +190,9 @@ class FeedSource:
             raise self.invalid() from None
         self.progress.report()
 
-    def _rows(self, name: str, columns: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
+    def _rows(
+        self, name: str, columns: Sequence[str], trip_column: str | None
+    ) -> Iterator[tuple[int, dict[str, str]]]:
         with self._open_binary(name) as binary:
             lines = Lines(binary)
             reader = csv.reader(lines)
@@ -168,24 +207,30 @@ class FeedSource:
                     values = _pick(record, columns, positions)
                     # One search of the row's values, a second only for the rare row that has one.
                     if CONTROL_CHARACTER.search("".join(values.values())):
-                        values = self._printable(name, line, values)
+                        values = self._printable(name, line, values, trip_column)
                     yield line, values
 
-    def _printable(self, name: str, line: int, values: dict[str, str]) -> dict[str, str]:
+    def _printable(
+        self, name: str, line: int, values: dict[str, str], trip_column: str | None
+    ) -> dict[str, str]:
         """Return the values, recording an error for each that holds a control character.
 
         Such a value is passed on with its control characters escaped (\\x00), so that the
         rows that refer to it find it and do not repeat the error, and no message prints one.
         """
+        messages = []
         for column, value in values.items():
             control = CONTROL_CHARACTER.search(value)
             if control is not None:
                 values[column] = shown = escaped(value)
-                message = (
+                messages.append(
                     f"{column} '{shown}' holds the control character U+{ord(control.group()):04X} "
                     f"at character {control.start() + 1}"
                 )
-                self.error(name, line, message)
+        # Recorded once every value is escaped, so that the trip is named as the rows referring to it name it.
+        trip_id = values[trip_column] if trip_column is not None else None
+        for message in messages:
+            self.error(name, line, message, trip_id=trip_id)
         return values
 
     def _open_binary(self, name: str) -> IO[bytes]:

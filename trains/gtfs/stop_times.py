@@ -38,15 +38,15 @@ def read_stop_times(
     """Return the stop times of each trip, and the trip_ids of which a row has an error."""
     stop_times: dict[str, list[StopTime]] = {}
     broken_trips: set[str] = set()
-    for line, values in source.rows(STOP_TIMES_FILE, REQUIRED_COLUMNS):
+    for line, values in source.rows(STOP_TIMES_FILE, REQUIRED_COLUMNS, trip_column="trip_id"):
         errors_before = source.error_count
         trip_id = values["trip_id"]
         if trip_id not in trips:
-            source.error(STOP_TIMES_FILE, line, f"trip_id '{trip_id}' is not in trips.txt")
-        station = _station(source, line, values["stop_id"], stations)
-        sequence = _sequence(source, line, values["stop_sequence"])
-        arrival = _time(source, line, values, "arrival_time")
-        departure = _time(source, line, values, "departure_time")
+            source.error(STOP_TIMES_FILE, line, f"trip_id '{trip_id}' is not in trips.txt", trip_id=trip_id)
+        station = _station(source, line, values["stop_id"], stations, trip_id)
+        sequence = _sequence(source, line, values["stop_sequence"], trip_id)
+        arrival = _time(source, line, values, "arrival_time", trip_id)
+        departure = _time(source, line, values, "departure_time", trip_id)
         if source.error_count > errors_before or station is None or sequence is None:
             broken_trips.add(trip_id)
             continue
@@ -54,37 +54,37 @@ def read_stop_times(
     return stop_times, broken_trips
 
 
-def _station(source: FeedSource, line: int, stop_id: str, stations: StationIndex) -> str | None:
+def _station(source: FeedSource, line: int, stop_id: str, stations: StationIndex, trip_id: str) -> str | None:
     """Return the name of the station a call at `stop_id` is at, or None (after an error if it is new)."""
     station = stations.station_of_stop.get(stop_id)
     if station is None and stop_id in stations.not_stops:
-        source.error(
-            STOP_TIMES_FILE, line, f"stop_id '{stop_id}' is {stations.not_stops[stop_id]}, not a stop"
-        )
+        message = f"stop_id '{stop_id}' is {stations.not_stops[stop_id]}, not a stop"
+        source.error(STOP_TIMES_FILE, line, message, trip_id=trip_id)
     elif station is None and stop_id not in stations.unreadable:
-        source.error(STOP_TIMES_FILE, line, f"stop_id '{stop_id}' is not in stops.txt")
+        source.error(STOP_TIMES_FILE, line, f"stop_id '{stop_id}' is not in stops.txt", trip_id=trip_id)
     return station
 
 
-def _sequence(source: FeedSource, line: int, text: str) -> int | None:
+def _sequence(source: FeedSource, line: int, text: str, trip_id: str) -> int | None:
     if not (text.isascii() and text.isdigit()):
-        source.error(STOP_TIMES_FILE, line, f"stop_sequence '{text}' is not a whole number")
+        message = f"stop_sequence '{text}' is not a whole number"
     # Its length first: Python refuses to read a number of thousands of digits.
     elif len(text.lstrip("0")) > len(str(SEQUENCE_MAX)) or int(text) > SEQUENCE_MAX:
-        source.error(STOP_TIMES_FILE, line, f"stop_sequence '{text}' is over {SEQUENCE_MAX}")
+        message = f"stop_sequence '{text}' is over {SEQUENCE_MAX}"
     else:
         return int(text)
+    source.error(STOP_TIMES_FILE, line, message, trip_id=trip_id)
     return None
 
 
-def _time(source: FeedSource, line: int, values: dict[str, str], column: str) -> int | None:
+def _time(source: FeedSource, line: int, values: dict[str, str], column: str, trip_id: str) -> int | None:
     """Return the column's time, or None when it is empty or (after an error) wrong."""
     text = values[column]
     if not text:
         return None
     seconds = parse_time(text)
     if seconds is None:
-        source.error(STOP_TIMES_FILE, line, f"{column} '{text}' is not HH:MM:SS")
+        source.error(STOP_TIMES_FILE, line, f"{column} '{text}' is not HH:MM:SS", trip_id=trip_id)
     return seconds
 
 
@@ -99,13 +99,13 @@ def train_timetable(
     if len(stop_times) < 2:
         stops = "only 1 stop" if stop_times else "no stops"
         message = f"trip '{trip.trip_id}' has {stops} in stop_times.txt; a train needs 2 or more"
-        source.error(TRIPS_FILE, trip.line, message)
+        source.error(TRIPS_FILE, trip.line, message, trip_id=trip.trip_id)
         return None
     _check_ends_are_timed(source, trip, stop_times)
     if source.error_count > errors_before:
         return None
     times = [_carried(stop_time) for stop_time in stop_times]
-    _check_times_in_order(source, stop_times, times)
+    _check_times_in_order(source, trip, stop_times, times)
     if source.error_count > errors_before:
         return None
     completed = _interpolated(times)
@@ -124,7 +124,7 @@ def _check_sequences_once(source: FeedSource, trip: Trip, stop_times: list[StopT
         if stop_time.sequence == previous.sequence:
             sequence = stop_time.sequence
             message = f"trip '{trip.trip_id}' has stop_sequence {sequence} already on line {previous.line}"
-            source.error(STOP_TIMES_FILE, stop_time.line, message)
+            source.error(STOP_TIMES_FILE, stop_time.line, message, trip_id=trip.trip_id)
 
 
 def _check_stations_once(source: FeedSource, trip: Trip, stop_times: list[StopTime]) -> None:
@@ -136,7 +136,7 @@ def _check_stations_once(source: FeedSource, trip: Trip, stop_times: list[StopTi
                 f"trip '{trip.trip_id}' calls at '{stop_time.station}' again (first on line "
                 f"{lines[stop_time.station]}); a train calls at a station once"
             )
-            source.error(STOP_TIMES_FILE, stop_time.line, message)
+            source.error(STOP_TIMES_FILE, stop_time.line, message, trip_id=trip.trip_id)
         lines.setdefault(stop_time.station, stop_time.line)
 
 
@@ -144,7 +144,7 @@ def _check_ends_are_timed(source: FeedSource, trip: Trip, stop_times: list[StopT
     for which, stop_time in (("first", stop_times[0]), ("last", stop_times[-1])):
         if stop_time.arrival is None or stop_time.departure is None:
             message = f"the {which} stop of trip '{trip.trip_id}' needs both arrival_time and departure_time"
-            source.error(STOP_TIMES_FILE, stop_time.line, message)
+            source.error(STOP_TIMES_FILE, stop_time.line, message, trip_id=trip.trip_id)
 
 
 def _carried(stop_time: StopTime) -> tuple[int | None, int | None]:
@@ -155,7 +155,7 @@ def _carried(stop_time: StopTime) -> tuple[int | None, int | None]:
 
 
 def _check_times_in_order(
-    source: FeedSource, stop_times: list[StopTime], times: list[tuple[int | None, int | None]]
+    source: FeedSource, trip: Trip, stop_times: list[StopTime], times: list[tuple[int | None, int | None]]
 ) -> None:
     """Record an error where a train leaves before it arrives, or arrives before it left the stop before."""
     previous: StopTime | None = None
@@ -168,10 +168,10 @@ def _check_times_in_order(
                 f"arrival_time {format_time(arrival)} is before the departure from the stop before, "
                 f"{format_time(previous_departure)} on line {previous.line}"
             )
-            source.error(STOP_TIMES_FILE, stop_time.line, message)
+            source.error(STOP_TIMES_FILE, stop_time.line, message, trip_id=trip.trip_id)
         if departure < arrival:
             message = f"departure_time {format_time(departure)} is before arrival_time {format_time(arrival)}"
-            source.error(STOP_TIMES_FILE, stop_time.line, message)
+            source.error(STOP_TIMES_FILE, stop_time.line, message, trip_id=trip.trip_id)
         previous, previous_departure = stop_time, departure
 
 

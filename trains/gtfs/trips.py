@@ -51,16 +51,19 @@ def read_routes(source: FeedSource) -> dict[str, str]:
 def read_trips(source: FeedSource, routes: dict[str, str], services: dict[str, Service]) -> dict[str, Trip]:
     """Return the trips by trip_id, in file order, each with its train number and name."""
     trips: dict[str, Trip] = {}
-    for line, values in source.rows(TRIPS_FILE, TRIPS_COLUMNS):
+    for line, values in source.rows(TRIPS_FILE, TRIPS_COLUMNS, trip_column="trip_id"):
         trip_id, route_id, service_id = values["trip_id"], values["route_id"], values["service_id"]
         first = trips.get(trip_id)
-        if not source.id_is_new(TRIPS_FILE, line, "trip_id", trip_id, first.line if first else None):
+        # A trip_id given twice rejects both rows: which of them its stop_times belong to is unclear.
+        if not source.id_is_new(
+            TRIPS_FILE, line, "trip_id", trip_id, first.line if first else None, trip_id=trip_id
+        ):
             continue
         if route_id not in routes:
-            source.error(TRIPS_FILE, line, f"route_id '{route_id}' is not in routes.txt")
+            source.error(TRIPS_FILE, line, f"route_id '{route_id}' is not in routes.txt", trip_id=trip_id)
         if service_id not in services:
             message = f"service_id '{service_id}' is in neither calendar.txt nor calendar_dates.txt"
-            source.error(TRIPS_FILE, line, message)
+            source.error(TRIPS_FILE, line, message, trip_id=trip_id)
         name = train_name(routes.get(route_id, ""), values["trip_headsign"])
         trips[trip_id] = Trip(trip_id, line, name, service_id, values["trip_short_name"])
     return trips
@@ -131,7 +134,7 @@ def _train_numbers(source: FeedSource, trips: list[Trip]) -> dict[str, int]:
                 f"train number {number} (trip_short_name) is already trip '{holder.trip_id}' "
                 f"on line {holder.line}"
             )
-            source.error(TRIPS_FILE, trip.line, message)
+            source.error(TRIPS_FILE, trip.line, message, trip_id=trip.trip_id)
         else:
             holders[number] = trip
     for trip in sorted(derived, key=lambda trip: trip.trip_id):

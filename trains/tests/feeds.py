@@ -205,3 +205,44 @@ MINIMAL_FEED: Files = {
 def minimal_with(changes: Files) -> Files:
     """Return the smallest valid feed with these files replaced, added or (None) left out."""
     return {**MINIMAL_FEED, **changes}
+
+
+# One good trip, T1, among trips each wrong in a way of its own, for reading with skip_invalid.
+MIXED_FEED: Files = minimal_with(
+    {
+        "trips.txt": """
+            route_id,service_id,trip_id,trip_short_name
+            R,DAILY,T1,11
+            R,DAILY,BACKWARDS,12
+            R,DAILY,BAD_TIME,13
+            R,DAILY,ONE_STOP,14
+            R,DAILY,NO_STOP,15
+            R,NEVER,NO_SERVICE,16
+            X,DAILY,NO_ROUTE,17
+            R,DAILY,BAD_HEADWAY,18
+        """,
+        "stop_times.txt": """
+            trip_id,arrival_time,departure_time,stop_id,stop_sequence
+            T1,08:00:00,08:00:00,A,1
+            T1,09:00:00,09:00:00,B,2
+            BACKWARDS,10:00:00,10:00:00,A,1
+            BACKWARDS,09:30:00,09:30:00,B,2
+            BAD_TIME,30:65:00,30:65:00,A,1
+            BAD_TIME,31:00:00,31:00:00,B,2
+            ONE_STOP,08:00:00,08:00:00,A,1
+            NO_STOP,08:00:00,08:00:00,A,1
+            NO_STOP,09:00:00,09:00:00,Z,2
+            NO_SERVICE,08:00:00,08:00:00,A,1
+            NO_SERVICE,09:00:00,09:00:00,B,2
+            NO_ROUTE,08:00:00,08:00:00,A,1
+            NO_ROUTE,09:00:00,09:00:00,B,2
+            BAD_HEADWAY,08:00:00,08:00:00,A,1
+            BAD_HEADWAY,09:00:00,09:00:00,B,2
+            GHOST,08:00:00,08:00:00,A,1
+        """,
+        "frequencies.txt": """
+            trip_id,start_time,end_time,headway_secs
+            BAD_HEADWAY,07:00:00,08:00:00,0
+        """,
+    }
+)

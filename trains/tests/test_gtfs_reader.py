@@ -10,11 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from trains.gtfs import Call, GtfsFeedInvalid, Station, read_feed
+from trains.gtfs import Call, GtfsFeedInvalid, Station, read_feed, read_feed_skipping_invalid
 from trains.gtfs import trips as gtfs_trips
 from trains.gtfs.source import ROW_MAX_BYTES
 from trains.gtfs.trips import derived_number
-from trains.tests.feeds import MINIMAL_FEED, RAIL_FEED, SAMPLE_FEED, Files, minimal_with, write_feed
+from trains.tests.feeds import (
+    MINIMAL_FEED,
+    MIXED_FEED,
+    RAIL_FEED,
+    SAMPLE_FEED,
+    Files,
+    minimal_with,
+    write_feed,
+)
 
 
 def errors_of(path: Path) -> list[str]:
@@ -839,3 +847,98 @@ def test_the_readers_limits_are_the_services():
     assert TrainModel._meta.get_field("name").max_length == gtfs_trips.TRAIN_NAME_MAX_LENGTH
     for name in (" Köln Hbf ", "STRASSE", "Straße", "İstanbul"):
         assert gtfs_stations.station_key(name) == station_key(name)
+
+
+# Reading with skip_invalid: each trip with a defect of its own is left out and told of
+
+
+def test_skipping_invalid_trips_reads_the_good_ones_and_rejects_each_bad_one_with_its_lines(tmp_path):
+    feed, rejected = read_feed_skipping_invalid(write_feed(tmp_path, MIXED_FEED))
+
+    assert [train.trip_id for train in feed.trains] == ["T1"]
+    assert feed.trains[0].number == 11
+    assert {trip.trip_id: [str(error) for error in trip.errors] for trip in rejected} == {
+        "BACKWARDS": [
+            "stop_times.txt line 5: arrival_time 09:30:00 is before the departure from the stop before, "
+            "10:00:00 on line 4"
+        ],
+        "BAD_TIME": [
+            "stop_times.txt line 6: arrival_time '30:65:00' is not HH:MM:SS",
+            "stop_times.txt line 6: departure_time '30:65:00' is not HH:MM:SS",
+        ],
+        "ONE_STOP": [
+            "trips.txt line 5: trip 'ONE_STOP' has only 1 stop in stop_times.txt; a train needs 2 or more"
+        ],
+        "NO_STOP": ["stop_times.txt line 10: stop_id 'Z' is not in stops.txt"],
+        "NO_SERVICE": [
+            "trips.txt line 7: service_id 'NEVER' is in neither calendar.txt nor calendar_dates.txt"
+        ],
+        "NO_ROUTE": ["trips.txt line 8: route_id 'X' is not in routes.txt"],
+        "BAD_HEADWAY": ["frequencies.txt line 2: headway_secs '0' is not a whole number from 1 to 86,400"],
+        "GHOST": ["stop_times.txt line 17: trip_id 'GHOST' is not in trips.txt"],
+    }
+    # Those of trips.txt in its order, then the trip_ids it lacks.
+    assert [trip.trip_id for trip in rejected] == [
+        "BACKWARDS",
+        "BAD_TIME",
+        "ONE_STOP",
+        "NO_STOP",
+        "NO_SERVICE",
+        "NO_ROUTE",
+        "BAD_HEADWAY",
+        "GHOST",
+    ]
+
+
+def test_without_skipping_the_same_feed_is_refused_with_every_error(tmp_path):
+    errors = errors_of(write_feed(tmp_path, MIXED_FEED))
+
+    assert len(errors) == 9
+    assert "stop_times.txt line 17: trip_id 'GHOST' is not in trips.txt" in errors
+
+
+def test_a_trip_id_given_twice_rejects_both_rows_and_a_control_character_rejects_its_trip(tmp_path):
+    trips = "route_id,service_id,trip_id,trip_headsign\nR,DAILY,T1,\nR,DAILY,T2,North\nR,DAILY,T2,\n"
+    files = two_trips(trips)
+    files["stop_times.txt"] = files["stop_times.txt"].replace(
+        "T1,09:00:00,09:00:00,B,2", "T1,09:00:00,09:00:00,B\x1b,2"
+    )
+
+    feed, rejected = read_feed_skipping_invalid(write_feed(tmp_path, files))
+
+    assert feed.trains == ()
+    assert [(trip.trip_id, [str(error) for error in trip.errors]) for trip in rejected] == [
+        (
+            "T1",
+            [
+                "stop_times.txt line 3: stop_id 'B\\x1b' holds the control character U+001B at character 2",
+                "stop_times.txt line 3: stop_id 'B\\x1b' is not in stops.txt",
+            ],
+        ),
+        ("T2", ["trips.txt line 4: trip_id 'T2' is already on line 3"]),
+    ]
+
+
+def test_a_trip_rejected_leaves_its_train_number_to_the_trip_imported(tmp_path):
+    trips = "route_id,service_id,trip_id,trip_short_name\nX,DAILY,T1,7\nR,DAILY,T2,7\n"
+
+    feed, rejected = read_feed_skipping_invalid(write_feed(tmp_path, two_trips(trips)))
+
+    assert [(train.trip_id, train.number) for train in feed.trains] == [("T2", 7)]
+    assert [trip.trip_id for trip in rejected] == ["T1"]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"trips.txt": None},
+        {"stops.txt": "stop_id,stop_name\nA,Alpha\nB,\nC,Gamma\n"},
+        {"calendar.txt": f"{CALENDAR_HEADER}\nDAILY,1,1,1,1,1,1,1,20250101,99991231\n"},
+        {"routes.txt": "route_id,route_long_name\nR,Coast Line\nR,Again\n"},
+        {"stop_times.txt": b"trip_id,arrival_time,departure_time,stop_id,stop_sequence\nT1,\xff,,A,1\n"},
+    ],
+    ids=["missing file", "stop row", "calendar row", "route row", "unreadable line"],
+)
+def test_a_defect_that_is_no_trips_own_still_refuses_the_feed(tmp_path, changes):
+    with pytest.raises(GtfsFeedInvalid):
+        read_feed_skipping_invalid(write_feed(tmp_path, minimal_with(changes)))
