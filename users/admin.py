@@ -6,7 +6,8 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
 from users.models import User
-from users.usernames import username_key, username_normalised, username_problems
+from users.services import username_taken
+from users.usernames import username_normalised, username_problems
 
 
 def username_cleaned(form: forms.ModelForm) -> str:
@@ -15,10 +16,7 @@ def username_cleaned(form: forms.ModelForm) -> str:
     problems = username_problems(username)
     if problems:
         raise forms.ValidationError(problems)
-    others = User.objects.filter(username_key=username_key(username))
-    if form.instance.pk is not None:
-        others = others.exclude(pk=form.instance.pk)
-    if others.exists():
+    if username_taken(username=username, except_user_id=form.instance.pk):
         raise forms.ValidationError("A user with that username already exists.", code="unique")
     return username
 

@@ -14,10 +14,6 @@ from users.services import token_issue, token_revoke, user_register
 from users.throttling import LOGIN_THROTTLES, REGISTER_THROTTLES
 
 
-class StrictRegexField(StrictCharField, serializers.RegexField):
-    pass
-
-
 class UserOutputSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
@@ -36,10 +32,11 @@ class RegisterApi(APIView):
     throttle_classes = REGISTER_THROTTLES
 
     class InputSerializer(serializers.Serializer):
-        username = StrictRegexField(
-            r"^[\w.@+-]+\Z",
+        # Length and characters are the registration's to check, once the name is normalised
+        # (users.usernames); this bounds what is read.
+        username = StrictCharField(
             max_length=150,
-            error_messages={"invalid": "Use only letters, digits and @/./+/-/_ characters."},
+            help_text="Letters, digits and @ . + - _, at most 150 characters once normalised (NFKC).",
         )
         email = serializers.EmailField(max_length=254)
         password = StrictCharField(max_length=128, trim_whitespace=False)

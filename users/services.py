@@ -24,8 +24,10 @@ def user_register(*, username: str, email: str, password: str) -> User:
     username = username_normalised(username)
     email = email.strip()
     problems = username_problems(username)
-    errors = {"username": problems} if problems else {}
-    errors = {**_taken_fields(username=username, email=email), **errors}
+    # A name that can never be registered is not looked up: it may hold what no database stores.
+    errors = _taken_fields(username=None if problems else username, email=email)
+    if problems:
+        errors["username"] = problems
     candidate = User(username=username, email=email)
     try:
         validate_password(password, user=candidate)
@@ -41,9 +43,17 @@ def user_register(*, username: str, email: str, password: str) -> User:
         raise exceptions.ValidationError(_taken_fields(username=username, email=email)) from None
 
 
-def _taken_fields(*, username: str, email: str) -> dict[str, list[str]]:
+def username_taken(*, username: str, except_user_id: int | None = None) -> bool:
+    """Return whether an account (other than `except_user_id`'s) has a username with this one's key."""
+    others = User.objects.filter(username_key=username_key(username))
+    if except_user_id is not None:
+        others = others.exclude(pk=except_user_id)
+    return others.exists()
+
+
+def _taken_fields(*, username: str | None, email: str) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
-    if User.objects.filter(username_key=username_key(username)).exists():
+    if username is not None and username_taken(username=username):
         errors["username"] = ["A user with that username already exists."]
     if User.objects.filter(email__iexact=email).exists():
         errors["email"] = ["A user with that email already exists."]
