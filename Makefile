@@ -10,7 +10,7 @@ PORT ?= 8000
 
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: run serve test install install-dev migrate demo lint clean bench
+.PHONY: run serve test install install-dev migrate demo lint clean bench bench-import
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -58,3 +58,8 @@ bench: $(BIN)/.bench-installed
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Times import_gtfs on a generated national-size feed (1,000,000 stop times) against DATABASE_URL
+# (default postgres://postgres@127.0.0.1:5432/railway_bench_import, emptied first).
+bench-import: $(BIN)/.bench-installed
+	$(BIN)/python -m bench.feed_import $(BENCH_ARGS)
