@@ -4,10 +4,14 @@ It writes a national-size feed (bench.national_feed: 1,000,000 stop times by def
 next version, empties a PostgreSQL database, and times `manage.py import_gtfs` in three runs:
 the first import, a re-import of the same feed, and the next version. Each run is a process of
 its own under production settings, so its time includes reading the feed, and its peak memory
-is its own. It prints a table of stop times per second and writes bench/results/import-latest.json.
+is its own. While the two re-imports run, client threads book seats on the feed's trains through
+the booking service, each on its own database connection, and the table gives their answers and
+latencies: an import must never make a sale wait. It prints a table and writes
+bench/results/import-latest.json.
 """
 
 import argparse
+import datetime
 import json
 import os
 import platform
@@ -15,15 +19,22 @@ import secrets
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
 from pathlib import Path
 
-from bench.national_feed import NATIONAL, FeedSize, write_national_feed
+from bench.national_feed import NATIONAL, FeedSize, first_service_day, write_national_feed
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/railway_bench_import"
 SEATS = 500
+# The booking clients: how many threads, on how many of the feed's trains, and at most how many
+# bookings each, so that the load stays bounded whatever the import's speed.
+CLIENTS = 8
+TRAINS_BOOKED = 200
+BOOKINGS_PER_CLIENT_MAX = 20_000
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -93,6 +104,93 @@ def manage(env: dict[str, str], *arguments: str) -> dict[str, object]:
     }
 
 
+class SalesDuringImport:
+    """Client threads booking one seat at a time on the feed's trains until stopped."""
+
+    def __init__(self, journey_date: datetime.date) -> None:
+        from django.contrib.auth import get_user_model
+
+        from trains.models import Train
+        from trains.selectors import train_route
+
+        self.journey_date = journey_date
+        trains = Train.objects.order_by("train_number")[:TRAINS_BOOKED]
+        self.targets = []
+        for train in trains:
+            route = train_route(train=train)
+            self.targets.append((train.train_number, route[0], route[-1]))
+        users = get_user_model().objects
+        self.users = [
+            users.get_or_create(
+                username=f"import-bench-{index}", defaults={"email": f"import-bench-{index}@example.com"}
+            )[0]
+            for index in range(CLIENTS)
+        ]
+        self.outcomes: Counter[str] = Counter()
+        self.latencies: list[float] = []
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.threads = [threading.Thread(target=self.book, args=(index,)) for index in range(CLIENTS)]
+
+    def book(self, index: int) -> None:
+        from django.db import OperationalError, connection
+
+        from bookings.services import booking_create
+
+        try:
+            for attempt in range(BOOKINGS_PER_CLIENT_MAX):
+                if self.stopping.is_set():
+                    return
+                number, source, destination = self.targets[(index + attempt * CLIENTS) % len(self.targets)]
+                started = time.perf_counter()
+                try:
+                    booking_create(
+                        user=self.users[index],
+                        train_number=number,
+                        seat_count=1,
+                        journey_date=self.journey_date,
+                        source=source,
+                        destination=destination,
+                    )
+                    outcome = "sold"
+                except OperationalError:
+                    outcome = "database busy (503)"
+                except Exception as refused:  # a domain error: the service's answer, not a fault
+                    outcome = type(refused).__name__
+                with self.lock:
+                    self.latencies.append(time.perf_counter() - started)
+                    self.outcomes[outcome] += 1
+        finally:
+            connection.close()
+
+    def __enter__(self) -> "SalesDuringImport":
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join()
+
+    def summary(self) -> dict[str, object]:
+        latencies = sorted(self.latencies)
+
+        def percentile(share: float) -> float | None:
+            return (
+                round(latencies[min(len(latencies) - 1, int(share * len(latencies)))] * 1000, 1)
+                if latencies
+                else None
+            )
+
+        return {
+            "answers": dict(self.outcomes),
+            "p50_ms": percentile(0.5),
+            "p99_ms": percentile(0.99),
+            "max_ms": percentile(1.0),
+        }
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
@@ -105,8 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="railway-feeds-"))
     variants = not args.no_variants
     print(f"Writing feeds of {size.stop_times:,} stop times into {workdir} ...", flush=True)
-    first = write_national_feed(workdir / "v1", size=size, version=1, variants=variants)
-    second = write_national_feed(workdir / "v2", size=size, version=2, variants=variants)
+    today = datetime.datetime.now(datetime.UTC).date()
+    first = write_national_feed(workdir / "v1", today=today, size=size, version=1, variants=variants)
+    second = write_national_feed(workdir / "v2", today=today, size=size, version=2, variants=variants)
     stop_times = {feed.name: sum(1 for _ in (feed / "stop_times.txt").open()) - 1 for feed in (first, second)}
     database_recreate(url)
     env = {
@@ -118,15 +217,36 @@ def main(argv: list[str] | None = None) -> int:
         "SECURE_SSL_REDIRECT": "0",
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
         "DJANGO_SETTINGS_MODULE": "railway.settings",
+        # The booking clients are few users buying many seats.
+        "BOOKING_MAX_SEATS_PER_USER": "1000000",
+        "BOOKING_MAX_SEATS_PER_USER_PER_TRAIN": "1000000",
     }
     manage(env, "migrate", "--noinput", "--verbosity", "0")
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    # A Tuesday of service: the weekday variants run.
+    journey_date = first_service_day(today) + datetime.timedelta(days=1)
     runs = []
     for run, feed in (("first import", first), ("re-import, unchanged", first), ("next version", second)):
         print(f"{run} ...", flush=True)
-        result = manage(env, "import_gtfs", str(feed), "--seats", str(SEATS), "--no-progress")
+        arguments = ("import_gtfs", str(feed), "--seats", str(SEATS), "--no-progress")
+        if run == "first import":
+            result, sales = manage(env, *arguments), None
+        else:
+            with SalesDuringImport(journey_date) as clients:
+                result = manage(env, *arguments)
+            sales = clients.summary()
         per_second = stop_times[feed.name] / result["seconds"]
         runs.append(
-            {"run": run, "stop_times": stop_times[feed.name], "stop_times_per_s": round(per_second), **result}
+            {
+                "run": run,
+                "stop_times": stop_times[feed.name],
+                "stop_times_per_s": round(per_second),
+                **result,
+                "sales": sales,
+            }
         )
     report = {
         "machine": {
@@ -140,12 +260,18 @@ def main(argv: list[str] | None = None) -> int:
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(report, indent=2) + "\n")
     print()
-    print("| run | stop times | seconds | stop times/s | peak memory (MB) |")
-    print("|---|---:|---:|---:|---:|")
+    print("| run | stop times | seconds | stop times/s | peak memory (MB) | sales meanwhile ", end="")
+    print("| sale p50 / p99 / max (ms) |")
+    print("|---|---:|---:|---:|---:|---|---|")
     for run in runs:
+        sales = run["sales"]
+        answers = (
+            ", ".join(f"{count:,} {outcome}" for outcome, count in sales["answers"].items()) if sales else ""
+        )
+        timing = f"{sales['p50_ms']} / {sales['p99_ms']} / {sales['max_ms']}" if sales else ""
         print(
             f"| {run['run']} | {run['stop_times']:,} | {run['seconds']} | {run['stop_times_per_s']:,} "
-            f"| {run['peak_rss_mb']:,} |"
+            f"| {run['peak_rss_mb']:,} | {answers} | {timing} |"
         )
     for run in runs:
         print(f"\n{run['run']}:\n{run['output'].strip()}")

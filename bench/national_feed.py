@@ -1,6 +1,6 @@
 """A generated GTFS feed the size of a national railway's year timetable, for the import benchmark.
 
-The same arguments always write the same feed. Each train number runs as two calendar
+The same arguments (and the same week) always write the same feed. Each train number runs as two calendar
 variants (weekdays, and weekends a little later), as rail operators publish them; `version`
 2 is the next timetable of the same operator: trip_ids regenerated, a few trains gone, a few
 retimed, and the rest unchanged.
@@ -14,8 +14,8 @@ from pathlib import Path
 
 AGENCY_ID = "NR"
 TIME_ZONE = "Europe/Paris"
-FIRST_DAY = datetime.date(2026, 12, 13)
-LAST_DAY = datetime.date(2027, 12, 11)
+# A year of service from the Monday after `today`, so that its journeys are on sale.
+SERVICE_DAYS = 364
 # Of the trains of version 1, the share version 2 no longer runs, and the share it retimes.
 GONE_SHARE = 0.02
 RETIMED_SHARE = 0.02
@@ -36,10 +36,23 @@ class FeedSize:
 NATIONAL = FeedSize(stop_times=1_000_000, stops_per_trip=20, stations=5_000, lines=500)
 
 
+def first_service_day(today: datetime.date) -> datetime.date:
+    """Return the Monday after `today`: the feed's first day of service."""
+    return today + datetime.timedelta(days=7 - today.weekday())
+
+
 def write_national_feed(
-    directory: Path, *, size: FeedSize = NATIONAL, version: int = 1, variants: bool = True, seed: int = 1
+    directory: Path,
+    *,
+    today: datetime.date,
+    size: FeedSize = NATIONAL,
+    version: int = 1,
+    variants: bool = True,
+    seed: int = 1,
 ) -> Path:
     """Write the feed's files into `directory` (created) and return it."""
+    first_day = first_service_day(today)
+    last_day = first_day + datetime.timedelta(days=SERVICE_DAYS - 1)
     rng = random.Random(seed)
     directory.mkdir(parents=True, exist_ok=True)
     stations = [f"S{index:05d}" for index in range(size.stations)]
@@ -74,12 +87,12 @@ def write_national_feed(
             "start_date",
             "end_date",
         ],
-        [[*service, FIRST_DAY.strftime("%Y%m%d"), LAST_DAY.strftime("%Y%m%d")] for service in services],
+        [[*service, first_day.strftime("%Y%m%d"), last_day.strftime("%Y%m%d")] for service in services],
     )
     _write(
         directory / "calendar_dates.txt",
         ["service_id", "date", "exception_type"],
-        [[services[0][0], datetime.date(2026, 12, 25).strftime("%Y%m%d"), "2"]],
+        [[services[0][0], (first_day + datetime.timedelta(days=10)).strftime("%Y%m%d"), "2"]],
     )
     with (
         (directory / "trips.txt").open("w", newline="") as trips_file,
