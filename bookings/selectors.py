@@ -204,8 +204,10 @@ def wall_clock_in_zone(moment: datetime, zone: dt.tzinfo) -> datetime:
 
 # The trains calling at the source and later at the destination, with their timetables and the
 # ends of their routes: from the source station's stops (index stop_station_lookup) to the same
-# trains' stops at the destination, so that only trains calling at the source are read. A SQL
-# text, the same on both databases: composing it with the ORM cost more than running it.
+# trains' stops at the destination, so that only trains calling at the source are read. Withdrawn
+# trains are left out; of a number's variants, those not running on the date fall out with their
+# dates (starts_on_its_date). A SQL text, the same on both databases: composing it with the ORM
+# cost more than running it.
 _CALLS = """
 SELECT boarding.train_id, train.train_number, train.name, train.total_seats, train.departs_at,
        train.runs_on, train.service_from, train.service_until,
@@ -221,7 +223,7 @@ SELECT boarding.train_id, train.train_number, train.name, train.total_seats, tra
     ON alighting.train_id = boarding.train_id AND alighting.position > boarding.position
   JOIN trains_station target ON target.id = alighting.station_id
   JOIN trains_train train ON train.id = boarding.train_id
- WHERE origin.key = %s AND target.key = %s
+ WHERE origin.key = %s AND target.key = %s AND train.withdrawn_at IS NULL
 """
 CALL_FIELDS = (
     "train_id",

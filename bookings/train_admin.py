@@ -46,6 +46,7 @@ from trains.admin import ServiceExceptionInline, SuperuserWritesMixin
 from trains.models import WEEKDAY_NAMES, Station, Stop, Train, station_key
 from trains.selectors import runs_on_from, train_start_dates, weekdays_of
 from trains.services import StopTimes, route_from_stops, stop_times_validate
+from trains.variants import Calendar, variant_clash
 
 
 def error_messages(error: exceptions.ValidationError) -> list[str]:
@@ -172,7 +173,33 @@ class TrainAdminForm(forms.ModelForm):
         first, last = cleaned.get("service_from"), cleaned.get("service_until")
         if first and last and first > last:
             self.add_error("service_until", "The last date of service comes before the first.")
+        elif cleaned.get("train_number") is not None and "weekdays" in cleaned:
+            self.variant_clash_check(cleaned)
         return cleaned
+
+    def variant_clash_check(self, cleaned: dict[str, Any]) -> None:
+        """Refuse a second active variant of the number that starts on a date another one starts on.
+
+        The train's exceptions are those saved; the ones edited on this page count from the next save.
+        """
+        exceptions = (
+            dict(self.instance.service_exceptions.values_list("date", "runs")) if self.instance.pk else {}
+        )
+        calendar = Calendar(
+            runs_on_from(cleaned["weekdays"]),
+            cleaned.get("service_from"),
+            cleaned.get("service_until"),
+            exceptions,
+        )
+        clash = variant_clash(
+            train_number=cleaned["train_number"], calendar=calendar, other_than=self.instance.pk
+        )
+        if clash is not None:
+            self.add_error(
+                "train_number",
+                f"A train with this number already exists and runs on {clash[1].isoformat()}, as this one "
+                "would; the variants of a number run on different dates.",
+            )
 
     def save(self, commit: bool = True) -> Train:
         self.instance.runs_on = runs_on_from(self.cleaned_data["weekdays"])

@@ -39,7 +39,9 @@ class Train(models.Model):
     # Long-distance expresses call at over a hundred stations.
     MAX_STOPS = 250
 
-    train_number = models.PositiveIntegerField(unique=True)
+    # Not unique: one number may cover several timetable variants that run on different dates
+    # (trains.variants keeps two active ones of a number off any common date).
+    train_number = models.PositiveIntegerField(db_index=True)
     name = models.CharField(max_length=100, blank=True, default="")
     total_seats = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -54,10 +56,21 @@ class Train(models.Model):
     )
     service_from = models.DateField(null=True, blank=True, help_text="First start date; none: no limit.")
     service_until = models.DateField(null=True, blank=True, help_text="Last start date; none: no limit.")
+    # Where a train imported from a GTFS feed came from: its agency_id ('' where the feed names
+    # none) and trip_id. Both '' for a train added through the API or the admin.
+    agency_id = models.CharField(max_length=100, blank=True, default="", db_default="")
+    trip_id = models.CharField(max_length=200, blank=True, default="", db_default="")
+    # A withdrawn train is neither sold nor searched; it stays for the bookings it has.
+    withdrawn_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["train_number"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["agency_id", "trip_id"],
+                condition=~models.Q(trip_id=""),
+                name="train_unique_feed_trip",
+            ),
             models.CheckConstraint(
                 condition=models.Q(total_seats__gte=1, total_seats__lte=10_000),
                 name="train_total_seats_in_range",

@@ -165,23 +165,25 @@ class TrainOnDay:
 
 # A SQL text, the same on both databases: composing it with the ORM cost more than running it,
 # on every sale. SQLite returns times, dates and durations as text and integers: see time_value.
-# The train (with its exception for the day) is the first row, its stops the others: two
-# single-table selects, since a join costs PostgreSQL more to plan than both cost to run.
+# The active variants of the number (each with its exception for the day) are the rows with a
+# train id first, their stops the others: two single-table selects, since a join costs
+# PostgreSQL more to plan than both cost to run.
 _TRAIN_ON_DAY = """
 SELECT train.id, train.name, train.total_seats, train.departs_at, train.runs_on,
        train.service_from, train.service_until,
        (SELECT exception.runs FROM trains_serviceexception exception
          WHERE exception.train_id = train.id AND exception.date = %s),
-       NULL, NULL, NULL, NULL, NULL
+       NULL, NULL, NULL, NULL, NULL, NULL
   FROM trains_train train
- WHERE train.train_number = %s
+ WHERE train.train_number = %s AND train.withdrawn_at IS NULL
 UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, stop.position,
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, stop.train_id, stop.position,
        (SELECT station.key FROM trains_station station WHERE station.id = stop.station_id),
        (SELECT station.name FROM trains_station station WHERE station.id = stop.station_id),
        stop.arrival, stop.departure
   FROM trains_stop stop
- WHERE stop.train_id = (SELECT train.id FROM trains_train train WHERE train.train_number = %s)
+ WHERE stop.train_id IN (
+       SELECT train.id FROM trains_train train WHERE train.train_number = %s AND train.withdrawn_at IS NULL)
 """
 
 
@@ -203,33 +205,45 @@ def duration_value(value: datetime.timedelta | int | None) -> datetime.timedelta
 
 
 def train_on_day(*, train_number: int, day: datetime.date) -> TrainOnDay | None:
-    """Return the train numbered `train_number` with its route and its exception for `day`, in one query.
+    """Return the variant of train `train_number` running on `day`, its route and exception, in one query.
 
-    None when there is no such train.
+    Withdrawn trains are not read. When no variant runs on `day`, one of them is returned all
+    the same (its dates then refuse the sale, as for any train not running); None when the
+    number has no active train at all.
     """
     with connection.cursor() as cursor:
         cursor.execute(_TRAIN_ON_DAY, [day, train_number, train_number])
         rows = cursor.fetchall()
-    trains = [row for row in rows if row[0] is not None]
-    if not trains:
+    variants = []
+    for train_id, name, total_seats, departs_at, runs_on, service_from, service_until, exception, *_ in rows:
+        if train_id is None:
+            continue
+        train = Train(
+            id=train_id,
+            train_number=train_number,
+            name=name,
+            total_seats=total_seats,
+            departs_at=time_value(departs_at),
+            runs_on=runs_on,
+            service_from=date_value(service_from),
+            service_until=date_value(service_until),
+        )
+        variants.append((train, None if exception is None else bool(exception)))
+    if not variants:
         return None
-    train_id, name, total_seats, departs_at, runs_on, service_from, service_until, exception, *_ = trains[0]
-    train = Train(
-        id=train_id,
-        train_number=train_number,
-        name=name,
-        total_seats=total_seats,
-        departs_at=time_value(departs_at),
-        runs_on=runs_on,
-        service_from=date_value(service_from),
-        service_until=date_value(service_until),
-    )
+    variants.sort(key=lambda variant: variant[0].pk)
+    running = [
+        (train, exception)
+        for train, exception in variants
+        if train_starts_on_given(train=train, day=day, exception=exception)
+    ]
+    train, exception = (running or variants)[0]
     route = sorted(
         (
             RouteStop(position, key, station_name, duration_value(arrival), duration_value(departure))
-            for *_, position, key, station_name, arrival, departure in rows
-            if position is not None
+            for *_, stop_train_id, position, key, station_name, arrival, departure in rows
+            if stop_train_id == train.pk
         ),
         key=lambda stop: stop.position,
     )
-    return TrainOnDay(train=train, route=route, exception=None if exception is None else bool(exception))
+    return TrainOnDay(train=train, route=route, exception=exception)

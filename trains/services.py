@@ -2,10 +2,13 @@
 
 import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from rest_framework import exceptions
 
 from trains.models import Station, Stop, Train, station_key
+
+# The first key of the advisory locks on train numbers: a space of its own among the app's locks.
+TRAIN_NUMBER_LOCK_SPACE = 15_001
 
 
 def station_get_or_create(*, name: str) -> Station:
@@ -67,22 +70,28 @@ def train_create(
 ) -> Train:
     """Create a train and its ordered stops in one transaction."""
     route = route_validate(source=source, destination=destination, stops=stops)
-    if Train.objects.filter(train_number=train_number).exists():
-        raise exceptions.ValidationError({"train_number": ["A train with this number already exists."]})
-    try:
-        with transaction.atomic():
-            train = Train.objects.create(
-                train_number=train_number, name=name.strip(), total_seats=total_seats
-            )
-            Stop.objects.bulk_create(
-                Stop(train=train, station=station_get_or_create(name=station_name), position=position)
-                for position, station_name in enumerate(route)
-            )
-    except IntegrityError:
-        raise exceptions.ValidationError(
-            {"train_number": ["A train with this number already exists."]}
-        ) from None
+    with transaction.atomic():
+        train_number_lock(train_number=train_number)
+        if Train.objects.filter(train_number=train_number, withdrawn_at__isnull=True).exists():
+            raise exceptions.ValidationError({"train_number": ["A train with this number already exists."]})
+        train = Train.objects.create(train_number=train_number, name=name.strip(), total_seats=total_seats)
+        Stop.objects.bulk_create(
+            Stop(train=train, station=station_get_or_create(name=station_name), position=position)
+            for position, station_name in enumerate(route)
+        )
     return train
+
+
+def train_number_lock(*, train_number: int) -> None:
+    """Hold off, until the transaction ends, anyone else adding a train numbered `train_number`.
+
+    The number is no longer unique in the database (a number covers its timetable variants), so
+    the check that no active train has it and the insert run under this lock: a PostgreSQL
+    advisory lock, the number its key. SQLite's one writer at a time needs none.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [TRAIN_NUMBER_LOCK_SPACE, train_number])
 
 
 def route_from_stops(*, stops: list[tuple[int, str]]) -> list[str]:

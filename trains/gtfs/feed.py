@@ -4,6 +4,13 @@ import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from trains.gtfs.times import format_time
+
+
+def run_key(trip_id: str, departure: int) -> str:
+    """Return the name of a departure of a trip of frequencies.txt: "T1@08:20:00"."""
+    return f"{trip_id}@{format_time(departure)}"
+
 
 @dataclass(frozen=True, slots=True)
 class Station:
@@ -37,6 +44,15 @@ class Train:
     service_id: str
     first_departure: int
     calls: tuple[Call, ...]
+    # The agency_id of its route; '' where the feed gives none.
+    agency_id: str = ""
+    # Whether it is one departure of a trip of frequencies.txt, which all share their trip_id.
+    frequency_run: bool = False
+
+    @property
+    def source_key(self) -> str:
+        """Return what tells it from the feed's other trains: its trip_id, with the departure for a run."""
+        return run_key(self.trip_id, self.first_departure) if self.frequency_run else self.trip_id
 
     @property
     def route(self) -> tuple[str, ...]:
@@ -68,6 +84,17 @@ class Service:
         if self.start_date is None or self.end_date is None:
             return False
         return self.start_date <= day <= self.end_date and day.weekday() in self.weekdays
+
+    def dates(self) -> set[datetime.date]:
+        """Return every date trains of this service run on."""
+        days = set(self.added_dates)
+        if self.start_date is not None and self.end_date is not None and self.weekdays:
+            day = self.start_date
+            while day <= self.end_date:
+                if day.weekday() in self.weekdays:
+                    days.add(day)
+                day += datetime.timedelta(days=1)
+        return days - self.removed_dates
 
 
 @dataclass(frozen=True, slots=True)

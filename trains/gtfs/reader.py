@@ -28,6 +28,7 @@ from trains.gtfs.trips import (
     number_trips,
     read_routes,
     read_trips,
+    variants_check,
 )
 
 REQUIRED_FILES = {
@@ -81,6 +82,8 @@ def _read(
         kept = {trip_id: trip for trip_id, trip in trips.items() if trip_id not in source.trip_errors}
         kept_departures = {trip_id: times for trip_id, times in departures.items() if trip_id in kept}
         numbered, run_numbers = number_trips(source, kept, kept_departures)
+        shifts = {trip_id: first_departure // 86_400 for trip_id, (first_departure, _) in timetables.items()}
+        variants_check(source, numbered, shifts, services)
         trains = _trains(source, numbered, timetables, kept_departures, run_numbers)
         source.raise_errors()
         source.progress.finish()
@@ -145,12 +148,31 @@ def _trains(
         first_departure, calls = timetables[trip.trip_id]
         if trip.trip_id not in departures:
             trains.append(
-                Train(trip.trip_id, trip.number, trip.name, trip.service_id, first_departure, calls)
+                Train(
+                    trip.trip_id,
+                    trip.number,
+                    trip.name,
+                    trip.service_id,
+                    first_departure,
+                    calls,
+                    agency_id=trip.agency_id,
+                )
             )
             continue
         for departure in departures[trip.trip_id]:
             number = run_numbers[trip.trip_id, departure]
-            trains.append(Train(trip.trip_id, number, trip.name, trip.service_id, departure, calls))
+            trains.append(
+                Train(
+                    trip.trip_id,
+                    number,
+                    trip.name,
+                    trip.service_id,
+                    departure,
+                    calls,
+                    agency_id=trip.agency_id,
+                    frequency_run=True,
+                )
+            )
     return tuple(trains)
 
 

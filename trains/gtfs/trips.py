@@ -1,17 +1,18 @@
 """routes.txt and trips.txt: each trip is a train, with a number and a name for the service."""
 
+import datetime
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from trains.gtfs.feed import Service
+from trains.gtfs.feed import Service, run_key
 from trains.gtfs.source import FeedSource
-from trains.gtfs.times import format_time
+from trains.variants import variants_sharing_a_date
 
 ROUTES_FILE = "routes.txt"
 TRIPS_FILE = "trips.txt"
 ROUTES_REQUIRED_COLUMNS = ("route_id",)
-ROUTES_COLUMNS = (*ROUTES_REQUIRED_COLUMNS, "route_short_name", "route_long_name")
+ROUTES_COLUMNS = (*ROUTES_REQUIRED_COLUMNS, "agency_id", "route_short_name", "route_long_name")
 TRIPS_REQUIRED_COLUMNS = ("route_id", "service_id", "trip_id")
 TRIPS_COLUMNS = (*TRIPS_REQUIRED_COLUMNS, "trip_headsign", "trip_short_name")
 
@@ -34,21 +35,31 @@ class Trip:
     service_id: str
     short_name: str
     number: int = 0
+    agency_id: str = ""
 
 
-def read_routes(source: FeedSource) -> dict[str, str]:
-    """Return each route's name by route_id: its route_long_name, else its route_short_name."""
-    names: dict[str, str] = {}
+@dataclass(frozen=True, slots=True)
+class Route:
+    """A route of routes.txt: its name for the service and its agency_id ('' where none is given)."""
+
+    name: str
+    agency_id: str
+
+
+def read_routes(source: FeedSource) -> dict[str, Route]:
+    """Return each route by route_id, named by its route_long_name, else its route_short_name."""
+    routes: dict[str, Route] = {}
     lines: dict[str, int] = {}
     for line, values in source.rows(ROUTES_FILE, ROUTES_COLUMNS):
         route_id = values["route_id"]
         if source.id_is_new(ROUTES_FILE, line, "route_id", route_id, lines.get(route_id)):
             lines[route_id] = line
-            names[route_id] = values["route_long_name"] or values["route_short_name"]
-    return names
+            name = values["route_long_name"] or values["route_short_name"]
+            routes[route_id] = Route(name, values["agency_id"])
+    return routes
 
 
-def read_trips(source: FeedSource, routes: dict[str, str], services: dict[str, Service]) -> dict[str, Trip]:
+def read_trips(source: FeedSource, routes: dict[str, Route], services: dict[str, Service]) -> dict[str, Trip]:
     """Return the trips by trip_id, in file order, each with its train number and name."""
     trips: dict[str, Trip] = {}
     for line, values in source.rows(TRIPS_FILE, TRIPS_COLUMNS, trip_column="trip_id"):
@@ -64,8 +75,9 @@ def read_trips(source: FeedSource, routes: dict[str, str], services: dict[str, S
         if service_id not in services:
             message = f"service_id '{service_id}' is in neither calendar.txt nor calendar_dates.txt"
             source.error(TRIPS_FILE, line, message, trip_id=trip_id)
-        name = train_name(routes.get(route_id, ""), values["trip_headsign"])
-        trips[trip_id] = Trip(trip_id, line, name, service_id, values["trip_short_name"])
+        route = routes.get(route_id, Route("", ""))
+        name = train_name(route.name, values["trip_headsign"])
+        trips[trip_id] = Trip(trip_id, line, name, service_id, values["trip_short_name"], 0, route.agency_id)
     return trips
 
 
@@ -77,17 +89,12 @@ def number_trips(
     A trip with departures in frequencies.txt runs as one train per departure, keyed
     (trip_id, departure); its own number stays 0.
     """
-    numbers = _train_numbers(source, [trip for trip in trips.values() if trip.trip_id not in departures])
+    numbers = _train_numbers([trip for trip in trips.values() if trip.trip_id not in departures])
     runs = [(trip_id, departure) for trip_id, times in departures.items() for departure in times]
     run_numbers = _run_numbers(runs, set(numbers.values()))
     # A trip left without a number has its error recorded; 0 is no train's number.
     numbered = {trip_id: replace(trip, number=numbers.get(trip_id, 0)) for trip_id, trip in trips.items()}
     return numbered, run_numbers
-
-
-def run_key(trip_id: str, departure: int) -> str:
-    """Return what the number of a trip's departure in frequencies.txt is derived from: "T1@08:20:00"."""
-    return f"{trip_id}@{format_time(departure)}"
 
 
 def train_name(route_name: str, headsign: str) -> str:
@@ -116,33 +123,66 @@ def derived_number(trip_id: str, attempt: int = 0) -> int:
     )
 
 
-def _train_numbers(source: FeedSource, trips: list[Trip]) -> dict[str, int]:
-    """Return each trip's train number; two trips with one trip_short_name number are an error.
+def variants_check(
+    source: FeedSource, trips: Mapping[str, Trip], shifts: Mapping[str, int], services: Mapping[str, Service]
+) -> None:
+    """Record an error for each trip that runs on a date another trip of its number runs on.
 
-    A hash of two trip_ids may meet, which is no fault of the feed: the trip whose trip_id
-    sorts later then takes its next candidate.
+    Trips sharing a trip_short_name number are variants of one train, which a sale tells apart by
+    date. `shifts` gives the days after its service day each trip starts (1 for a trip leaving
+    at 24:10:00); the dates of each service are worked out once, however many trips run it.
     """
-    holders: dict[int, Trip] = {}
+    by_number: dict[int, list[Trip]] = {}
+    for trip in trips.values():
+        if trip.number and trip.trip_id in shifts:
+            by_number.setdefault(trip.number, []).append(trip)
+    dates: dict[tuple[str, int], list[datetime.date]] = {}
+
+    def start_dates(trip: Trip) -> list[datetime.date]:
+        key = (trip.service_id, shifts[trip.trip_id])
+        if key not in dates:
+            later = datetime.timedelta(days=key[1])
+            dates[key] = sorted(day + later for day in services[trip.service_id].dates())
+        return dates[key]
+
+    for number, variants in by_number.items():
+        if len(variants) < 2:
+            continue
+        by_id = {trip.trip_id: trip for trip in variants}
+        clashes = variants_sharing_a_date((trip.trip_id, start_dates(trip)) for trip in variants)
+        for earlier, later, day in clashes:
+            message = (
+                f"train number {number} (trip_short_name) runs on {day.isoformat()} both as this trip "
+                f"and as trip '{earlier}' on line {by_id[earlier].line}; the variants of a train "
+                "run on different dates"
+            )
+            source.error(TRIPS_FILE, by_id[later].line, message, trip_id=later)
+
+
+def _train_numbers(trips: list[Trip]) -> dict[str, int]:
+    """Return each trip's train number.
+
+    Trips with one trip_short_name number are variants of one train (variants_check keeps their
+    dates apart). A hash of two trip_ids may meet, which is no fault of the feed: the trip whose
+    trip_id sorts later then takes its next candidate.
+    """
+    numbers: dict[str, int] = {}
+    taken: set[int] = set()
     derived = []
     for trip in trips:
         number = number_from_short_name(trip.short_name)
         if number is None:
             derived.append(trip)
-        elif number in holders:
-            holder = holders[number]
-            message = (
-                f"train number {number} (trip_short_name) is already trip '{holder.trip_id}' "
-                f"on line {holder.line}"
-            )
-            source.error(TRIPS_FILE, trip.line, message, trip_id=trip.trip_id)
         else:
-            holders[number] = trip
+            numbers[trip.trip_id] = number
+            taken.add(number)
     for trip in sorted(derived, key=lambda trip: trip.trip_id):
         attempt = 0
-        while (number := derived_number(trip.trip_id, attempt)) in holders:
+        while (number := derived_number(trip.trip_id, attempt)) in taken:
             attempt += 1
-        holders[number] = trip
-    return {trip.trip_id: number for number, trip in holders.items()}
+        taken.add(number)
+        numbers[trip.trip_id] = number
+    return numbers
 
 
 def _run_numbers(runs: list[tuple[str, int]], taken: set[int]) -> dict[tuple[str, int], int]:

@@ -587,12 +587,50 @@ def test_calling_at_an_entrance_is_an_error(tmp_path):
     ]
 
 
-def test_two_trips_with_one_numeric_short_name_are_an_error(tmp_path):
+def test_two_trips_of_one_number_running_on_a_common_date_are_an_error_naming_both(tmp_path):
     trips = "route_id,service_id,trip_id,trip_short_name\nR,DAILY,T1,101\nR,DAILY,T2,0101\n"
 
     assert errors_of(write_feed(tmp_path, two_trips(trips))) == [
-        "trips.txt line 3: train number 101 (trip_short_name) is already trip 'T1' on line 2"
+        "trips.txt line 3: train number 101 (trip_short_name) runs on 2025-01-01 both as this trip and "
+        "as trip 'T1' on line 2; the variants of a train run on different dates"
     ]
+
+
+def test_trips_of_one_number_on_different_dates_are_variants_of_one_train(tmp_path):
+    trips = "route_id,service_id,trip_id,trip_short_name\nR,WEEKDAYS,T1,101\nR,WEEKEND,T2,101\n"
+    calendar = f"{CALENDAR_HEADER}\nWEEKDAYS,1,1,1,1,1,0,0,20250101,20251231\n"
+    calendar += "WEEKEND,0,0,0,0,0,1,1,20250101,20251231\n"
+    feed = two_trips(trips) | {"calendar.txt": calendar}
+
+    trains = read_feed(write_feed(tmp_path, feed)).trains
+
+    assert [(train.trip_id, train.number, train.service_id) for train in trains] == [
+        ("T1", 101, "WEEKDAYS"),
+        ("T2", 101, "WEEKEND"),
+    ]
+
+
+def test_a_variant_leaving_after_midnight_clashes_on_the_date_it_starts(tmp_path):
+    # T2 runs on Saturdays' service day at 24:30:00, so it starts on Sundays, as T1 does.
+    trips = "route_id,service_id,trip_id,trip_short_name\nR,SUNDAYS,T1,101\nR,SATURDAYS,T2,101\n"
+    calendar = f"{CALENDAR_HEADER}\nSUNDAYS,0,0,0,0,0,0,1,20250101,20250131\n"
+    calendar += "SATURDAYS,0,0,0,0,0,1,0,20250101,20250131\n"
+    stop_times = f"{STOP_TIMES_HEADER}\nT1,08:00:00,08:00:00,A,1\nT1,09:00:00,09:00:00,B,2\n"
+    stop_times += "T2,24:30:00,24:30:00,A,1\nT2,25:00:00,25:00:00,B,2\n"
+    feed = minimal_with({"trips.txt": trips, "stop_times.txt": stop_times, "calendar.txt": calendar})
+
+    assert errors_of(write_feed(tmp_path, feed)) == [
+        "trips.txt line 3: train number 101 (trip_short_name) runs on 2025-01-05 both as this trip and "
+        "as trip 'T1' on line 2; the variants of a train run on different dates"
+    ]
+
+
+def test_routes_give_their_trains_agency(tmp_path):
+    routes = "route_id,agency_id,route_long_name\nR,NS,Coast Line\n"
+
+    (train,) = read_feed(write_feed(tmp_path, minimal_with({"routes.txt": routes}))).trains
+
+    assert train.agency_id == "NS"
 
 
 def test_a_file_that_is_not_utf8_is_an_error_at_the_line_of_the_bad_byte(tmp_path, form):
