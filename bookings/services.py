@@ -212,20 +212,38 @@ def booking_cancel(*, booking_id: int, actor: User) -> Booking:
     # The right the admin asks of staff to change a booking: is_staff alone opens no one's.
     if booking.user_id != actor.pk and not actor.has_perm("bookings.change_booking"):
         raise NotBookingOwner()
+    return _booking_cancel(booking=booking, passengers_window=True)
+
+
+def booking_cancel_for_disruption(*, booking_id: int) -> Booking:
+    """Cancel a confirmed booking whose journey a new timetable cancels, retimes or reroutes.
+
+    The operator's decision, not the passenger's: the passenger's cancellation window does not
+    apply, since the journey booked is no longer the one that runs.
+    """
+    booking = Booking.objects.filter(pk=booking_id).first()
+    if booking is None:
+        raise BookingNotFound()
+    return _booking_cancel(booking=booking, passengers_window=False)
+
+
+def _booking_cancel(*, booking: Booking, passengers_window: bool) -> Booking:
+    """Cancel the booking under its journey's lock, the one way every cancellation frees seats."""
     with transaction.atomic():
         # The same lock as a sale's, taken first. A journey purged once finished keeps no free
         # seats; its bookings, gone with their train, no longer cancel.
         journey = inventory.journey_lock(train_id=booking.train_id, journey_date=booking.journey_date)
-        booking = Booking.objects.get(pk=booking_id)
+        booking = Booking.objects.get(pk=booking.pk)
         if booking.status == Booking.Status.CANCELLED:
             raise BookingAlreadyCancelled()
         now = timezone.now()
-        boarding_date, boards_at = journey_leaves_stop(
-            train_id=booking.train_id, journey_date=booking.journey_date, position=booking.from_position
-        )
-        rules.cancellation_window_check(
-            boarding_date=boarding_date, boards_at=boards_at, today=timezone.localdate(now), now=now
-        )
+        if passengers_window:
+            boarding_date, boards_at = journey_leaves_stop(
+                train_id=booking.train_id, journey_date=booking.journey_date, position=booking.from_position
+            )
+            rules.cancellation_window_check(
+                boarding_date=boarding_date, boards_at=boards_at, today=timezone.localdate(now), now=now
+            )
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = now
         # By the journey's key as well as the id, so that the write stays on the journey's shard.

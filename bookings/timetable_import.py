@@ -1,27 +1,54 @@
 """Import a GTFS feed (read by trains.gtfs) into stations, trains, their stops, times and running days.
 
-`feed_import` writes the whole feed in one transaction: either every train is in place or none
-is. Importing the same feed again updates the trains in place, matched by train number. It never
-touches a booking: a train that has bookings keeps its stops when the feed changed them, and is
-reported instead (its times, name and running days are still updated when its stops are the same).
-It lives in bookings because the trains it updates may be on sale (bookings.network_changes).
+A feed version replaces the last one of its agencies: afterwards the timetable is the feed's.
+The import runs in three steps, so that sales never wait on it for long:
+
+1. Validate the whole feed (feed_problems): a feed with any problem changes nothing.
+2. Plan (import_plan), from the feed and one bulk read of the trains stored for its agencies:
+   each feed train is matched to a stored one (by agency and trip_id, else by agency, number and
+   the most running dates in common), and each is created, updated, replaced, withdrawn or left
+   unchanged. Bookings are never deleted or altered: the confirmed ones on future journeys that
+   the new version cancels, retimes or reroutes are reported as disruptions.
+3. Apply (import_plan_apply) in short transactions of at most IMPORT_BATCH_TRAINS trains each.
+   A batch locks the trains it changes and their journeys (as bookings.network_changes does for
+   one train), so that no sale reads a half-written train; a sale on another train never waits,
+   and one on a train of the batch waits for that batch only. Unchanged trains are not written.
+
+A train that has bookings keeps its stops: when the feed changes its stations, it is withdrawn
+and a new variant of its number is created (bookings record stop positions). It lives in
+bookings because the trains it changes may be on sale.
 """
 
 import datetime
-from collections.abc import Callable, Iterable
+import itertools
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
 from rest_framework import exceptions
 
-from bookings.network_changes import route_change_validate, train_lock_for_change
+from bookings.models import Booking, Journey
 from railway.db.statistics import statistics_refresh
 from trains import gtfs
-from trains.models import ServiceException, Station, Stop, Train
-from trains.selectors import runs_on_from
-from trains.services import station_get_or_create, train_route_replace
+from trains.models import ServiceException, Station, Stop, Train, station_key
+from trains.selectors import after_midnight, runs_on_from, stop_offset
+from trains.services import StopTimes, route_validate, station_get_or_create, stop_times_validate
+from trains.variants import (
+    Calendar,
+    calendar_dates,
+    calendars_sharing_a_date,
+    calendars_span,
+    train_calendars,
+)
 
 DAY = datetime.timedelta(days=1)
+# Trains written per transaction: the longest a sale on one of them may wait is one batch's writes.
+IMPORT_BATCH_TRAINS = 100
+# The advisory lock that keeps a second import from running beside the first (PostgreSQL).
+IMPORT_LOCK = (15_002, 0)
 
 
 class FeedImportRefused(Exception):
@@ -30,14 +57,6 @@ class FeedImportRefused(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
-
-
-@dataclass
-class ImportReport:
-    created: list[int] = field(default_factory=list)
-    updated: list[int] = field(default_factory=list)
-    # Trains whose stops the feed changed while they have bookings: left on their old stops.
-    kept_for_bookings: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -67,7 +86,7 @@ def timetable_of(train: gtfs.Train, service: gtfs.Service) -> Timetable:
     )
 
 
-def stop_times_of(train: gtfs.Train) -> list[tuple[datetime.timedelta | None, datetime.timedelta | None]]:
+def stop_times_of(train: gtfs.Train) -> list[StopTimes]:
     """Return each call's (arrival, departure) after the start; none to reach the origin or leave the end."""
     times = [
         (datetime.timedelta(seconds=call.arrival_offset), datetime.timedelta(seconds=call.departure_offset))
@@ -78,77 +97,609 @@ def stop_times_of(train: gtfs.Train) -> list[tuple[datetime.timedelta | None, da
     return times
 
 
+def calendar_of(timetable: Timetable) -> Calendar:
+    return Calendar(timetable.runs_on, timetable.service_from, timetable.service_until, timetable.exceptions)
+
+
+def astuple_calendar(timetable: Timetable) -> tuple:
+    """Return the timetable's weekly part: its weekdays and dates of service."""
+    return (timetable.runs_on, timetable.service_from, timetable.service_until)
+
+
+@dataclass(frozen=True)
+class StoredTrain:
+    """An active train of the feed's agencies as the database holds it, read in bulk by the plan."""
+
+    id: int
+    train_number: int
+    name: str
+    agency_id: str
+    trip_id: str
+    timetable: Timetable
+    # The route: station keys and names, and each stop's times, origin first.
+    station_keys: tuple[str, ...]
+    station_names: tuple[str, ...]
+    times: tuple[StopTimes, ...]
+    has_bookings: bool
+
+
+class Action:
+    CREATE = "create"
+    UPDATE = "update"
+    # Its stations changed under bookings: withdrawn, and a new variant created in its place.
+    REPLACE = "replace"
+    WITHDRAW = "withdraw"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class TrainChange:
+    """What the import does to one train: `feed` is the feed's train (None: withdrawn), `stored` the
+    train it replaces or updates (None: created)."""
+
+    action: str
+    feed: gtfs.Train | None
+    stored: StoredTrain | None
+    timetable: Timetable | None
+
+
+class Disruption:
+    CANCELLED = "cancelled"
+    RETIMED = "retimed"
+    REROUTED = "rerouted"
+
+
+@dataclass(frozen=True)
+class DisruptedBooking:
+    """A confirmed booking on a future journey that the new feed version cancels, retimes or reroutes."""
+
+    booking_id: int
+    user_id: int
+    train_number: int
+    trip_id: str
+    journey_date: datetime.date
+    source: str
+    destination: str
+    seat_count: int
+    change: str
+    departure_before: datetime.datetime | None
+    departure_after: datetime.datetime | None
+    arrival_before: datetime.datetime | None
+    arrival_after: datetime.datetime | None
+
+    def as_json(self) -> dict:
+        def moment(value: datetime.datetime | None) -> str | None:
+            return None if value is None else value.isoformat()
+
+        return {
+            "booking_id": self.booking_id,
+            "user_id": self.user_id,
+            "train_number": self.train_number,
+            "trip_id": self.trip_id,
+            "journey_date": self.journey_date.isoformat(),
+            "source": self.source,
+            "destination": self.destination,
+            "seat_count": self.seat_count,
+            "change": self.change,
+            "departure_before": moment(self.departure_before),
+            "departure_after": moment(self.departure_after),
+            "arrival_before": moment(self.arrival_before),
+            "arrival_after": moment(self.arrival_after),
+        }
+
+    def __str__(self) -> str:
+        what = {
+            Disruption.CANCELLED: "the train no longer runs that date",
+            Disruption.RETIMED: (
+                f"leaves {self.source} at {_clock(self.departure_after)} "
+                f"(was {_clock(self.departure_before)}), reaches {self.destination} at "
+                f"{_clock(self.arrival_after)} (was {_clock(self.arrival_before)})"
+            ),
+            Disruption.REROUTED: "the train's stations changed; it runs as a new variant",
+        }[self.change]
+        return (
+            f"Booking {self.booking_id} (user {self.user_id}): train {self.train_number} on "
+            f"{self.journey_date.isoformat()}, {self.source} -> {self.destination}, {self.seat_count} "
+            f"seat(s): {self.change}, {what}"
+        )
+
+
+def _clock(moment: datetime.datetime | None) -> str:
+    return "no time" if moment is None else moment.isoformat()
+
+
+@dataclass
+class ImportPlan:
+    changes: list[TrainChange]
+    # Disruptions as the plan sees them; the apply step reads them again under its locks.
+    disrupted: list[DisruptedBooking]
+
+    def count(self, action: str) -> int:
+        return sum(1 for change in self.changes if change.action == action)
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    replaced: int = 0
+    withdrawn: int = 0
+    unchanged: int = 0
+    disrupted: list[DisruptedBooking] = field(default_factory=list)
+    # Of the disrupted bookings, those cancelled (--cancel-disrupted).
+    cancelled: list[int] = field(default_factory=list)
+
+
+# 1. Validation
+
+
 def feed_problems(feed: gtfs.Feed, *, total_seats: int) -> list[str]:
     """Return what keeps the feed from being imported, beyond what its reader checked."""
     problems = []
     if not 1 <= total_seats <= Train.MAX_SEATS:
         problems.append(f"The seat count must be between 1 and {Train.MAX_SEATS}, not {total_seats}.")
+    agency_max = Train._meta.get_field("agency_id").max_length
+    trip_max = Train._meta.get_field("trip_id").max_length
     for train in feed.trains:
+        where = f"trips.txt trip {train.trip_id!r} (train {train.number})"
         if len(train.calls) > Train.MAX_STOPS:
             problems.append(
-                f"trips.txt trip {train.trip_id!r} (train {train.number}) calls at {len(train.calls)} "
-                f"stations; a train calls at {Train.MAX_STOPS} at most."
+                f"{where} calls at {len(train.calls)} stations; a train calls at {Train.MAX_STOPS} at most."
             )
+            continue
+        if len(train.source_key) > trip_max:
+            problems.append(f"{where}: its trip_id is longer than {trip_max} characters.")
+        if len(train.agency_id) > agency_max:
+            problems.append(f"{where}: its agency_id is longer than {agency_max} characters.")
+        try:
+            route_validate(source=train.route[0], destination=train.route[-1], stops=list(train.route))
+            stop_times_validate(times=stop_times_of(train))
+        except exceptions.ValidationError as refused:
+            problems.append(f"{where}: {refused.detail}")
     return problems
+
+
+# 2. The plan
+
+
+def feed_agencies(feed: gtfs.Feed) -> set[str]:
+    return {train.agency_id for train in feed.trains}
+
+
+def stored_trains(*, agencies: set[str]) -> list[StoredTrain]:
+    """Return the active trains imported for `agencies`, with routes, exceptions and whether booked.
+
+    Four queries however many trains there are.
+    """
+    feed_trains = Q(agency_id__in=agencies, withdrawn_at__isnull=True) & ~Q(trip_id="")
+    rows = list(
+        Train.objects.filter(feed_trains)
+        .order_by("pk")
+        .values_list(
+            "pk",
+            "train_number",
+            "name",
+            "agency_id",
+            "trip_id",
+            "departs_at",
+            "runs_on",
+            "service_from",
+            "service_until",
+        )
+    )
+    trains = Train.objects.filter(feed_trains).values("pk")
+    exceptions: dict[int, dict[datetime.date, bool]] = {row[0]: {} for row in rows}
+    for train_id, day, runs in (
+        ServiceException.objects.filter(train__in=trains).order_by().values_list("train_id", "date", "runs")
+    ):
+        exceptions[train_id][day] = runs
+    stops: dict[int, list[tuple]] = {row[0]: [] for row in rows}
+    for train_id, key, name, arrival, departure in (
+        Stop.objects.filter(train__in=trains)
+        .order_by("train_id", "position")
+        .values_list("train_id", "station__key", "station__name", "arrival", "departure")
+    ):
+        stops[train_id].append((key, name, (arrival, departure)))
+    booked = set(
+        Booking.objects.filter(train__in=trains).order_by().values_list("train_id", flat=True).distinct()
+    )
+    return [
+        StoredTrain(
+            id=pk,
+            train_number=number,
+            name=name,
+            agency_id=agency_id,
+            trip_id=trip_id,
+            timetable=Timetable(departs_at, runs_on, service_from, service_until, exceptions[pk]),
+            station_keys=tuple(stop[0] for stop in stops[pk]),
+            station_names=tuple(stop[1] for stop in stops[pk]),
+            times=tuple(stop[2] for stop in stops[pk]),
+            has_bookings=pk in booked,
+        )
+        for pk, number, name, agency_id, trip_id, departs_at, runs_on, service_from, service_until in rows
+    ]
+
+
+def import_plan(feed: gtfs.Feed, *, today: datetime.date) -> ImportPlan:
+    """Return what importing the feed changes, train by train, and the bookings it disrupts.
+
+    Raise FeedImportRefused when a feed train would run on a date an active train of its number
+    from elsewhere (another feed, the API, the admin) runs on.
+    """
+    stored = stored_trains(agencies=feed_agencies(feed))
+    timetables = {
+        index: timetable_of(train, feed.services[train.service_id]) for index, train in enumerate(feed.trains)
+    }
+    matches = _matches(feed.trains, timetables, stored, today=today)
+    changes = []
+    matched_ids = set()
+    for index, train in enumerate(feed.trains):
+        old = matches.get(index)
+        timetable = timetables[index]
+        if old is None:
+            changes.append(TrainChange(Action.CREATE, train, None, timetable))
+            continue
+        matched_ids.add(old.id)
+        changes.append(TrainChange(_action(train, timetable, old), train, old, timetable))
+    changes += [TrainChange(Action.WITHDRAW, None, old, None) for old in stored if old.id not in matched_ids]
+    _outside_clashes_check(changes, stored_ids={old.id for old in stored}, today=today)
+    return ImportPlan(changes=changes, disrupted=disruptions_of(changes, today=today))
+
+
+def _matches(
+    trains: tuple[gtfs.Train, ...],
+    timetables: dict[int, Timetable],
+    stored: list[StoredTrain],
+    *,
+    today: datetime.date,
+) -> dict[int, StoredTrain]:
+    """Return the stored train each feed train (by index) takes the place of.
+
+    The same trip_id first; else, of the same agency and number, the train with the most
+    running dates in common (at least one), so that a feed regenerating its trip ids updates
+    its trains instead of adding them again.
+    """
+    by_trip = {(old.agency_id, old.trip_id): old for old in stored}
+    matches: dict[int, StoredTrain] = {}
+    taken: set[int] = set()
+    for index, train in enumerate(trains):
+        old = by_trip.get((train.agency_id, train.source_key))
+        if old is not None:
+            matches[index] = old
+            taken.add(old.id)
+    by_number: dict[tuple[str, int], list[StoredTrain]] = {}
+    for old in stored:
+        if old.id not in taken:
+            by_number.setdefault((old.agency_id, old.train_number), []).append(old)
+    # By timetable, since most trains share their calendar with many others.
+    dates: dict[tuple, set[datetime.date]] = {}
+
+    def running_dates(timetable: Timetable) -> set[datetime.date]:
+        key = (*astuple_calendar(timetable), tuple(sorted(timetable.exceptions.items())))
+        if key not in dates:
+            calendar = calendar_of(timetable)
+            first, last = calendars_span([calendar], today=today)
+            dates[key] = set(calendar_dates(calendar, first=first, last=last))
+        return dates[key]
+
+    for index, train in enumerate(trains):
+        candidates = [
+            old for old in by_number.get((train.agency_id, train.number), []) if old.id not in taken
+        ]
+        if index in matches or not candidates:
+            continue
+        own = running_dates(timetables[index])
+        overlap, best = max(
+            ((len(own & running_dates(old.timetable)), old) for old in candidates), key=lambda pair: pair[0]
+        )
+        if overlap:
+            matches[index] = best
+            taken.add(best.id)
+    return matches
+
+
+def _action(train: gtfs.Train, timetable: Timetable, old: StoredTrain) -> str:
+    keys = tuple(station_key(name) for name in train.route)
+    if keys != old.station_keys:
+        return Action.REPLACE if old.has_bookings else Action.UPDATE
+    same = (
+        tuple(stop_times_of(train)) == old.times
+        and timetable == old.timetable
+        and (train.number, train.name, train.source_key) == (old.train_number, old.name, old.trip_id)
+    )
+    return Action.UNCHANGED if same else Action.UPDATE
+
+
+def _outside_clashes_check(changes: list[TrainChange], *, stored_ids: set[int], today: datetime.date) -> None:
+    """Refuse feed trains running on a date an active train of their number, not of the feed, runs on."""
+    numbers = {change.feed.number for change in changes if change.feed is not None}
+    outside = [
+        train
+        for train in Train.objects.filter(withdrawn_at__isnull=True).only(
+            "pk", "train_number", "runs_on", "service_from", "service_until"
+        )
+        if train.pk not in stored_ids and train.train_number in numbers
+    ]
+    if not outside:
+        return
+    calendars = train_calendars(trains=outside)
+    problems = []
+    for change in changes:
+        if change.feed is None or change.timetable is None:
+            continue
+        others = [
+            (train.pk, calendars[train.pk]) for train in outside if train.train_number == change.feed.number
+        ]
+        if not others:
+            continue
+        clashes = calendars_sharing_a_date([*others, (None, calendar_of(change.timetable))], today=today)
+        for earlier, later, day in clashes:
+            if later is None:
+                problems.append(
+                    f"trips.txt trip {change.feed.trip_id!r} (train {change.feed.number}) runs on "
+                    f"{day.isoformat()}, as train {change.feed.number} (id {earlier}), not of this feed, "
+                    "does."
+                )
+    if problems:
+        raise FeedImportRefused(problems)
+
+
+def disruptions_of(
+    changes: Iterable[TrainChange], *, today: datetime.date, only_trains: set[int] | None = None
+) -> list[DisruptedBooking]:
+    """Return the confirmed bookings on journeys from `today` on that the changes cancel, retime or reroute.
+
+    One query for the bookings of every train changed.
+    """
+    by_id = {
+        change.stored.id: change
+        for change in changes
+        if change.stored is not None and change.action != Action.UNCHANGED
+    }
+    if only_trains is not None:
+        by_id = {train_id: change for train_id, change in by_id.items() if train_id in only_trains}
+    if not by_id:
+        return []
+    bookings = Booking.objects.filter(
+        train_id__in=list(by_id), status=Booking.Status.CONFIRMED, journey_date__gte=today
+    ).order_by("train_id", "journey_date", "pk")
+    disrupted = []
+    for booking in bookings.only(
+        "pk", "user_id", "train_id", "journey_date", "from_position", "to_position", "seat_count"
+    ):
+        found = booking_disruption(by_id[booking.train_id], booking)
+        if found is not None:
+            disrupted.append(found)
+    return disrupted
+
+
+def booking_disruption(change: TrainChange, booking: Booking) -> DisruptedBooking | None:
+    """Return how the change disrupts the booking's journey, or None when the journey runs as booked."""
+    old = change.stored
+    assert old is not None
+    before = _times_at(old.timetable.departs_at, old.times, booking)
+    after: tuple[datetime.datetime | None, datetime.datetime | None] = (None, None)
+    if change.action == Action.WITHDRAW or not _starts_on(change.timetable, booking.journey_date):
+        kind = Disruption.CANCELLED
+    elif change.action == Action.REPLACE:
+        kind = Disruption.REROUTED
+    else:
+        assert change.feed is not None and change.timetable is not None
+        after = _times_at(change.timetable.departs_at, tuple(stop_times_of(change.feed)), booking)
+        if after == before:
+            return None
+        kind = Disruption.RETIMED
+    return DisruptedBooking(
+        booking_id=booking.pk,
+        user_id=booking.user_id,
+        train_number=old.train_number,
+        trip_id=old.trip_id,
+        journey_date=booking.journey_date,
+        source=old.station_names[booking.from_position],
+        destination=old.station_names[booking.to_position],
+        seat_count=booking.seat_count,
+        change=kind,
+        departure_before=before[0],
+        departure_after=after[0],
+        arrival_before=before[1],
+        arrival_after=after[1],
+    )
+
+
+def _starts_on(timetable: Timetable | None, day: datetime.date) -> bool:
+    if timetable is None:
+        return False
+    return day in calendar_dates(calendar_of(timetable), first=day, last=day)
+
+
+def _times_at(
+    departs_at: datetime.time, times: tuple[StopTimes, ...], booking: Booking
+) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    """Return when the journey leaves the booking's boarding stop and reaches its alighting stop."""
+    start = datetime.datetime.combine(booking.journey_date, datetime.time()) + after_midnight(departs_at)
+    arrival, departure = times[booking.from_position]
+    leaves = None if arrival is None and departure is None else start + stop_offset(departure, arrival)
+    arrival, departure = times[booking.to_position]
+    reaches = None if arrival is None and departure is None else start + stop_offset(arrival, departure)
+    return (
+        None if leaves is None else timezone.make_aware(leaves),
+        None if reaches is None else timezone.make_aware(reaches),
+    )
+
+
+# 3. Applying the plan
+
+
+@contextmanager
+def import_lock() -> Iterator[None]:
+    """Hold the import's lock, or raise FeedImportRefused if another import holds it.
+
+    A PostgreSQL advisory lock for the session; SQLite runs one writer at a time anyway.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", list(IMPORT_LOCK))
+        if not cursor.fetchone()[0]:
+            raise FeedImportRefused(
+                ["Another import is running; nothing was imported. Try again once it ends."]
+            )
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", list(IMPORT_LOCK))
 
 
 def feed_import(
     feed: gtfs.Feed,
     *,
     total_seats: int,
-    progress: Callable[[Iterable[gtfs.Train]], Iterable[gtfs.Train]] = iter,
+    dry_run: bool = False,
+    progress: Callable[[Iterable[TrainChange]], Iterable[TrainChange]] = iter,
 ) -> ImportReport:
-    """Write the feed's trains: new ones with `total_seats` seats; existing ones (by number) keep theirs.
+    """Make the timetable of the feed's agencies the feed's; new trains get `total_seats` seats.
 
-    Raise FeedImportRefused, having written nothing, when any train cannot be imported.
+    Raise FeedImportRefused, having written nothing, when the feed cannot be imported as a whole.
+    With `dry_run`, return what the import would do and write nothing.
     """
     problems = feed_problems(feed, total_seats=total_seats)
     if problems:
         raise FeedImportRefused(problems)
-    report = ImportReport()
-    with transaction.atomic():
+    today = timezone.localdate()
+    if dry_run:
+        plan = import_plan(feed, today=today)
+        return _report_of(plan, disrupted=plan.disrupted)
+    with import_lock():
+        plan = import_plan(feed, today=today)
         feed_stations_import(feed)
-        for train in progress(feed.trains):
-            try:
-                train_import(train, feed.services[train.service_id], total_seats=total_seats, report=report)
-            except exceptions.ValidationError as refused:
-                # Rolls the whole import back: nothing is half-imported.
-                raise FeedImportRefused(
-                    [f"trips.txt trip {train.trip_id!r} (train {train.number}): {refused.detail}"]
-                ) from None
+        disrupted = import_plan_apply(plan, total_seats=total_seats, today=today, progress=progress)
     # Searches and sales on the new trains are planned for the tables as they are now.
     statistics_refresh(Station, Train, Stop, ServiceException)
-    return report
+    return _report_of(plan, disrupted=disrupted)
 
 
-def train_import(train: gtfs.Train, service: gtfs.Service, *, total_seats: int, report: ImportReport) -> None:
-    timetable = timetable_of(train, service)
-    existing = Train.objects.filter(train_number=train.number).first()
-    if existing is None:
-        existing = Train.objects.create(train_number=train.number, name=train.name, total_seats=total_seats)
-        report.created.append(train.number)
-    else:
-        # Locked until the import commits, so that no booking starts on a route it replaces. The
-        # lock, check and replacement are network_changes.train_route_change's, taken apart here
-        # to tell a train kept for its bookings from a route that is invalid.
-        train_lock_for_change(train=existing)
-        try:
-            route_change_validate(train=existing, stops=list(train.route))
-        except exceptions.ValidationError:
-            # Its stops changed while it has bookings: reported, never altered.
-            report.kept_for_bookings.append(train.number)
-            return
-        report.updated.append(train.number)
-    existing.name = train.name
-    existing.departs_at, existing.runs_on = timetable.departs_at, timetable.runs_on
-    existing.service_from, existing.service_until = timetable.service_from, timetable.service_until
-    existing.save(update_fields=["name", "departs_at", "runs_on", "service_from", "service_until"])
-    train_route_replace(train=existing, stops=list(train.route), times=stop_times_of(train))
-    ServiceException.objects.filter(train=existing).delete()
-    ServiceException.objects.bulk_create(
-        ServiceException(train=existing, date=date, runs=runs)
-        for date, runs in sorted(timetable.exceptions.items())
+def _report_of(plan: ImportPlan, *, disrupted: list[DisruptedBooking]) -> ImportReport:
+    return ImportReport(
+        created=plan.count(Action.CREATE),
+        updated=plan.count(Action.UPDATE),
+        replaced=plan.count(Action.REPLACE),
+        withdrawn=plan.count(Action.WITHDRAW),
+        unchanged=plan.count(Action.UNCHANGED),
+        disrupted=disrupted,
     )
+
+
+def import_plan_apply(
+    plan: ImportPlan,
+    *,
+    total_seats: int,
+    today: datetime.date,
+    progress: Callable[[Iterable[TrainChange]], Iterable[TrainChange]] = iter,
+) -> list[DisruptedBooking]:
+    """Write the plan's changes in batches of IMPORT_BATCH_TRAINS trains, one transaction each.
+
+    Return the bookings disrupted, as read under each batch's locks.
+    """
+    stations = _station_ids(plan)
+    written = (change for change in progress(plan.changes) if change.action != Action.UNCHANGED)
+    disrupted: list[DisruptedBooking] = []
+    while batch := list(itertools.islice(written, IMPORT_BATCH_TRAINS)):
+        with transaction.atomic():
+            disrupted += _batch_apply(batch, stations=stations, total_seats=total_seats, today=today)
+    return disrupted
+
+
+def _station_ids(plan: ImportPlan) -> dict[str, int]:
+    keys = {station_key(name) for change in plan.changes if change.feed for name in change.feed.route}
+    return dict(Station.objects.filter(key__in=keys).values_list("key", "pk"))
+
+
+def _batch_apply(
+    batch: list[TrainChange], *, stations: dict[str, int], total_seats: int, today: datetime.date
+) -> list[DisruptedBooking]:
+    """Write one batch of changes in the caller's transaction; return the bookings they disrupt."""
+    stored_ids = sorted(change.stored.id for change in batch if change.stored is not None)
+    # Locked until the batch commits, as bookings.network_changes.train_lock_for_change does for
+    # one train: sales in flight on them finish first, and none starts on a half-written train.
+    list(Train.objects.select_for_update(no_key=True).filter(pk__in=stored_ids).values_list("pk"))
+    list(
+        Journey.objects.select_for_update(no_key=True)
+        .filter(train_id__in=stored_ids)
+        .order_by("train_id", "date")
+        .values_list("date")
+    )
+    # A booking may have come since the plan was read: such a train keeps its stations too.
+    rerouted = [
+        change.stored.id
+        for change in batch
+        if change.action == Action.UPDATE and change.stored is not None and change.feed is not None
+        if tuple(station_key(name) for name in change.feed.route) != change.stored.station_keys
+    ]
+    if rerouted:
+        booked = set(Booking.objects.filter(train_id__in=rerouted).values_list("train_id", flat=True))
+        batch = [
+            TrainChange(Action.REPLACE, change.feed, change.stored, change.timetable)
+            if change.stored is not None and change.stored.id in booked and change.action == Action.UPDATE
+            else change
+            for change in batch
+        ]
+    disrupted = disruptions_of(batch, today=today)
+    now = timezone.now()
+    gone = [change.stored.id for change in batch if change.action in (Action.WITHDRAW, Action.REPLACE)]
+    if gone:
+        Train.objects.filter(pk__in=gone).update(withdrawn_at=now)
+    updates = [change for change in batch if change.action == Action.UPDATE]
+    new = [change for change in batch if change.action in (Action.CREATE, Action.REPLACE)]
+    updated = [_train_of(change, Train(pk=change.stored.id)) for change in updates if change.stored]
+    Train.objects.bulk_update(updated, TRAIN_FIELDS)
+    created = Train.objects.bulk_create(
+        _train_of(change, Train(total_seats=total_seats, agency_id=change.feed.agency_id))
+        for change in new
+        if change.feed is not None
+    )
+    # Stops and exceptions are written again whole: nothing refers to their rows.
+    Stop.objects.filter(train__in=updated).delete()
+    ServiceException.objects.filter(train__in=updated).delete()
+    written = list(zip(updated, updates, strict=True)) + list(zip(created, new, strict=True))
+    Stop.objects.bulk_create(
+        Stop(
+            train=train,
+            station_id=stations[station_key(name)],
+            position=position,
+            arrival=times[0],
+            departure=times[1],
+        )
+        for train, change in written
+        if change.feed is not None
+        for position, (name, times) in enumerate(
+            zip(change.feed.route, stop_times_of(change.feed), strict=True)
+        )
+    )
+    ServiceException.objects.bulk_create(
+        ServiceException(train=train, date=day, runs=runs)
+        for train, change in written
+        if change.timetable is not None
+        for day, runs in sorted(change.timetable.exceptions.items())
+    )
+    return disrupted
+
+
+TRAIN_FIELDS = ["train_number", "name", "trip_id", "departs_at", "runs_on", "service_from", "service_until"]
+
+
+def _train_of(change: TrainChange, train: Train) -> Train:
+    """Return `train` with the feed train's number, name, trip_id and timetable set."""
+    assert change.feed is not None and change.timetable is not None
+    train.train_number, train.name, train.trip_id = (
+        change.feed.number,
+        change.feed.name,
+        change.feed.source_key,
+    )
+    train.departs_at, train.runs_on = change.timetable.departs_at, change.timetable.runs_on
+    train.service_from, train.service_until = change.timetable.service_from, change.timetable.service_until
+    return train
 
 
 def feed_stations_import(feed: gtfs.Feed) -> None:

@@ -68,7 +68,7 @@ class Train(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["agency_id", "trip_id"],
-                condition=~models.Q(trip_id=""),
+                condition=~models.Q(trip_id="") & models.Q(withdrawn_at__isnull=True),
                 name="train_unique_feed_trip",
             ),
             models.CheckConstraint(

@@ -8,7 +8,6 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
-from rest_framework.exceptions import ValidationError
 
 from bookings.models import Booking, Journey
 from bookings.services import booking_create
@@ -16,7 +15,6 @@ from trains.gtfs import read_feed
 from trains.gtfs.trips import derived_number
 from trains.models import ServiceException, Station, Stop, Train
 from trains.selectors import train_route, train_starts_on
-from trains.services import train_route_replace as replace_route
 from trains.tests.feeds import MINIMAL_FEED, MIXED_FEED, RAIL_FEED, SAMPLE_FEED, minimal_with, write_feed
 
 # A Monday inside the test feeds' dates of service, so that their trains run "today".
@@ -134,7 +132,7 @@ def test_the_specifications_sample_feed_imports(tmp_path):
 
 
 @IN_SERVICE
-def test_importing_the_same_feed_again_updates_in_place_and_keeps_bookings(tmp_path, owner):
+def test_importing_the_same_feed_again_writes_nothing_and_keeps_bookings(tmp_path, owner):
     path = write_feed(tmp_path, RAIL_FEED)
     import_feed(path, "--seats", "50")
     booking = booking_create(
@@ -150,7 +148,8 @@ def test_importing_the_same_feed_again_updates_in_place_and_keeps_bookings(tmp_p
 
     output = import_feed(path, "--seats", "999")
 
-    assert "0 trains created, 3 updated" in output
+    assert "0 trains created, 0 updated, 3 unchanged, 0 withdrawn" in output
+    assert "0 confirmed bookings on future journeys disrupted" in output
     assert (
         list(Train.objects.order_by("pk").values_list("pk", "train_number", "total_seats"))
         == before["trains"]
@@ -197,7 +196,7 @@ DIFFERENT_STOPS = {
 
 
 @IN_SERVICE
-def test_a_train_whose_stops_change_under_bookings_is_reported_and_left_alone(tmp_path, owner):
+def test_a_train_whose_stations_change_under_bookings_is_withdrawn_for_a_new_variant(tmp_path, owner):
     import_feed(write_feed(tmp_path, MINIMAL_FEED), "--seats", "10")
     train = Train.objects.get()
     # Before the 08:00 departure, so that today's journey is still on sale.
@@ -207,14 +206,22 @@ def test_a_train_whose_stops_change_under_bookings_is_reported_and_left_alone(tm
         ),
         tick=False,
     ):
-        booking_create(
+        booking = booking_create(
             user=owner, train_number=train.train_number, seat_count=1, source="Alpha", destination="Beta"
         )
 
     output = import_feed(feed_in(tmp_path / "v2", minimal_with(DIFFERENT_STOPS)), "--seats", "10")
 
-    assert f"Train {train.train_number}: the feed changes its stops, but it has bookings" in output
-    assert train_route(train=train) == ["Alpha", "Beta", "Gamma"]
+    assert "0 trains created, 0 updated, 0 unchanged, 0 withdrawn, 1 replaced by a new variant" in output
+    assert f"Booking {booking.pk} (user {owner.pk}): train {train.train_number} on" in output
+    assert "Alpha -> Beta, 1 seat(s): rerouted" in output
+    # The booked train keeps its stations, withdrawn; the new variant has the feed's.
+    train.refresh_from_db()
+    assert train.withdrawn_at is not None and train_route(train=train) == ["Alpha", "Beta", "Gamma"]
+    variant = Train.objects.get(withdrawn_at__isnull=True)
+    assert variant.train_number == train.train_number and train_route(train=variant) == ["Alpha", "Gamma"]
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED and booking.train_id == train.pk
 
 
 def test_a_train_without_bookings_takes_its_new_stops(tmp_path):
@@ -251,7 +258,7 @@ def test_a_trip_of_frequencies_imports_as_a_train_per_departure_and_again_in_pla
     output = import_feed(write_feed(tmp_path, files), "--seats", "50")
     again = import_feed(feed_in(tmp_path / "again", files), "--seats", "50")
 
-    assert "3 trains created, 0 updated" in output and "0 trains created, 3 updated" in again
+    assert "3 trains created, 0 updated" in output and "0 trains created, 0 updated, 3 unchanged" in again
     trains = Train.objects.order_by("departs_at")
     assert [train.departs_at for train in trains] == [
         datetime.time(7),
@@ -302,23 +309,17 @@ def test_a_malformed_value_is_named_and_nothing_is_imported(tmp_path, changes, e
     assert not Train.objects.exists() and not Station.objects.exists()
 
 
-def test_a_train_that_fails_late_rolls_back_every_train_and_station_before_it(tmp_path, monkeypatch):
-    written = []
-
-    def refuse_the_third(*, train, stops, times):  # the service refusing a route, after two were written
-        if len(written) == 2:
-            raise ValidationError({"stops": ["refused for the test"]})
-        written.append(train.train_number)
-        return replace_route(train=train, stops=stops, times=times)
-
-    monkeypatch.setattr("bookings.timetable_import.train_route_replace", refuse_the_third)
+def test_a_feed_train_sharing_a_date_with_a_train_of_its_number_from_elsewhere_is_refused(
+    tmp_path, make_train
+):
+    make_train(101, 10, "Elsewhere", "Nowhere")
+    trips = "route_id,service_id,trip_id,trip_short_name\nR,DAILY,T1,101\n"
 
     with pytest.raises(CommandError) as refused:
-        import_feed(write_feed(tmp_path, RAIL_FEED), "--seats", "10")
+        import_feed(write_feed(tmp_path, minimal_with({"trips.txt": trips})), "--seats", "10")
 
-    assert "Nothing was imported" in str(refused.value) and "refused for the test" in str(refused.value)
-    assert len(written) == 2
-    assert not Train.objects.exists() and not Stop.objects.exists() and not Station.objects.exists()
+    assert "trip 'T1' (train 101) runs on" in str(refused.value) and "not of this feed" in str(refused.value)
+    assert Train.objects.count() == 1 and not Station.objects.filter(name="Alpha").exists()
 
 
 @pytest.mark.parametrize("seats", ["0", "10001"])

@@ -32,6 +32,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='train',
-            constraint=models.UniqueConstraint(condition=models.Q(('trip_id', ''), _negated=True), fields=('agency_id', 'trip_id'), name='train_unique_feed_trip'),
+            constraint=models.UniqueConstraint(condition=models.Q(models.Q(('trip_id', ''), _negated=True), ('withdrawn_at__isnull', True)), fields=('agency_id', 'trip_id'), name='train_unique_feed_trip'),
         ),
     ]

@@ -1,13 +1,16 @@
 """`python manage.py import_gtfs FEED.zip --seats 500`: load a GTFS timetable (docs/gtfs.md)."""
 
 import functools
+import json
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
-from bookings.timetable_import import FeedImportRefused, feed_import
+from bookings.errors import BookingAlreadyCancelled
+from bookings.services import booking_cancel_for_disruption
+from bookings.timetable_import import FeedImportRefused, ImportReport, feed_import
 from trains.gtfs import Feed, GtfsFeedInvalid, RejectedTrip, read_feed, read_feed_skipping_invalid
 
 # Rejected trips printed in full; past them, only counted, so that a huge feed's report stays readable.
@@ -17,7 +20,10 @@ REJECTED_SHOWN_MAX = 100
 class Command(BaseCommand):
     help = (
         "Import stations, trains, their stops and times and their running days from a GTFS feed "
-        "(a .zip or a folder), in one transaction. Importing it again updates the trains in place."
+        "(a .zip or a folder). A feed version replaces the last of its agencies: trains it no longer "
+        "has are withdrawn, changed ones updated, unchanged ones left alone; a feed with any problem "
+        "changes nothing. Every run lists the confirmed bookings on future journeys that the new "
+        "version cancels, retimes or reroutes; none is changed unless --cancel-disrupted is given."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -29,10 +35,35 @@ class Command(BaseCommand):
             action="store_true",
             help="import every valid trip, and report each trip left out for its defects",
         )
+        parser.add_argument(
+            "--dry-run", action="store_true", help="show what the import would do, and write nothing"
+        )
+        parser.add_argument(
+            "--report",
+            type=Path,
+            metavar="FILE",
+            help="write the trains changed and the bookings disrupted to FILE, as JSON",
+        )
+        parser.add_argument(
+            "--cancel-disrupted",
+            action="store_true",
+            help="cancel the confirmed bookings the new version disrupts, freeing their seats",
+        )
 
     def handle(
-        self, *args: Any, feed: Path, seats: int, no_progress: bool, skip_invalid: bool, **options: Any
+        self,
+        *args: Any,
+        feed: Path,
+        seats: int,
+        no_progress: bool,
+        skip_invalid: bool,
+        dry_run: bool,
+        report: Path | None,
+        cancel_disrupted: bool,
+        **options: Any,
     ) -> None:
+        if dry_run and cancel_disrupted:
+            raise CommandError("--dry-run writes nothing, so it cannot --cancel-disrupted.")
         if not feed.exists():
             raise CommandError(f"{feed}: no such file or folder.")
         bars = not no_progress
@@ -50,22 +81,43 @@ class Command(BaseCommand):
             return tqdm(trains, desc="importing", unit=" trains", disable=not bars, file=self.stderr)
 
         try:
-            report = feed_import(parsed, total_seats=seats, progress=importing)
+            result = feed_import(parsed, total_seats=seats, dry_run=dry_run, progress=importing)
         except FeedImportRefused as refused:
             raise CommandError(f"Nothing was imported:\n{refused}") from None
+        if cancel_disrupted:
+            result.cancelled = self.cancel(result)
+        if dry_run:
+            self.stdout.write("Dry run: nothing was written.")
         self.stdout.write(
-            f"{len(parsed.stations)} stations; {len(report.created)} trains created, "
-            f"{len(report.updated)} updated."
+            f"{len(parsed.stations)} stations; {result.created} trains created, {result.updated} updated, "
+            f"{result.unchanged} unchanged, {result.withdrawn} withdrawn, {result.replaced} replaced by a "
+            "new variant."
         )
-        for number in report.kept_for_bookings:
-            self.stdout.write(
-                self.style.WARNING(
-                    f"Train {number}: the feed changes its stops, but it has bookings; "
-                    "its stops were left as they were."
-                )
-            )
+        self.report_disrupted(result)
         if skip_invalid:
             self.report_rejected(parsed, rejected)
+        if report is not None:
+            report.write_text(json.dumps(report_json(feed, result, dry_run=dry_run), indent=2) + "\n")
+
+    def cancel(self, result: ImportReport) -> list[int]:
+        cancelled = []
+        for disrupted in result.disrupted:
+            try:
+                booking_cancel_for_disruption(booking_id=disrupted.booking_id)
+            except BookingAlreadyCancelled:
+                # The passenger cancelled it meanwhile.
+                continue
+            cancelled.append(disrupted.booking_id)
+        return cancelled
+
+    def report_disrupted(self, result: ImportReport) -> None:
+        self.stdout.write(f"{len(result.disrupted)} confirmed bookings on future journeys disrupted.")
+        cancelled = set(result.cancelled)
+        for disrupted in result.disrupted:
+            done = " Cancelled." if disrupted.booking_id in cancelled else ""
+            self.stdout.write(self.style.WARNING(f"{disrupted}.{done}"))
+        if cancelled:
+            self.stdout.write(f"{len(cancelled)} of them cancelled.")
 
     def report_rejected(self, parsed: Feed, rejected: tuple[RejectedTrip, ...]) -> None:
         imported = len({train.trip_id for train in parsed.trains})
@@ -76,6 +128,25 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.WARNING(f"... and {len(rejected) - REJECTED_SHOWN_MAX:,} more trips rejected.")
             )
+
+
+def report_json(feed: Path, result: ImportReport, *, dry_run: bool) -> dict:
+    cancelled = set(result.cancelled)
+    return {
+        "feed": str(feed),
+        "dry_run": dry_run,
+        "trains": {
+            "created": result.created,
+            "updated": result.updated,
+            "unchanged": result.unchanged,
+            "withdrawn": result.withdrawn,
+            "replaced": result.replaced,
+        },
+        "disrupted_bookings": [
+            {**disrupted.as_json(), "cancelled": disrupted.booking_id in cancelled}
+            for disrupted in result.disrupted
+        ],
+    }
 
 
 def reading_progress(bar: tqdm, done: int, total: int) -> None:
