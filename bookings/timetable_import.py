@@ -122,6 +122,11 @@ class StoredTrain:
     times: tuple[StopTimes, ...]
     has_bookings: bool
 
+    @property
+    def of_a_feed(self) -> bool:
+        """Return whether it was imported from a feed (else it is withdrawn only by the API or admin)."""
+        return self.trip_id != ""
+
 
 class Action:
     CREATE = "create"
@@ -267,11 +272,16 @@ def feed_agencies(feed: gtfs.Feed) -> set[str]:
 
 
 def stored_trains(*, agencies: set[str]) -> list[StoredTrain]:
-    """Return the active trains imported for `agencies`, with routes, exceptions and whether booked.
+    """Return the active trains imported for `agencies`, and those of no feed, with routes, exceptions
+    and whether booked.
 
-    Four queries however many trains there are.
+    Trains of no feed (added through the API or the admin, or imported before trains recorded
+    their trip) may be taken over by a feed train of their number. Four queries however many
+    trains there are.
     """
-    feed_trains = Q(agency_id__in=agencies, withdrawn_at__isnull=True) & ~Q(trip_id="")
+    feed_trains = Q(withdrawn_at__isnull=True) & (
+        (Q(agency_id__in=agencies) & ~Q(trip_id="")) | Q(trip_id="")
+    )
     rows = list(
         Train.objects.filter(feed_trains)
         .order_by("pk")
@@ -341,8 +351,13 @@ def import_plan(feed: gtfs.Feed, *, today: datetime.date) -> ImportPlan:
             continue
         matched_ids.add(old.id)
         changes.append(TrainChange(_action(train, timetable, old), train, old, timetable))
-    changes += [TrainChange(Action.WITHDRAW, None, old, None) for old in stored if old.id not in matched_ids]
-    _outside_clashes_check(changes, stored_ids={old.id for old in stored}, today=today)
+    changes += [
+        TrainChange(Action.WITHDRAW, None, old, None)
+        for old in stored
+        if old.id not in matched_ids and old.of_a_feed
+    ]
+    replaced_ids = {old.id for old in stored if old.of_a_feed} | matched_ids
+    _outside_clashes_check(changes, stored_ids=replaced_ids, today=today)
     return ImportPlan(changes=changes, disrupted=disruptions_of(changes, today=today))
 
 
@@ -355,11 +370,11 @@ def _matches(
 ) -> dict[int, StoredTrain]:
     """Return the stored train each feed train (by index) takes the place of.
 
-    The same trip_id first; else, of the same agency and number, the train with the most
-    running dates in common (at least one), so that a feed regenerating its trip ids updates
-    its trains instead of adding them again.
+    The same trip_id first; else, of the same agency and number (or of no feed and the same
+    number), the train with the most running dates in common (at least one), so that a feed
+    regenerating its trip ids updates its trains instead of adding them again.
     """
-    by_trip = {(old.agency_id, old.trip_id): old for old in stored}
+    by_trip = {(old.agency_id, old.trip_id): old for old in stored if old.of_a_feed}
     matches: dict[int, StoredTrain] = {}
     taken: set[int] = set()
     for index, train in enumerate(trains):
@@ -367,30 +382,40 @@ def _matches(
         if old is not None:
             matches[index] = old
             taken.add(old.id)
-    by_number: dict[tuple[str, int], list[StoredTrain]] = {}
+    by_number: dict[tuple[str | None, int], list[StoredTrain]] = {}
     for old in stored:
         if old.id not in taken:
-            by_number.setdefault((old.agency_id, old.train_number), []).append(old)
-    # By timetable, since most trains share their calendar with many others.
+            # Trains of no feed under None: any agency's train of their number may take them over.
+            agency = old.agency_id if old.of_a_feed else None
+            by_number.setdefault((agency, old.train_number), []).append(old)
+    # By timetable and span, since most trains share their calendar with many others.
     dates: dict[tuple, set[datetime.date]] = {}
 
-    def running_dates(timetable: Timetable) -> set[datetime.date]:
-        key = (*astuple_calendar(timetable), tuple(sorted(timetable.exceptions.items())))
+    def running_dates(timetable: Timetable, span: tuple[datetime.date, datetime.date]) -> set[datetime.date]:
+        key = (*astuple_calendar(timetable), tuple(sorted(timetable.exceptions.items())), span)
         if key not in dates:
-            calendar = calendar_of(timetable)
-            first, last = calendars_span([calendar], today=today)
-            dates[key] = set(calendar_dates(calendar, first=first, last=last))
+            dates[key] = set(calendar_dates(calendar_of(timetable), first=span[0], last=span[1]))
         return dates[key]
 
     for index, train in enumerate(trains):
-        candidates = [
-            old for old in by_number.get((train.agency_id, train.number), []) if old.id not in taken
-        ]
-        if index in matches or not candidates:
+        if index in matches:
             continue
-        own = running_dates(timetables[index])
+        candidates = [
+            old
+            for agency in (train.agency_id, None)
+            for old in by_number.get((agency, train.number), [])
+            if old.id not in taken
+        ]
+        if not candidates:
+            continue
+        timetable = timetables[index]
+        own = running_dates(timetable, calendars_span([calendar_of(timetable)], today=today))
+        if not own:
+            continue
+        span = (min(own), max(own))
         overlap, best = max(
-            ((len(own & running_dates(old.timetable)), old) for old in candidates), key=lambda pair: pair[0]
+            ((len(own & running_dates(old.timetable, span)), old) for old in candidates),
+            key=lambda pair: pair[0],
         )
         if overlap:
             matches[index] = best

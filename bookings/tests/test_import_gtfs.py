@@ -309,17 +309,29 @@ def test_a_malformed_value_is_named_and_nothing_is_imported(tmp_path, changes, e
     assert not Train.objects.exists() and not Station.objects.exists()
 
 
-def test_a_feed_train_sharing_a_date_with_a_train_of_its_number_from_elsewhere_is_refused(
-    tmp_path, make_train
-):
-    make_train(101, 10, "Elsewhere", "Nowhere")
+def test_a_train_of_another_agency_sharing_a_number_and_a_date_refuses_the_feed(tmp_path):
     trips = "route_id,service_id,trip_id,trip_short_name\nR,DAILY,T1,101\n"
+    import_feed(write_feed(tmp_path, minimal_with({"trips.txt": trips})), "--seats", "10")
+    other_agency = minimal_with(
+        {"trips.txt": trips, "routes.txt": "route_id,agency_id,route_long_name\nR,OTHER,Other Line\n"}
+    )
 
     with pytest.raises(CommandError) as refused:
-        import_feed(write_feed(tmp_path, minimal_with({"trips.txt": trips})), "--seats", "10")
+        import_feed(feed_in(tmp_path / "other", other_agency), "--seats", "10")
 
     assert "trip 'T1' (train 101) runs on" in str(refused.value) and "not of this feed" in str(refused.value)
-    assert Train.objects.count() == 1 and not Station.objects.filter(name="Alpha").exists()
+    assert list(Train.objects.values_list("agency_id", "name")) == [("", "Coast Line")]
+
+
+def test_a_train_of_no_feed_with_the_number_of_a_feed_train_is_taken_over_by_it(tmp_path, make_train):
+    added = make_train(101, 10, "Alpha", "Gamma")
+    trips = "route_id,service_id,trip_id,trip_short_name\nR,DAILY,T1,101\n"
+
+    output = import_feed(write_feed(tmp_path, minimal_with({"trips.txt": trips})), "--seats", "10")
+
+    assert "0 trains created, 1 updated" in output
+    assert list(Train.objects.values_list("pk", "trip_id")) == [(added.pk, "T1")]
+    assert train_route(train=added) == ["Alpha", "Beta", "Gamma"]
 
 
 @pytest.mark.parametrize("seats", ["0", "10001"])
