@@ -124,6 +124,21 @@ def test_the_admin_refuses_a_duplicate_train_number(superuser_client, make_train
     assert "already exists" in errors_of(response)
 
 
+def test_the_admin_adds_a_variant_of_a_number_on_other_dates(superuser_client, make_train):
+    weekdays = make_train(561, 4, "Alpha", "Beta")
+    weekdays.runs_on = 0b001_1111
+    weekdays.save(update_fields=["runs_on"])
+    weekend = train_form(train_number=561, total_seats=4, stops=[(0, "Alpha"), (1, "Gamma")])
+
+    sharing_friday = superuser_client.post(ADD_URL, {**weekend, "weekdays": [4, 5, 6]})
+    on_its_own_days = superuser_client.post(ADD_URL, {**weekend, "weekdays": [5, 6]})
+
+    assert sharing_friday.status_code == 200
+    assert "runs on" in errors_of(sharing_friday) and "variants of a number" in errors_of(sharing_friday)
+    assert on_its_own_days.status_code == 302
+    assert Train.objects.filter(train_number=561).count() == 2
+
+
 def test_staff_who_are_not_superusers_cannot_add_a_train(staff):
     staff.user_permissions.add(
         *Permission.objects.filter(codename__in=["add_train", "change_train", "view_train", "add_stop"])
