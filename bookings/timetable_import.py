@@ -101,14 +101,14 @@ def calendar_of(timetable: Timetable) -> Calendar:
     return Calendar(timetable.runs_on, timetable.service_from, timetable.service_until, timetable.exceptions)
 
 
-def astuple_calendar(timetable: Timetable) -> tuple:
+def weekly_part(timetable: Timetable) -> tuple:
     """Return the timetable's weekly part: its weekdays and dates of service."""
     return (timetable.runs_on, timetable.service_from, timetable.service_until)
 
 
 @dataclass(frozen=True)
 class StoredTrain:
-    """An active train of the feed's agencies as the database holds it, read in bulk by the plan."""
+    """An active train of the feed's agencies, or of no feed, as the plan reads it in bulk."""
 
     id: int
     train_number: int
@@ -124,7 +124,7 @@ class StoredTrain:
 
     @property
     def of_a_feed(self) -> bool:
-        """Return whether it was imported from a feed (else it is withdrawn only by the API or admin)."""
+        """Return whether it came from a feed; a train of no feed is never withdrawn by an import."""
         return self.trip_id != ""
 
 
@@ -392,7 +392,7 @@ def _matches(
     dates: dict[tuple, set[datetime.date]] = {}
 
     def running_dates(timetable: Timetable, span: tuple[datetime.date, datetime.date]) -> set[datetime.date]:
-        key = (*astuple_calendar(timetable), tuple(sorted(timetable.exceptions.items())), span)
+        key = (*weekly_part(timetable), tuple(sorted(timetable.exceptions.items())), span)
         if key not in dates:
             dates[key] = set(calendar_dates(calendar_of(timetable), first=span[0], last=span[1]))
         return dates[key]
@@ -469,9 +469,7 @@ def _outside_clashes_check(changes: list[TrainChange], *, stored_ids: set[int], 
         raise FeedImportRefused(problems)
 
 
-def disruptions_of(
-    changes: Iterable[TrainChange], *, today: datetime.date, only_trains: set[int] | None = None
-) -> list[DisruptedBooking]:
+def disruptions_of(changes: Iterable[TrainChange], *, today: datetime.date) -> list[DisruptedBooking]:
     """Return the confirmed bookings on journeys from `today` on that the changes cancel, retime or reroute.
 
     One query for the bookings of every train changed.
@@ -481,8 +479,6 @@ def disruptions_of(
         for change in changes
         if change.stored is not None and change.action != Action.UNCHANGED
     }
-    if only_trains is not None:
-        by_id = {train_id: change for train_id, change in by_id.items() if train_id in only_trains}
     if not by_id:
         return []
     bookings = Booking.objects.filter(
