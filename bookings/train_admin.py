@@ -268,8 +268,13 @@ class TrainAdmin(SuperuserWritesMixin, admin.ModelAdmin):
         "service_from",
         "service_until",
         "next_journeys",
+        "agency_id",
+        "trip_id",
+        "withdrawn_at",
     ]
-    readonly_fields = ["next_journeys"]
+    # Where an imported train came from, and when a feed version withdrew it: the import's to set.
+    readonly_fields = ["next_journeys", "agency_id", "trip_id", "withdrawn_at"]
+    list_filter = [("withdrawn_at", admin.EmptyFieldListFilter)]
     list_display = [
         "train_number",
         "name",

@@ -299,3 +299,15 @@ def test_the_train_list_costs_the_same_queries_however_many_trains_and_bookings(
         assert superuser_client.get("/admin/trains/train/").status_code == 200
 
     assert len(many) == len(few)
+
+
+def test_the_admin_lists_withdrawn_trains_apart_and_shows_when_they_went(superuser_client, make_train):
+    make_train(571, 4, "Alpha", "Beta")
+    withdrawn = make_train(572, 4, "Alpha", "Beta")
+    Train.objects.filter(pk=withdrawn.pk).update(withdrawn_at=timezone.now(), trip_id="T572", agency_id="NS")
+
+    listed = superuser_client.get("/admin/trains/train/", {"withdrawn_at__isempty": "0"})
+    page = superuser_client.get(change_url(withdrawn))
+
+    assert [train.train_number for train in listed.context["cl"].result_list] == [572]
+    assert "T572" in page.content.decode() and "NS" in page.content.decode()
