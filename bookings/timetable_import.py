@@ -34,15 +34,9 @@ from bookings.models import Booking, Journey
 from railway.db.statistics import statistics_refresh
 from trains import gtfs
 from trains.models import ServiceException, Station, Stop, Train, station_key
-from trains.selectors import after_midnight, runs_on_from, stop_offset
+from trains.selectors import after_midnight, runs_on_from, stop_offset, train_calendars
 from trains.services import StopTimes, route_validate, station_get_or_create, stop_times_validate
-from trains.variants import (
-    Calendar,
-    calendar_dates,
-    calendars_sharing_a_date,
-    calendars_span,
-    train_calendars,
-)
+from trains.variants import Calendar, RunningDates, calendar_dates, calendars_sharing_a_date, calendars_span
 
 DAY = datetime.timedelta(days=1)
 # Trains written per transaction: the longest a sale on one of them may wait is one batch's writes.
@@ -389,12 +383,12 @@ def _matches(
             agency = old.agency_id if old.of_a_feed else None
             by_number.setdefault((agency, old.train_number), []).append(old)
     # By timetable and span, since most trains share their calendar with many others.
-    dates: dict[tuple, set[datetime.date]] = {}
+    dates: dict[tuple, RunningDates] = {}
 
-    def running_dates(timetable: Timetable, span: tuple[datetime.date, datetime.date]) -> set[datetime.date]:
+    def running_dates(timetable: Timetable, span: tuple[datetime.date, datetime.date]) -> RunningDates:
         key = (*weekly_part(timetable), tuple(sorted(timetable.exceptions.items())), span)
         if key not in dates:
-            dates[key] = set(calendar_dates(calendar_of(timetable), first=span[0], last=span[1]))
+            dates[key] = calendar_dates(calendar_of(timetable), first=span[0], last=span[1])
         return dates[key]
 
     for index, train in enumerate(trains):
@@ -412,7 +406,7 @@ def _matches(
         own = running_dates(timetable, calendars_span([calendar_of(timetable)], today=today))
         if not own:
             continue
-        span = (min(own), max(own))
+        span = (own.earliest(), own.latest())
         overlap, best = max(
             ((len(own & running_dates(old.timetable, span)), old) for old in candidates),
             key=lambda pair: pair[0],

@@ -44,9 +44,9 @@ from bookings.selectors import (
 )
 from trains.admin import ServiceExceptionInline, SuperuserWritesMixin
 from trains.models import WEEKDAY_NAMES, Station, Stop, Train, station_key
-from trains.selectors import runs_on_from, train_start_dates, weekdays_of
+from trains.selectors import runs_on_from, train_start_dates, variant_clash, weekdays_of
 from trains.services import StopTimes, route_from_stops, stop_times_validate
-from trains.variants import Calendar, variant_clash
+from trains.variants import Calendar
 
 
 def error_messages(error: exceptions.ValidationError) -> list[str]:

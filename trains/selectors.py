@@ -1,12 +1,14 @@
 """Reads on the network."""
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
 from django.utils import timezone
 
 from trains.models import ServiceException, Station, Stop, Train
+from trains.variants import Calendar, calendars_sharing_a_date
 
 
 def train_route_stations(*, train: Train) -> list[Station]:
@@ -247,3 +249,33 @@ def train_on_day(*, train_number: int, day: datetime.date) -> TrainOnDay | None:
         key=lambda stop: stop.position,
     )
     return TrainOnDay(train=train, route=route, exception=exception)
+
+
+def train_calendars(*, trains: Iterable[Train]) -> dict[int, Calendar]:
+    """Return the calendars of saved trains by id, their exceptions read in one query."""
+    trains = list(trains)
+    exceptions: dict[int, dict[datetime.date, bool]] = {train.pk: {} for train in trains}
+    rows = ServiceException.objects.filter(train__in=[train.pk for train in trains]).order_by()
+    for train_id, day, runs in rows.values_list("train_id", "date", "runs"):
+        exceptions[train_id][day] = runs
+    return {
+        train.pk: Calendar(train.runs_on, train.service_from, train.service_until, exceptions[train.pk])
+        for train in trains
+    }
+
+
+def variant_clash(
+    *, train_number: int, calendar: Calendar, other_than: int | None = None
+) -> tuple[Train, datetime.date] | None:
+    """Return an active train numbered `train_number` starting on a date `calendar` starts on, and the date.
+
+    `other_than` is the id of the train the calendar is for, when it is saved already.
+    """
+    others = Train.objects.filter(train_number=train_number, withdrawn_at__isnull=True).exclude(pk=other_than)
+    trains = {train.pk: train for train in others}
+    if not trains:
+        return None
+    calendars: list[tuple[int | None, Calendar]] = [*train_calendars(trains=trains.values()).items()]
+    # Last, so that it is the one named against an earlier variant.
+    clashes = calendars_sharing_a_date([*calendars, (None, calendar)], today=timezone.localdate())
+    return next(((trains[earlier], day) for earlier, later, day in clashes if later is None), None)

@@ -4,6 +4,7 @@ A number may cover several active trains (its variants), one for each part of th
 a sale or a search picks the variant that runs on the date asked. So no two active variants of
 a number may start a journey on one date. `variants_sharing_a_date` is that rule; the GTFS reader
 (for the trips of a feed), the import (for trains it does not replace) and the admin call it.
+Plain data only: trains.selectors reads the variants of a number from the database.
 """
 
 import datetime
@@ -11,13 +12,87 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from django.utils import timezone
-
-from trains.models import ServiceException, Train
-from trains.selectors import timetable_starts_on
-
 Key = TypeVar("Key", bound=Hashable)
 DAY = datetime.timedelta(days=1)
+
+
+@dataclass(frozen=True, slots=True)
+class RunningDates:
+    """A set of dates as the bits of an integer: bit i is the date `first` + i days.
+
+    A year of dates is 46 bytes, and the set operations run over machine words, so that a feed
+    of tens of thousands of trips compares their dates in a blink, and a crafted calendar of a
+    thousand years costs a few kilobytes.
+    """
+
+    first: datetime.date
+    bits: int
+
+    @classmethod
+    def of(cls, dates: Iterable[datetime.date]) -> "RunningDates":
+        """Return the set of the given dates."""
+        dates = sorted(set(dates))
+        if not dates:
+            return EMPTY
+        first = dates[0]
+        return cls(first, sum(1 << (day - first).days for day in dates))
+
+    @classmethod
+    def weekly(cls, *, weekdays: Iterable[int], first: datetime.date, last: datetime.date) -> "RunningDates":
+        """Return the dates from `first` to `last` (both included) that fall on `weekdays` (0 Monday)."""
+        if last < first:
+            return EMPTY
+        days = set(weekdays)
+        week = "".join("1" if (first.weekday() + offset) % 7 in days else "0" for offset in range(7))
+        length = (last - first).days + 1
+        pattern = (week * (length // 7 + 1))[:length]
+        # The first date is the lowest bit: the string is read right to left.
+        return cls(first, int(pattern[::-1], 2))
+
+    def __bool__(self) -> bool:
+        return self.bits != 0
+
+    def __len__(self) -> int:
+        return self.bits.bit_count()
+
+    def __contains__(self, day: datetime.date) -> bool:
+        offset = (day - self.first).days
+        return offset >= 0 and bool(self.bits >> offset & 1)
+
+    def _aligned(self, other: "RunningDates") -> tuple[datetime.date, int, int]:
+        first = min(self.first, other.first)
+        return first, self.bits << (self.first - first).days, other.bits << (other.first - first).days
+
+    def __or__(self, other: "RunningDates") -> "RunningDates":
+        first, mine, theirs = self._aligned(other)
+        return RunningDates(first, mine | theirs)
+
+    def __and__(self, other: "RunningDates") -> "RunningDates":
+        first, mine, theirs = self._aligned(other)
+        return RunningDates(first, mine & theirs)
+
+    def __sub__(self, other: "RunningDates") -> "RunningDates":
+        first, mine, theirs = self._aligned(other)
+        return RunningDates(first, mine & ~theirs)
+
+    def shifted(self, days: int) -> "RunningDates":
+        """Return the dates `days` later each."""
+        return RunningDates(self.first + datetime.timedelta(days=days), self.bits)
+
+    def earliest(self) -> datetime.date | None:
+        """Return the first date of the set, None if it is empty."""
+        if not self.bits:
+            return None
+        return self.first + datetime.timedelta(days=(self.bits & -self.bits).bit_length() - 1)
+
+    def latest(self) -> datetime.date | None:
+        """Return the last date of the set, None if it is empty."""
+        if not self.bits:
+            return None
+        return self.first + datetime.timedelta(days=self.bits.bit_length() - 1)
+
+
+EMPTY = RunningDates(datetime.date(2000, 1, 1), 0)
 
 
 @dataclass(frozen=True)
@@ -31,45 +106,38 @@ class Calendar:
 
 
 def variants_sharing_a_date(
-    variants: Iterable[tuple[Key, Iterable[datetime.date]]],
+    variants: Iterable[tuple[Key, RunningDates]],
 ) -> list[tuple[Key, Key, datetime.date]]:
     """Return (earlier, later, date) for each variant that starts on a date an earlier one starts on.
 
     `variants` are (key, start dates) in the order they are given; a later variant is named once,
-    with the first of its dates (in their order) that an earlier one has, and that variant. The
-    cost is one look-up per date, so that a national feed's thousands of trips check in linear time.
+    with the earliest of its dates that an earlier one has, and the first such earlier variant.
     """
-    holders: dict[datetime.date, Key] = {}
+    held: list[tuple[Key, RunningDates]] = []
+    every = EMPTY
     clashes = []
     for key, dates in variants:
-        own = list(dates)
-        shared = next(((holders[day], day) for day in own if day in holders), None)
-        if shared is not None:
-            clashes.append((shared[0], key, shared[1]))
+        day = (dates & every).earliest()
+        if day is not None:
+            holder = next(earlier for earlier, theirs in held if day in theirs)
+            clashes.append((holder, key, day))
             continue
-        holders.update(dict.fromkeys(own, key))
+        held.append((key, dates))
+        every |= dates
     return clashes
 
 
-def calendar_dates(calendar: Calendar, *, first: datetime.date, last: datetime.date) -> list[datetime.date]:
+def calendar_dates(calendar: Calendar, *, first: datetime.date, last: datetime.date) -> RunningDates:
     """Return the dates from `first` to `last` (both included) on which the calendar starts a journey."""
-    dates = []
-    day = first
-    while day <= last:
-        runs = calendar.exceptions.get(day)
-        if (
-            runs
-            if runs is not None
-            else timetable_starts_on(
-                runs_on=calendar.runs_on,
-                service_from=calendar.service_from,
-                service_until=calendar.service_until,
-                day=day,
-            )
-        ):
-            dates.append(day)
-        day += DAY
-    return dates
+    weekly = RunningDates.weekly(
+        weekdays=[day for day in range(7) if calendar.runs_on & (1 << day)],
+        first=max(first, calendar.service_from or first),
+        last=min(last, calendar.service_until or last),
+    )
+    within = [day for day in calendar.exceptions if first <= day <= last]
+    added = RunningDates.of(day for day in within if calendar.exceptions[day])
+    removed = RunningDates.of(day for day in within if not calendar.exceptions[day])
+    return (weekly | added) - removed
 
 
 def calendars_span(
@@ -101,33 +169,3 @@ def calendars_sharing_a_date(
     return variants_sharing_a_date(
         (key, calendar_dates(calendar, first=first, last=last)) for key, calendar in calendars
     )
-
-
-def train_calendars(*, trains: Iterable[Train]) -> dict[int, Calendar]:
-    """Return the calendars of saved trains by id, their exceptions read in one query."""
-    trains = list(trains)
-    exceptions: dict[int, dict[datetime.date, bool]] = {train.pk: {} for train in trains}
-    rows = ServiceException.objects.filter(train__in=[train.pk for train in trains]).order_by()
-    for train_id, day, runs in rows.values_list("train_id", "date", "runs"):
-        exceptions[train_id][day] = runs
-    return {
-        train.pk: Calendar(train.runs_on, train.service_from, train.service_until, exceptions[train.pk])
-        for train in trains
-    }
-
-
-def variant_clash(
-    *, train_number: int, calendar: Calendar, other_than: int | None = None
-) -> tuple[Train, datetime.date] | None:
-    """Return an active train numbered `train_number` starting on a date `calendar` starts on, and the date.
-
-    `other_than` is the id of the train the calendar is for, when it is saved already.
-    """
-    others = Train.objects.filter(train_number=train_number, withdrawn_at__isnull=True).exclude(pk=other_than)
-    trains = {train.pk: train for train in others}
-    if not trains:
-        return None
-    calendars: list[tuple[int | None, Calendar]] = [*train_calendars(trains=trains.values()).items()]
-    # Last, so that it is the one named against an earlier variant.
-    clashes = calendars_sharing_a_date([*calendars, (None, calendar)], today=timezone.localdate())
-    return next(((trains[earlier], day) for earlier, later, day in clashes if later is None), None)

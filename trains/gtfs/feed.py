@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from trains.gtfs.times import format_time
+from trains.variants import EMPTY, RunningDates
 
 
 def run_key(trip_id: str, departure: int) -> str:
@@ -85,16 +86,12 @@ class Service:
             return False
         return self.start_date <= day <= self.end_date and day.weekday() in self.weekdays
 
-    def dates(self) -> set[datetime.date]:
+    def running_dates(self) -> RunningDates:
         """Return every date trains of this service run on."""
-        days = set(self.added_dates)
-        if self.start_date is not None and self.end_date is not None and self.weekdays:
-            day = self.start_date
-            while day <= self.end_date:
-                if day.weekday() in self.weekdays:
-                    days.add(day)
-                day += datetime.timedelta(days=1)
-        return days - self.removed_dates
+        weekly = EMPTY
+        if self.start_date is not None and self.end_date is not None:
+            weekly = RunningDates.weekly(weekdays=self.weekdays, first=self.start_date, last=self.end_date)
+        return (weekly | RunningDates.of(self.added_dates)) - RunningDates.of(self.removed_dates)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,13 +1,12 @@
 """routes.txt and trips.txt: each trip is a train, with a number and a name for the service."""
 
-import datetime
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from trains.gtfs.feed import Service, run_key
 from trains.gtfs.source import FeedSource
-from trains.variants import variants_sharing_a_date
+from trains.variants import RunningDates, variants_sharing_a_date
 
 ROUTES_FILE = "routes.txt"
 TRIPS_FILE = "trips.txt"
@@ -136,13 +135,12 @@ def variants_check(
     for trip in trips.values():
         if trip.number and trip.trip_id in shifts:
             by_number.setdefault(trip.number, []).append(trip)
-    dates: dict[tuple[str, int], list[datetime.date]] = {}
+    dates: dict[tuple[str, int], RunningDates] = {}
 
-    def start_dates(trip: Trip) -> list[datetime.date]:
+    def start_dates(trip: Trip) -> RunningDates:
         key = (trip.service_id, shifts[trip.trip_id])
         if key not in dates:
-            later = datetime.timedelta(days=key[1])
-            dates[key] = sorted(day + later for day in services[trip.service_id].dates())
+            dates[key] = services[trip.service_id].running_dates().shifted(key[1])
         return dates[key]
 
     for number, variants in by_number.items():

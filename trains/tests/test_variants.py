@@ -9,21 +9,51 @@ from rest_framework.exceptions import ValidationError
 
 from trains.models import Train
 from trains.selectors import train_on_day
-from trains.variants import Calendar, calendars_sharing_a_date, variants_sharing_a_date
+from trains.variants import Calendar, RunningDates, calendars_sharing_a_date, variants_sharing_a_date
 
 MONDAY = datetime.date(2026, 11, 23)
 SATURDAY = MONDAY + datetime.timedelta(days=5)
 WEEKDAYS, WEEKEND = 0b001_1111, 0b110_0000
 
 
+def dates(*days: datetime.date) -> RunningDates:
+    return RunningDates.of(days)
+
+
 def test_variants_on_distinct_dates_share_none():
-    assert variants_sharing_a_date([("a", [MONDAY]), ("b", [SATURDAY])]) == []
+    assert variants_sharing_a_date([("a", dates(MONDAY)), ("b", dates(SATURDAY))]) == []
 
 
 def test_a_variant_on_a_date_of_an_earlier_one_is_named_with_it_and_the_date():
-    clashes = variants_sharing_a_date([("a", [MONDAY, SATURDAY]), ("b", [SATURDAY]), ("c", [MONDAY])])
+    clashes = variants_sharing_a_date(
+        [("a", dates(SATURDAY)), ("b", dates(MONDAY)), ("c", dates(SATURDAY, MONDAY)), ("d", dates(MONDAY))]
+    )
 
-    assert clashes == [("a", "b", SATURDAY), ("a", "c", MONDAY)]
+    assert clashes == [("b", "c", MONDAY), ("b", "d", MONDAY)]
+
+
+def test_running_dates_are_the_weekdays_of_a_span_as_sets_of_dates():
+    span = RunningDates.weekly(weekdays={0, 5}, first=MONDAY, last=MONDAY + datetime.timedelta(days=13))
+    a_week_on = MONDAY + datetime.timedelta(days=7)
+
+    assert [day for day in (MONDAY + datetime.timedelta(days=n) for n in range(20)) if day in span] == [
+        MONDAY,
+        SATURDAY,
+        a_week_on,
+        SATURDAY + datetime.timedelta(days=7),
+    ]
+    assert len(span - dates(a_week_on)) == 3 and (span & dates(a_week_on)).earliest() == a_week_on
+    assert span.shifted(1).earliest() == MONDAY + datetime.timedelta(days=1)
+    assert (dates(SATURDAY) | dates(MONDAY)).latest() == SATURDAY
+
+
+def test_a_thousand_years_of_dates_take_kilobytes():
+    every_day = RunningDates.weekly(
+        weekdays=range(7), first=datetime.date(1900, 1, 1), last=datetime.date(2999, 12, 31)
+    )
+
+    assert len(every_day) == (datetime.date(2999, 12, 31) - datetime.date(1900, 1, 1)).days + 1
+    assert every_day.bits.bit_length() // 8 < 60_000
 
 
 def test_calendars_without_an_end_share_a_date_when_their_weekdays_meet():
