@@ -424,7 +424,8 @@ def _action(train: gtfs.Train, timetable: Timetable, old: StoredTrain) -> str:
     same = (
         tuple(stop_times_of(train)) == old.times
         and timetable == old.timetable
-        and (train.number, train.name, train.source_key) == (old.train_number, old.name, old.trip_id)
+        and (train.number, train.name, train.agency_id, train.source_key)
+        == (old.train_number, old.name, old.agency_id, old.trip_id)
     )
     return Action.UNCHANGED if same else Action.UPDATE
 
@@ -638,7 +639,12 @@ def _batch_apply(
     stored_ids = sorted(change.stored.id for change in batch if change.stored is not None)
     # Locked until the batch commits, as bookings.network_changes.train_lock_for_change does for
     # one train: sales in flight on them finish first, and none starts on a half-written train.
-    list(Train.objects.select_for_update(no_key=True).filter(pk__in=stored_ids).values_list("pk"))
+    list(
+        Train.objects.select_for_update(no_key=True)
+        .filter(pk__in=stored_ids)
+        .order_by("pk")
+        .values_list("pk")
+    )
     list(
         Journey.objects.select_for_update(no_key=True)
         .filter(train_id__in=stored_ids)
@@ -670,9 +676,7 @@ def _batch_apply(
     updated = [_train_of(change, Train(pk=change.stored.id)) for change in updates if change.stored]
     Train.objects.bulk_update(updated, TRAIN_FIELDS)
     created = Train.objects.bulk_create(
-        _train_of(change, Train(total_seats=total_seats, agency_id=change.feed.agency_id))
-        for change in new
-        if change.feed is not None
+        _train_of(change, Train(total_seats=total_seats)) for change in new if change.feed is not None
     )
     # Stops and exceptions are written again whole: nothing refers to their rows.
     Stop.objects.filter(train__in=updated).delete()
@@ -701,12 +705,22 @@ def _batch_apply(
     return disrupted
 
 
-TRAIN_FIELDS = ["train_number", "name", "trip_id", "departs_at", "runs_on", "service_from", "service_until"]
+TRAIN_FIELDS = [
+    "train_number",
+    "name",
+    "agency_id",
+    "trip_id",
+    "departs_at",
+    "runs_on",
+    "service_from",
+    "service_until",
+]
 
 
 def _train_of(change: TrainChange, train: Train) -> Train:
-    """Return `train` with the feed train's number, name, trip_id and timetable set."""
+    """Return `train` with the feed train's number, name, agency, trip_id and timetable set."""
     assert change.feed is not None and change.timetable is not None
+    train.agency_id = change.feed.agency_id
     train.train_number, train.name, train.trip_id = (
         change.feed.number,
         change.feed.name,

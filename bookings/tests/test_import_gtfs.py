@@ -326,12 +326,16 @@ def test_a_train_of_another_agency_sharing_a_number_and_a_date_refuses_the_feed(
 def test_a_train_of_no_feed_with_the_number_of_a_feed_train_is_taken_over_by_it(tmp_path, make_train):
     added = make_train(101, 10, "Alpha", "Gamma")
     trips = "route_id,service_id,trip_id,trip_short_name\nR,DAILY,T1,101\n"
+    routes = "route_id,agency_id,route_long_name\nR,NS,Coast Line\n"
+    feed = minimal_with({"trips.txt": trips, "routes.txt": routes})
 
-    output = import_feed(write_feed(tmp_path, minimal_with({"trips.txt": trips})), "--seats", "10")
+    output = import_feed(write_feed(tmp_path, feed), "--seats", "10")
+    again = import_feed(feed_in(tmp_path / "again", feed), "--seats", "10")
 
     assert "0 trains created, 1 updated" in output
-    assert list(Train.objects.values_list("pk", "trip_id")) == [(added.pk, "T1")]
+    assert list(Train.objects.values_list("pk", "agency_id", "trip_id")) == [(added.pk, "NS", "T1")]
     assert train_route(train=added) == ["Alpha", "Beta", "Gamma"]
+    assert "0 trains created, 0 updated, 1 unchanged" in again
 
 
 @pytest.mark.parametrize("seats", ["0", "10001"])
