@@ -30,10 +30,12 @@ BENCH_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BENCH_DIR.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/railway_bench_import"
 SEATS = 500
-# The booking clients: how many threads, on how many of the feed's trains, and at most how many
-# bookings each, so that the load stays bounded whatever the import's speed.
+# The booking clients: how many threads, on how many of the feed's trains, each booking at a
+# steady rate (a passenger load, not a stress test that would take the import's processor from
+# it), and at most how many bookings each, so that the load stays bounded whatever the import's speed.
 CLIENTS = 8
 TRAINS_BOOKED = 200
+BOOKINGS_PER_CLIENT_PER_S = 10
 BOOKINGS_PER_CLIENT_MAX = 20_000
 
 
@@ -137,10 +139,14 @@ class SalesDuringImport:
 
         from bookings.services import booking_create
 
+        interval = 1 / BOOKINGS_PER_CLIENT_PER_S
+        next_at = time.perf_counter()
         try:
             for attempt in range(BOOKINGS_PER_CLIENT_MAX):
-                if self.stopping.is_set():
+                # Waits for its next turn, or returns as soon as the import has ended.
+                if self.stopping.wait(max(0.0, next_at - time.perf_counter())):
                     return
+                next_at += interval
                 number, source, destination = self.targets[(index + attempt * CLIENTS) % len(self.targets)]
                 started = time.perf_counter()
                 try:

@@ -11,6 +11,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
+from bookings.management.commands import import_gtfs as import_gtfs_command
 from bookings.models import Booking
 from bookings.services import booking_create
 from bookings.tests.invariants import assert_inventory_is_consistent
@@ -320,3 +321,18 @@ def test_cancel_disrupted_cancels_the_disrupted_bookings_and_frees_their_seats(t
 def test_a_dry_run_cannot_cancel(tmp_path):
     with pytest.raises(CommandError, match="cannot --cancel-disrupted"):
         import_feed(tmp_path, VARIANTS, "--dry-run", "--cancel-disrupted")
+
+
+def test_past_its_limit_the_printed_list_counts_the_rest_and_the_report_lists_them_all(
+    tmp_path, booked, monkeypatch
+):
+    monkeypatch.setattr(import_gtfs_command, "DISRUPTED_SHOWN_MAX", 1)
+    report = tmp_path / "report.json"
+
+    output = import_feed(tmp_path, retimed(), "--report", str(report))
+
+    assert "2 confirmed bookings on future journeys disrupted" in output
+    assert f"Booking {booked['to_beta'].pk} " in output
+    assert f"Booking {booked['wednesday'].pk} " not in output
+    assert "... and 1 more; --report FILE lists them all." in output
+    assert len(json.loads(report.read_text())["disrupted_bookings"]) == 2

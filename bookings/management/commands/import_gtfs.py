@@ -15,6 +15,8 @@ from trains.gtfs import Feed, GtfsFeedInvalid, RejectedTrip, read_feed, read_fee
 
 # Rejected trips printed in full; past them, only counted, so that a huge feed's report stays readable.
 REJECTED_SHOWN_MAX = 100
+# Disrupted bookings printed one by one; past them, only counted: --report lists them all.
+DISRUPTED_SHOWN_MAX = 1_000
 
 
 class Command(BaseCommand):
@@ -113,9 +115,12 @@ class Command(BaseCommand):
     def report_disrupted(self, result: ImportReport) -> None:
         self.stdout.write(f"{len(result.disrupted)} confirmed bookings on future journeys disrupted.")
         cancelled = set(result.cancelled)
-        for disrupted in result.disrupted:
+        for disrupted in result.disrupted[:DISRUPTED_SHOWN_MAX]:
             done = " Cancelled." if disrupted.booking_id in cancelled else ""
             self.stdout.write(self.style.WARNING(f"{disrupted}.{done}"))
+        if len(result.disrupted) > DISRUPTED_SHOWN_MAX:
+            more = len(result.disrupted) - DISRUPTED_SHOWN_MAX
+            self.stdout.write(self.style.WARNING(f"... and {more:,} more; --report FILE lists them all."))
         if cancelled:
             self.stdout.write(f"{len(cancelled)} of them cancelled.")
 
