@@ -31,6 +31,7 @@ from django.utils import timezone
 from rest_framework import exceptions
 
 from bookings.models import Booking, Journey
+from railway.db.bulk import rows_insert
 from railway.db.statistics import statistics_refresh
 from trains import gtfs
 from trains.models import ServiceException, Station, Stop, Train, station_key
@@ -682,25 +683,28 @@ def _batch_apply(
     Stop.objects.filter(train__in=updated).delete()
     ServiceException.objects.filter(train__in=updated).delete()
     written = list(zip(updated, updates, strict=True)) + list(zip(created, new, strict=True))
-    Stop.objects.bulk_create(
-        Stop(
-            train=train,
-            station_id=stations[station_key(name)],
-            position=position,
-            arrival=times[0],
-            departure=times[1],
-        )
-        for train, change in written
-        if change.feed is not None
-        for position, (name, times) in enumerate(
-            zip(change.feed.route, stop_times_of(change.feed), strict=True)
-        )
+    # Stops are most of a timetable's rows: written in bulk, past the ORM's per-row work.
+    rows_insert(
+        Stop,
+        ["train", "station", "position", "arrival", "departure"],
+        (
+            (train.pk, stations[station_key(name)], position, *times)
+            for train, change in written
+            if change.feed is not None
+            for position, (name, times) in enumerate(
+                zip(change.feed.route, stop_times_of(change.feed), strict=True)
+            )
+        ),
     )
-    ServiceException.objects.bulk_create(
-        ServiceException(train=train, date=day, runs=runs)
-        for train, change in written
-        if change.timetable is not None
-        for day, runs in sorted(change.timetable.exceptions.items())
+    rows_insert(
+        ServiceException,
+        ["train", "date", "runs"],
+        (
+            (train.pk, day, runs)
+            for train, change in written
+            if change.timetable is not None
+            for day, runs in sorted(change.timetable.exceptions.items())
+        ),
     )
     return disrupted
 
