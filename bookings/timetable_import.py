@@ -20,6 +20,7 @@ from trains import gtfs
 from trains.models import ServiceException, Station, Stop, Train
 from trains.selectors import runs_on_from
 from trains.services import station_get_or_create, train_route_replace
+from trains.time_zones import service_day_start
 
 DAY = datetime.timedelta(days=1)
 
@@ -51,11 +52,21 @@ class Timetable:
     exceptions: dict[datetime.date, bool]
 
 
-def timetable_of(train: gtfs.Train, service: gtfs.Service) -> Timetable:
-    """Return the train's timetable; a train leaving after midnight (25:10:00) starts a day later."""
-    shift = train.first_departure // 86_400
+def timetable_of(
+    train: gtfs.Train, service: gtfs.Service, *, feed_time_zone: str, origin_time_zone: str
+) -> Timetable:
+    """Return the train's timetable; a train leaving after midnight (25:10:00) starts a day later.
+
+    The feed's times count from noon minus 12 hours in its own time zone, the service's from
+    that of the train's first station: where the two differ, the start moves by the difference
+    between their clocks on the service's first day.
+    """
+    first_departure = train.first_departure + clock_difference(
+        service, feed_time_zone=feed_time_zone, origin_time_zone=origin_time_zone
+    )
+    shift = first_departure // 86_400
     later = datetime.timedelta(days=shift)
-    seconds = train.first_departure % 86_400
+    seconds = first_departure % 86_400
     exceptions_by_date = {day + later: True for day in service.added_dates}
     exceptions_by_date |= {day + later: False for day in service.removed_dates}
     return Timetable(
@@ -65,6 +76,15 @@ def timetable_of(train: gtfs.Train, service: gtfs.Service) -> Timetable:
         service_until=service.end_date + later if service.end_date else None,
         exceptions=exceptions_by_date,
     )
+
+
+def clock_difference(service: gtfs.Service, *, feed_time_zone: str, origin_time_zone: str) -> int:
+    """Return the seconds by which the origin's clock is ahead of the feed's on the service's first day."""
+    first_day = service.start_date or min(service.added_dates, default=None)
+    if feed_time_zone == origin_time_zone or first_day is None:
+        return 0
+    difference = service_day_start(first_day, feed_time_zone) - service_day_start(first_day, origin_time_zone)
+    return int(difference.total_seconds())
 
 
 def stop_times_of(train: gtfs.Train) -> list[tuple[datetime.timedelta | None, datetime.timedelta | None]]:
@@ -108,9 +128,16 @@ def feed_import(
     report = ImportReport()
     with transaction.atomic():
         feed_stations_import(feed)
+        time_zones = {station.name: station.time_zone for station in feed.stations}
         for train in progress(feed.trains):
+            timetable = timetable_of(
+                train,
+                feed.services[train.service_id],
+                feed_time_zone=feed.time_zone,
+                origin_time_zone=time_zones[train.route[0]],
+            )
             try:
-                train_import(train, feed.services[train.service_id], total_seats=total_seats, report=report)
+                train_import(train, timetable, total_seats=total_seats, report=report)
             except exceptions.ValidationError as refused:
                 # Rolls the whole import back: nothing is half-imported.
                 raise FeedImportRefused(
@@ -121,8 +148,7 @@ def feed_import(
     return report
 
 
-def train_import(train: gtfs.Train, service: gtfs.Service, *, total_seats: int, report: ImportReport) -> None:
-    timetable = timetable_of(train, service)
+def train_import(train: gtfs.Train, timetable: Timetable, *, total_seats: int, report: ImportReport) -> None:
     existing = Train.objects.filter(train_number=train.number).first()
     if existing is None:
         existing = Train.objects.create(train_number=train.number, name=train.name, total_seats=total_seats)
@@ -152,6 +178,9 @@ def train_import(train: gtfs.Train, service: gtfs.Service, *, total_seats: int, 
 
 
 def feed_stations_import(feed: gtfs.Feed) -> None:
-    """Create the feed's stations that the service does not have yet (by name, ignoring case)."""
+    """Create the feed's stations that the service does not have yet (by name, ignoring case), and put
+    every one in the time zone the feed gives it."""
     for station in feed.stations:
-        station_get_or_create(name=station.name)
+        stored = station_get_or_create(name=station.name, time_zone=station.time_zone)
+        if stored.time_zone != station.time_zone:
+            Station.objects.filter(pk=stored.pk).update(time_zone=station.time_zone)
