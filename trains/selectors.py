@@ -8,7 +8,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from trains.models import ServiceException, Station, Stop, Train
-from trains.time_zones import in_zone, journey_start, local_date
+from trains.time_zones import in_zone, journey_start, local_date, service_time_zone
 
 
 def train_route_stations(*, train: Train) -> list[Station]:
@@ -17,6 +17,17 @@ def train_route_stations(*, train: Train) -> list[Station]:
         stop.station
         for stop in Stop.objects.filter(train=train).select_related("station").order_by("position")
     ]
+
+
+def train_origin_time_zone(*, train: Train) -> str:
+    """Return the time zone of the train's first station, where its times of day and dates are read.
+
+    The service's TIME_ZONE for a train without stops yet.
+    """
+    origin = (
+        Stop.objects.filter(train=train, position=0).order_by().values_list("station__time_zone", flat=True)
+    )
+    return origin.first() or service_time_zone()
 
 
 def train_route(*, train: Train) -> list[str]:
