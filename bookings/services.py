@@ -39,8 +39,11 @@ from users.models import User
 
 
 def journey_date_default() -> datetime.date:
-    """Return today in the service's TIME_ZONE: the journey date of a request that gives none, for a
-    train whose first station is in TIME_ZONE (a booking takes today at the train's first station)."""
+    """Return today in the service's TIME_ZONE.
+
+    A booking without a date rides today's journey at the train's first station: this date, for a
+    train whose first station is in TIME_ZONE.
+    """
     return timezone.localdate()
 
 

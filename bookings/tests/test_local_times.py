@@ -14,7 +14,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from bookings.models import Booking
-from bookings.tests.client_calls import AVAILABILITY_URL, book, booked
+from bookings.tests.client_calls import AVAILABILITY_URL, book, booked, next_url
 from conftest import client_for
 from railway.tests.bodies import error_body
 from trains.models import Station, Train
@@ -170,6 +170,20 @@ def test_a_booking_without_a_date_rides_todays_journey_at_the_first_station(owne
     assert [(row["journey_date"], row["departure"]) for row in rows] == [
         ("2026-11-27", "2026-11-27T00:00:00+05:30")
     ]
+
+
+def test_the_next_page_of_a_search_without_a_date_stays_on_today_at_the_source(owner_client, make_train):
+    make_train(7, 5, "Howrah", "New Delhi")
+    make_train(8, 5, "Howrah", "New Delhi")
+    Station.objects.update(time_zone="Asia/Kolkata")
+
+    with at("2026-11-26T20:00:00+00:00"):
+        first = owner_client.get(
+            AVAILABILITY_URL, {"source": "Howrah", "destination": "New Delhi", "limit": 1}
+        )
+
+    assert [row["journey_date"] for row in first.json()] == ["2026-11-27"]
+    assert "journey_date=2026-11-27" in next_url(first)
 
 
 def test_a_date_past_at_the_boarding_station_is_refused_though_utc_is_still_on_it(owner_client, make_train):
