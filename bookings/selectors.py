@@ -239,6 +239,9 @@ CALL_FIELDS = (
 )
 
 
+DAY = dt.timedelta(days=1)
+
+
 def _date_the_call(call: dict, *, journey_date: dt.date) -> None:
     """Give a call its journey leaving the source on `journey_date` (the date there): its start date
     (None when no journey leaves the source on that date), its departure from the source and its
@@ -247,7 +250,7 @@ def _date_the_call(call: dict, *, journey_date: dt.date) -> None:
     leaves = stop_offset(call["boarding_departure"], call["boarding_arrival"])
     arrives = stop_offset(call["alighting_arrival"], call["alighting_departure"])
     # As if the source kept the first station's clock; one step corrects it where it does not.
-    start_date = journey_date - dt.timedelta(days=(time_of_day(departs_at) + leaves) // dt.timedelta(days=1))
+    start_date = journey_date - dt.timedelta(days=(time_of_day(departs_at) + leaves) // DAY)
     for _ in range(2):
         start = journey_start(journey_date=start_date, departs_at=departs_at, time_zone=origin_time_zone)
         departure = in_zone(start + leaves, call["source_time_zone"])

@@ -84,7 +84,7 @@ def journey_start(
 
 def time_of_day(moment: datetime.time) -> datetime.timedelta:
     """Return a time of day as the time since the start of its day."""
-    return datetime.timedelta(hours=moment.hour, minutes=moment.minute, seconds=moment.second)
+    return datetime.timedelta(seconds=moment.hour * 3600 + moment.minute * 60 + moment.second)
 
 
 def local_date(moment: datetime.datetime, time_zone: str) -> datetime.date:
