@@ -163,6 +163,7 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
     from bench.naive.models import NaiveTrain
     from bookings.models import Booking, BookingSeat, FreeStretch, Journey
     from trains.models import Station, Stop, Train, station_key
+    from trains.time_zones import service_time_zone
     from users.models import Token, User, token_digest
     from users.usernames import username_key
 
@@ -186,10 +187,12 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
         step("wipe")
 
         station_names = [f"Station {number:04d}" for number in range(1, size.stations + 1)]
+        # In TIME_ZONE, as the journeys dated above: today's are today's at every station.
+        time_zone = service_time_zone()
         report.stations = _insert(
             Station,
-            ["id", "name", "key"],
-            ((pk, name, station_key(name)) for pk, name in enumerate(station_names, start=1)),
+            ["id", "name", "key", "time_zone"],
+            ((pk, name, station_key(name), time_zone) for pk, name in enumerate(station_names, start=1)),
         )
 
         routes: list[list[int]] = []  # station ids, origin first

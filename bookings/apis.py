@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from bookings.idempotency import idempotent
 from bookings.models import Booking
 from bookings.selectors import api_timestamp, booking_page, booking_row, trains_between
-from bookings.services import booking_cancel, booking_create, booking_list_access_check, journey_date_default
+from bookings.services import booking_cancel, booking_create, booking_list_access_check
 from railway.api import FlatInputSerializer, StrictCharField, StrictDateField, StrictIntegerField
 from railway.db.statements import Writes
 from railway.errors import Forbidden
@@ -116,8 +116,8 @@ class BookSeatApi(APIView):
         journey_date = StrictDateField(
             required=False,
             help_text=(
-                "The date the train leaves its first station (ISO 8601, YYYY-MM-DD); "
-                "by default today in the service's time zone."
+                "The date the train leaves its first station (ISO 8601, YYYY-MM-DD), a date there; "
+                "by default today at that station, in its time zone."
             ),
         )
         source = StationParameter(required=False)
@@ -198,11 +198,11 @@ class SeatAvailabilityApi(APIView):
         source = StationParameter()
         destination = StationParameter()
         journey_date = StrictDateField(
-            default=journey_date_default,
+            required=False,
             help_text=(
-                "The date you leave `source` (YYYY-MM-DD, from "
+                "The date at `source` you leave it (YYYY-MM-DD, from "
                 f"{SEARCH_DATES[0].isoformat()} to {SEARCH_DATES[1].isoformat()}); "
-                "by default today in the service's time zone."
+                "by default today there, in the station's time zone."
             ),
         )
         limit = PageLimitField(default=200, max_value=200)
@@ -238,13 +238,15 @@ class SeatAvailabilityApi(APIView):
         departure = serializers.DateTimeField(
             help_text=(
                 "When the train leaves the station asked for as `source` (its departure time there, else "
-                "its arrival time), in the service's time zone; the train's start where it has neither."
+                "its arrival time), with that station's UTC offset (2013-12-13T06:53:00+01:00; Z for 0); "
+                "the train's start where it has neither."
             )
         )
         arrival = serializers.DateTimeField(
             help_text=(
                 "When the train reaches the station asked for as `destination` (its arrival time there, "
-                "else its departure time); the train's start where it has neither."
+                "else its departure time), with that station's UTC offset; the train's start where it "
+                "has neither."
             )
         )
 
@@ -267,7 +269,7 @@ class SeatAvailabilityApi(APIView):
         trains = trains_between(
             source=params["source"],
             destination=params["destination"],
-            journey_date=params["journey_date"],
+            journey_date=params.get("journey_date"),
             after_train_number=params["after"],
             limit=limit + 1,
         )
@@ -276,9 +278,11 @@ class SeatAvailabilityApi(APIView):
         # and copying its fields on every request cost a fifth of the request.
         response = Response([dataclasses.asdict(train) for train in trains])
         if more:
-            # The date too: a walk that crosses midnight goes on with the day it started on.
+            # The date too: a walk that crosses midnight goes on with the day it started on. Without
+            # one asked for, it is the date at the source of every row's departure from there.
+            journey_date = params.get("journey_date") or trains[-1].departure.date()
             response["Link"] = next_page_link(
-                request, after=trains[-1].train_number, journey_date=params["journey_date"].isoformat()
+                request, after=trains[-1].train_number, journey_date=journey_date.isoformat()
             )
         return response
 

@@ -16,13 +16,13 @@ from railway.errors import Invalid
 from railway.pagination import page_split
 from trains.models import ServiceException, Stop, Train, station_key
 from trains.selectors import (
-    after_midnight,
     date_value,
     duration_value,
     stop_offset,
     time_value,
     timetable_starts_on,
 )
+from trains.time_zones import in_zone, journey_start, local_date, time_of_day
 
 
 def _station_name_at(position_field: str) -> Subquery:
@@ -130,7 +130,7 @@ class TrainAvailability:
     # The date the train leaves its first station: the journey whose seats are counted.
     journey_date: dt.date
     # When the train leaves the station asked for as source and reaches the one asked for as
-    # destination, in the service's time zone.
+    # destination, each in its station's time zone.
     departure: datetime
     arrival: datetime
 
@@ -158,12 +158,13 @@ def trains_between(
 ) -> list[TrainAvailability]:
     """Return up to `limit` trains calling at `source` and later at `destination`, by departure.
 
-    `journey_date` is the date the passenger leaves `source`, by default today in the
-    service's time zone: a train that left its first station the evening before is found on
-    the date it calls at `source`. Each row names that journey (`journey_date`, the train's
-    start date) and says when the train leaves `source` and reaches `destination`; rows come by
-    that departure, then by train number. `available_seats` counts the journey's seats free on
-    every leg from source to destination: exactly what a booking of that segment could get now.
+    `journey_date` is the date at `source` the passenger leaves it, by default today there: a
+    train that left its first station the evening before is found on the date it calls at
+    `source`. Each row names that journey (`journey_date`, the train's start date, a date at its
+    first station) and says when the train leaves `source` and reaches `destination`, each in
+    its station's time zone; rows come by that departure, then by train number.
+    `available_seats` counts the journey's seats free on every leg from source to destination:
+    exactly what a booking of that segment could get now.
 
     With `after_train_number`, only the trains after that one in this order are returned, and
     AfterTrainNotListed is raised when it is not in the answer. The search reads from the
@@ -173,7 +174,7 @@ def trains_between(
         database=router.db_for_read(Train, availability_search=True),
         source=source,
         destination=destination,
-        journey_date=journey_date or timezone.localdate(),
+        journey_date=journey_date,
         after_train_number=after_train_number,
         limit=limit,
     )
@@ -190,18 +191,6 @@ def _rows_after(
     return rows[1:]
 
 
-def wall_clock_in_zone(moment: datetime, zone: dt.tzinfo) -> datetime:
-    """Return the naive wall-clock `moment` made aware in `zone`, as PostgreSQL's AT TIME ZONE does.
-
-    Where a clock change skips that time or makes it happen twice, PostgreSQL takes the reading
-    with the smaller UTC offset: the one before a change forward, the one after a change back.
-    """
-    readings = (moment.replace(tzinfo=zone, fold=0), moment.replace(tzinfo=zone, fold=1))
-    chosen = min(readings, key=lambda reading: reading.utcoffset() or dt.timedelta())
-    # Through UTC, which turns a skipped time into the time that exists at that instant.
-    return chosen.astimezone(UTC).astimezone(zone)
-
-
 # The trains calling at the source and later at the destination, with their timetables and the
 # ends of their routes: from the source station's stops (index stop_station_lookup) to the same
 # trains' stops at the destination, so that only trains calling at the source are read. Withdrawn
@@ -216,7 +205,11 @@ SELECT boarding.train_id, train.train_number, train.name, train.total_seats, tra
        (SELECT station.name FROM trains_stop stop JOIN trains_station station ON station.id = stop.station_id
          WHERE stop.train_id = boarding.train_id ORDER BY stop.position LIMIT 1),
        (SELECT station.name FROM trains_stop stop JOIN trains_station station ON station.id = stop.station_id
-         WHERE stop.train_id = boarding.train_id ORDER BY stop.position DESC LIMIT 1)
+         WHERE stop.train_id = boarding.train_id ORDER BY stop.position DESC LIMIT 1),
+       (SELECT station.time_zone
+          FROM trains_stop stop JOIN trains_station station ON station.id = stop.station_id
+         WHERE stop.train_id = boarding.train_id AND stop.position = 0),
+       origin.time_zone, target.time_zone
   FROM trains_station origin
   JOIN trains_stop boarding ON boarding.station_id = origin.id
   JOIN trains_stop alighting
@@ -242,7 +235,37 @@ CALL_FIELDS = (
     "alighting_departure",
     "route_source",
     "route_destination",
+    "route_source_time_zone",
+    "source_time_zone",
+    "destination_time_zone",
 )
+
+
+DAY = dt.timedelta(days=1)
+
+
+def _date_the_call(call: dict, *, journey_date: dt.date) -> None:
+    """Give a call its journey leaving the source on `journey_date` (the date there): its start date
+    (None when no journey leaves the source on that date), its departure from the source and its
+    arrival at the destination, each in its station's time zone."""
+    departs_at, origin_time_zone = call["train__departs_at"], call["route_source_time_zone"]
+    leaves = stop_offset(call["boarding_departure"], call["boarding_arrival"])
+    arrives = stop_offset(call["alighting_arrival"], call["alighting_departure"])
+    # As if the source kept the first station's clock; one step corrects it where it does not.
+    start_date = journey_date - dt.timedelta(days=(time_of_day(departs_at) + leaves) // DAY)
+    for _ in range(2):
+        start = journey_start(journey_date=start_date, departs_at=departs_at, time_zone=origin_time_zone)
+        departure = in_zone(start + leaves, call["source_time_zone"])
+        days_off = (journey_date - departure.date()).days
+        if days_off == 0:
+            call.update(
+                start_date=start_date,
+                departure=departure,
+                arrival=in_zone(start + arrives, call["destination_time_zone"]),
+            )
+            return
+        start_date += dt.timedelta(days=days_off)
+    call["start_date"] = None
 
 
 def trains_between_on(
@@ -250,7 +273,7 @@ def trains_between_on(
     database: str = DEFAULT_DB_ALIAS,
     source: str,
     destination: str,
-    journey_date: dt.date,
+    journey_date: dt.date | None,
     after_train_number: int = 0,
     limit: int = 200,
 ) -> list[TrainAvailability]:
@@ -262,23 +285,20 @@ def trains_between_on(
     with connections[database].cursor() as cursor:
         cursor.execute(_CALLS, [station_key(source), station_key(destination)])
         dated = [dict(zip(CALL_FIELDS, row, strict=True)) for row in cursor.fetchall()]
-    zone = timezone.get_default_timezone()
+    if journey_date is None:
+        # Today where the passenger boards: every row boards at the one station asked for.
+        journey_date = (
+            local_date(timezone.now(), dated[0]["source_time_zone"]) if dated else timezone.localdate()
+        )
     for call in dated:
         call["train__departs_at"] = time_value(call["train__departs_at"])
         call["train__service_from"] = date_value(call["train__service_from"])
         call["train__service_until"] = date_value(call["train__service_until"])
         for field in ("boarding_arrival", "boarding_departure", "alighting_arrival", "alighting_departure"):
             call[field] = duration_value(call[field])
-        starts = after_midnight(call["train__departs_at"])
-        leaves = starts + stop_offset(call["boarding_departure"], call["boarding_arrival"])
-        arrives = starts + stop_offset(call["alighting_arrival"], call["alighting_departure"])
-        start_date = journey_date - dt.timedelta(days=leaves // dt.timedelta(days=1))
-        midnight = datetime.combine(start_date, dt.time())
-        call.update(
-            start_date=start_date,
-            departure=wall_clock_in_zone(midnight + leaves, zone),
-            arrival=wall_clock_in_zone(midnight + arrives, zone),
-        )
+        _date_the_call(call, journey_date=journey_date)
+    # A call that leaves the source on no journey on that date: a date the clocks change may skip it.
+    dated = [call for call in dated if call["start_date"] is not None]
     if not dated:
         return _rows_after([], after_train_number=after_train_number, journey_date=journey_date)
 

@@ -34,41 +34,50 @@ from trains.selectors import (
     train_on_day,
     train_starts_on_given,
 )
+from trains.time_zones import local_date
 from users.models import User
 
 
 def journey_date_default() -> datetime.date:
-    """Return the journey date of a request that gives none: today in the service's TIME_ZONE."""
+    """Return today in the service's TIME_ZONE.
+
+    A booking without a date rides today's journey at the train's first station: this date, for a
+    train whose first station is in TIME_ZONE.
+    """
     return timezone.localdate()
 
 
 def _segment_check(
     *,
-    train: Train,
-    route: list[RouteStop],
-    exception: bool | None,
-    journey_date: datetime.date,
-    today: datetime.date,
+    on_day: TrainOnDay,
     now: datetime.datetime,
     source: str | None,
     destination: str | None,
 ) -> tuple[int, int]:
-    """Return the segment's stop positions, or raise why the journey cannot be sold on it.
+    """Return the segment's stop positions, or raise why the journey on `on_day.day` cannot be sold on it.
 
-    `exception` is the train's service exception for `journey_date` (None: it has none).
+    "Today" is the date at the boarding station, in its time zone.
     """
+    train, route, journey_date = on_day.train, on_day.route, on_day.day
     from_position, to_position = rules.segment_resolve(
         route_keys=[stop.station_key for stop in route], source=source, destination=destination
     )
+    boarding = route[from_position]
+    today = local_date(now, boarding.time_zone)
     # The horizon before the boarding date: past it the calendar may end.
     rules.booking_horizon_check(journey_date=journey_date, today=today)
-    boarding = route[from_position]
+    boards_at = stop_leaves_at(
+        departs_at=train.departs_at,
+        journey_date=journey_date,
+        origin_time_zone=on_day.origin_time_zone,
+        stop=boarding,
+    )
     rules.booking_window_check(
         train_number=train.train_number,
         journey_date=journey_date,
-        boarding_date=stop_leaves_on(departs_at=train.departs_at, journey_date=journey_date, stop=boarding),
-        boards_at=stop_leaves_at(departs_at=train.departs_at, journey_date=journey_date, stop=boarding),
-        starts_on_date=train_starts_on_given(train=train, day=journey_date, exception=exception),
+        boarding_date=stop_leaves_on(journey_date=journey_date, leaves_at=boards_at),
+        boards_at=boards_at,
+        starts_on_date=train_starts_on_given(train=train, day=journey_date, exception=on_day.exception),
         today=today,
         now=now,
     )
@@ -80,34 +89,27 @@ def _journey_for_sale(
     user: User,
     train_number: int,
     seat_count: int,
-    journey_date: datetime.date,
-    today: datetime.date,
+    journey_date: datetime.date | None,
     now: datetime.datetime,
     source: str | None,
     destination: str | None,
 ) -> tuple[inventory.SaleState, Train, list[RouteStop]]:
     """Lock the journey and return what the sale decides on, with the train and its route.
 
-    The journey is created on its first sale, once the request is known to be sellable, so
-    that a refused request leaves nothing behind.
+    Without a `journey_date`, the journey is today's at the train's first station. The journey
+    is created on its first sale, once the request is known to be sellable, so that a refused
+    request leaves nothing behind.
     """
     # Read before the lock, which is held for as short a time as it can be: a journey exists
     # only once its train is booked, and bookings freeze a train's route (bookings.network_changes).
-    on_day = train_on_day(train_number=train_number, day=journey_date)
+    on_day = train_on_day(train_number=train_number, day=journey_date, now=now)
     if on_day is None:
         raise TrainNotFound()
-    request = {
-        "journey_date": journey_date,
-        "today": today,
-        "now": now,
-        "source": source,
-        "destination": destination,
-    }
+    journey_date = on_day.day
+    segment = {"now": now, "source": source, "destination": destination}
 
     def lock_and_read(on_day: TrainOnDay) -> inventory.SaleState | None:
-        from_position, to_position = _segment_check(
-            train=on_day.train, route=on_day.route, exception=on_day.exception, **request
-        )
+        from_position, to_position = _segment_check(on_day=on_day, **segment)
         return inventory.sale_lock(
             train_id=on_day.train.pk,
             journey_date=journey_date,
@@ -115,14 +117,15 @@ def _journey_for_sale(
             from_position=from_position,
             to_position=to_position,
             count=seat_count,
-            today=today,
+            # The journeys not yet started, for the cap on the seats one user holds on all of them.
+            today=timezone.localdate(now),
         )
 
     state = lock_and_read(on_day)
     if state is None:
         inventory.journey_open(train=on_day.train, journey_date=journey_date)
         # The route may have changed until the journey's creation held the train: read it again.
-        on_day = train_on_day(train_number=train_number, day=journey_date)
+        on_day = train_on_day(train_number=train_number, day=journey_date, now=now)
         assert on_day is not None, "a train whose journey just opened is there"
         state = lock_and_read(on_day)
         assert state is not None, "a journey just opened is there to lock"
@@ -150,7 +153,7 @@ def booking_create(
 ) -> Booking:
     """Sell `seat_count` seats on the segment of the journey to `user`, or raise why not.
 
-    `journey_date` is the date the train leaves its first station; none means today. The
+    `journey_date` is the date the train leaves its first station; none means today there. The
     booking comes back with its train and the names of its two stations. With `writes`, the
     sale's writes join the caller's, who runs them in its transaction (bookings.idempotency
     adds its record of the answer); a seat refused then by the database is the caller's to
@@ -159,8 +162,6 @@ def booking_create(
     assert writes is None or connection.in_atomic_block, "writes are run in the caller's transaction"
     rules.seat_count_check(seat_count=seat_count)
     now = timezone.now()
-    today = timezone.localdate(now)
-    journey_date = journey_date or today
     try:
         with _in_a_transaction():
             state, train, route = _journey_for_sale(
@@ -168,7 +169,6 @@ def booking_create(
                 train_number=train_number,
                 seat_count=seat_count,
                 journey_date=journey_date,
-                today=today,
                 now=now,
                 source=source,
                 destination=destination,
@@ -238,11 +238,11 @@ def _booking_cancel(*, booking: Booking, passengers_window: bool) -> Booking:
             raise BookingAlreadyCancelled()
         now = timezone.now()
         if passengers_window:
-            boarding_date, boards_at = journey_leaves_stop(
+            boarding_date, boards_at, time_zone = journey_leaves_stop(
                 train_id=booking.train_id, journey_date=booking.journey_date, position=booking.from_position
             )
             rules.cancellation_window_check(
-                boarding_date=boarding_date, boards_at=boards_at, today=timezone.localdate(now), now=now
+                boarding_date=boarding_date, boards_at=boards_at, today=local_date(now, time_zone), now=now
             )
         booking.status = Booking.Status.CANCELLED
         booking.cancelled_at = now

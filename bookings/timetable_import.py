@@ -35,8 +35,9 @@ from railway.db.bulk import rows_insert
 from railway.db.statistics import statistics_refresh
 from trains import gtfs
 from trains.models import ServiceException, Station, Stop, Train, station_key
-from trains.selectors import after_midnight, runs_on_from, stop_offset, train_calendars
+from trains.selectors import runs_on_from, stop_offset, train_calendars
 from trains.services import StopTimes, route_validate, station_get_or_create, stop_times_validate
+from trains.time_zones import in_zone, journey_start, service_day_start
 from trains.variants import Calendar, RunningDates, calendar_dates, calendars_sharing_a_date, calendars_span
 
 DAY = datetime.timedelta(days=1)
@@ -65,11 +66,21 @@ class Timetable:
     exceptions: dict[datetime.date, bool]
 
 
-def timetable_of(train: gtfs.Train, service: gtfs.Service) -> Timetable:
-    """Return the train's timetable; a train leaving after midnight (25:10:00) starts a day later."""
-    shift = train.first_departure // 86_400
+def timetable_of(
+    train: gtfs.Train, service: gtfs.Service, *, feed_time_zone: str, origin_time_zone: str
+) -> Timetable:
+    """Return the train's timetable; a train leaving after midnight (25:10:00) starts a day later.
+
+    The feed's times count from noon minus 12 hours in its own time zone, the service's from
+    that of the train's first station: where the two differ, the start moves by the difference
+    between their clocks on the service's first day.
+    """
+    first_departure = train.first_departure + clock_difference(
+        service, feed_time_zone=feed_time_zone, origin_time_zone=origin_time_zone
+    )
+    shift = first_departure // 86_400
     later = datetime.timedelta(days=shift)
-    seconds = train.first_departure % 86_400
+    seconds = first_departure % 86_400
     exceptions_by_date = {day + later: True for day in service.added_dates}
     exceptions_by_date |= {day + later: False for day in service.removed_dates}
     return Timetable(
@@ -79,6 +90,15 @@ def timetable_of(train: gtfs.Train, service: gtfs.Service) -> Timetable:
         service_until=service.end_date + later if service.end_date else None,
         exceptions=exceptions_by_date,
     )
+
+
+def clock_difference(service: gtfs.Service, *, feed_time_zone: str, origin_time_zone: str) -> int:
+    """Return the seconds by which the origin's clock is ahead of the feed's on the service's first day."""
+    first_day = service.start_date or min(service.added_dates, default=None)
+    if feed_time_zone == origin_time_zone or first_day is None:
+        return 0
+    difference = service_day_start(first_day, feed_time_zone) - service_day_start(first_day, origin_time_zone)
+    return int(difference.total_seconds())
 
 
 def stop_times_of(train: gtfs.Train) -> list[StopTimes]:
@@ -114,6 +134,7 @@ class StoredTrain:
     # The route: station keys and names, and each stop's times, origin first.
     station_keys: tuple[str, ...]
     station_names: tuple[str, ...]
+    station_time_zones: tuple[str, ...]
     times: tuple[StopTimes, ...]
     has_bookings: bool
 
@@ -299,12 +320,14 @@ def stored_trains(*, agencies: set[str]) -> list[StoredTrain]:
     ):
         exceptions[train_id][day] = runs
     stops: dict[int, list[tuple]] = {row[0]: [] for row in rows}
-    for train_id, key, name, arrival, departure in (
+    for train_id, key, name, time_zone, arrival, departure in (
         Stop.objects.filter(train__in=trains)
         .order_by("train_id", "position")
-        .values_list("train_id", "station__key", "station__name", "arrival", "departure")
+        .values_list(
+            "train_id", "station__key", "station__name", "station__time_zone", "arrival", "departure"
+        )
     ):
-        stops[train_id].append((key, name, (arrival, departure)))
+        stops[train_id].append((key, name, (arrival, departure), time_zone))
     booked = set(
         Booking.objects.filter(train__in=trains).order_by().values_list("train_id", flat=True).distinct()
     )
@@ -318,6 +341,7 @@ def stored_trains(*, agencies: set[str]) -> list[StoredTrain]:
             timetable=Timetable(departs_at, runs_on, service_from, service_until, exceptions[pk]),
             station_keys=tuple(stop[0] for stop in stops[pk]),
             station_names=tuple(stop[1] for stop in stops[pk]),
+            station_time_zones=tuple(stop[3] for stop in stops[pk]),
             times=tuple(stop[2] for stop in stops[pk]),
             has_bookings=pk in booked,
         )
@@ -332,8 +356,15 @@ def import_plan(feed: gtfs.Feed, *, today: datetime.date) -> ImportPlan:
     from elsewhere (another feed, the API, the admin) runs on.
     """
     stored = stored_trains(agencies=feed_agencies(feed))
+    time_zones = {station.name: station.time_zone for station in feed.stations}
     timetables = {
-        index: timetable_of(train, feed.services[train.service_id]) for index, train in enumerate(feed.trains)
+        index: timetable_of(
+            train,
+            feed.services[train.service_id],
+            feed_time_zone=feed.time_zone,
+            origin_time_zone=time_zones[train.route[0]],
+        )
+        for index, train in enumerate(feed.trains)
     }
     matches = _matches(feed.trains, timetables, stored, today=today)
     changes = []
@@ -494,7 +525,7 @@ def booking_disruption(change: TrainChange, booking: Booking) -> DisruptedBookin
     """Return how the change disrupts the booking's journey, or None when the journey runs as booked."""
     old = change.stored
     assert old is not None
-    before = _times_at(old.timetable.departs_at, old.times, booking)
+    before = _times_at(old.timetable.departs_at, old.times, old.station_time_zones, booking)
     after: tuple[datetime.datetime | None, datetime.datetime | None] = (None, None)
     if change.action == Action.WITHDRAW or not _starts_on(change.timetable, booking.journey_date):
         kind = Disruption.CANCELLED
@@ -502,7 +533,10 @@ def booking_disruption(change: TrainChange, booking: Booking) -> DisruptedBookin
         kind = Disruption.REROUTED
     else:
         assert change.feed is not None and change.timetable is not None
-        after = _times_at(change.timetable.departs_at, tuple(stop_times_of(change.feed)), booking)
+        # Its stations are the same (else it is rerouted), and so are their time zones.
+        after = _times_at(
+            change.timetable.departs_at, tuple(stop_times_of(change.feed)), old.station_time_zones, booking
+        )
         if after == before:
             return None
         kind = Disruption.RETIMED
@@ -530,17 +564,18 @@ def _starts_on(timetable: Timetable | None, day: datetime.date) -> bool:
 
 
 def _times_at(
-    departs_at: datetime.time, times: tuple[StopTimes, ...], booking: Booking
+    departs_at: datetime.time, times: tuple[StopTimes, ...], time_zones: tuple[str, ...], booking: Booking
 ) -> tuple[datetime.datetime | None, datetime.datetime | None]:
-    """Return when the journey leaves the booking's boarding stop and reaches its alighting stop."""
-    start = datetime.datetime.combine(booking.journey_date, datetime.time()) + after_midnight(departs_at)
+    """Return when the journey leaves the booking's boarding stop and reaches its alighting stop,
+    each in its station's time zone."""
+    start = journey_start(journey_date=booking.journey_date, departs_at=departs_at, time_zone=time_zones[0])
     arrival, departure = times[booking.from_position]
     leaves = None if arrival is None and departure is None else start + stop_offset(departure, arrival)
     arrival, departure = times[booking.to_position]
     reaches = None if arrival is None and departure is None else start + stop_offset(arrival, departure)
     return (
-        None if leaves is None else timezone.make_aware(leaves),
-        None if reaches is None else timezone.make_aware(reaches),
+        None if leaves is None else in_zone(leaves, time_zones[booking.from_position]),
+        None if reaches is None else in_zone(reaches, time_zones[booking.to_position]),
     )
 
 
@@ -736,6 +771,9 @@ def _train_of(change: TrainChange, train: Train) -> Train:
 
 
 def feed_stations_import(feed: gtfs.Feed) -> None:
-    """Create the feed's stations that the service does not have yet (by name, ignoring case)."""
+    """Create the feed's stations that the service does not have yet (by name, ignoring case), and put
+    every one in the time zone the feed gives it."""
     for station in feed.stations:
-        station_get_or_create(name=station.name)
+        stored = station_get_or_create(name=station.name, time_zone=station.time_zone)
+        if stored.time_zone != station.time_zone:
+            Station.objects.filter(pk=stored.pk).update(time_zone=station.time_zone)

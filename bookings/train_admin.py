@@ -44,8 +44,15 @@ from bookings.selectors import (
 )
 from trains.admin import ServiceExceptionInline, SuperuserWritesMixin
 from trains.models import WEEKDAY_NAMES, Station, Stop, Train, station_key
-from trains.selectors import runs_on_from, train_start_dates, variant_clash, weekdays_of
+from trains.selectors import (
+    runs_on_from,
+    train_origin_time_zone,
+    train_start_dates,
+    variant_clash,
+    weekdays_of,
+)
 from trains.services import StopTimes, route_from_stops, stop_times_validate
+from trains.time_zones import local_date
 from trains.variants import Calendar
 
 
@@ -163,6 +170,12 @@ class TrainAdminForm(forms.ModelForm):
     class Meta:
         model = Train
         fields = ["train_number", "name", "total_seats", "departs_at", "service_from", "service_until"]
+        help_texts = {
+            "departs_at": (
+                "The time of day the train leaves its first station, in that station's time zone; "
+                "its dates of service are dates there."
+            )
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -318,7 +331,7 @@ class TrainAdmin(SuperuserWritesMixin, admin.ModelAdmin):
     def next_journeys(self, train: Train) -> str:
         if train.pk is None:
             return "-"
-        today = timezone.localdate()
+        today = local_date(timezone.now(), train_origin_time_zone(train=train))
         horizon = today + datetime.timedelta(days=settings.BOOKING_HORIZON_DAYS)
         dates = train_start_dates(train=train, first=today, last=horizon)[:NEXT_JOURNEYS_LISTED]
         busiest = journeys_busiest_leg_sold(train=train, journey_dates=dates)
@@ -363,7 +376,9 @@ class TrainAdmin(SuperuserWritesMixin, admin.ModelAdmin):
             raise Http404("No train with this id.")
         if not self.has_view_permission(request, train):
             raise PermissionDenied
-        today = timezone.localdate()
+        # Journeys are dated at the train's first station.
+        time_zone = train_origin_time_zone(train=train)
+        today = local_date(timezone.now(), time_zone)
         form = JourneyDateForm(request.GET if "date" in request.GET else None, initial={"date": today})
         journey = None
         if not form.is_bound:
@@ -378,7 +393,7 @@ class TrainAdmin(SuperuserWritesMixin, admin.ModelAdmin):
             "form": form,
             "journey": journey,
             "today": today,
-            "time_zone": settings.TIME_ZONE,
+            "time_zone": time_zone,
             "search_days": JOURNEY_SEARCH_DAYS,
         }
         request.current_app = self.admin_site.name

@@ -31,7 +31,7 @@ class SuperuserWritesMixin:
 class StationAdminForm(forms.ModelForm):
     class Meta:
         model = Station
-        fields = ["name"]
+        fields = ["name", "time_zone"]
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
@@ -46,7 +46,7 @@ class StationAdminForm(forms.ModelForm):
 @admin.register(Station)
 class StationAdmin(SuperuserWritesMixin, admin.ModelAdmin):
     form = StationAdminForm
-    list_display = ["name"]
+    list_display = ["name", "time_zone"]
     search_fields = ["name"]
     show_full_result_count = False
 

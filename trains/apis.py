@@ -11,6 +11,7 @@ from railway.openapi import bad_request, error_response
 from trains.models import Train
 from trains.selectors import train_route
 from trains.services import train_create
+from trains.time_zones import TIME_ZONE_MAX_LENGTH
 
 
 class IsSuperuser(permissions.BasePermission):
@@ -38,7 +39,8 @@ class AddTrainApi(APIView):
     """Add a train (superusers only).
 
     `stops` is the whole route, from `source` to `destination`; without it the train runs
-    non-stop. Station names are trimmed and match ignoring case.
+    non-stop. Station names are trimmed and match ignoring case. The stations the call creates
+    are in `time_zone`.
     """
 
     permission_classes = [permissions.IsAuthenticated, IsSuperuser]
@@ -51,6 +53,14 @@ class AddTrainApi(APIView):
         total_seats = StrictIntegerField(min_value=1, max_value=Train.MAX_SEATS)
         stops = serializers.ListField(
             child=StationNameField(), required=False, max_length=Train.MAX_STOPS + 1
+        )
+        time_zone = StrictCharField(
+            max_length=TIME_ZONE_MAX_LENGTH,
+            required=False,
+            help_text=(
+                "The IANA time zone (such as Asia/Kolkata) of the stations this call creates; "
+                "by default the service's TIME_ZONE. Stations that exist keep theirs."
+            ),
         )
 
     @extend_schema(
@@ -65,6 +75,7 @@ class AddTrainApi(APIView):
                     "destination": "New Delhi",
                     "total_seats": 100,
                     "stops": ["Howrah", "Dhanbad", "Gaya", "Kanpur", "New Delhi"],
+                    "time_zone": "Asia/Kolkata",
                 },
                 request_only=True,
             )
@@ -73,7 +84,8 @@ class AddTrainApi(APIView):
             201: TrainOutputSerializer,
             400: bad_request(
                 "A field is missing or invalid, the number is taken, source and destination are the same, "
-                "a station comes twice, or `stops` does not run from `source` to `destination`."
+                "a station comes twice, `stops` does not run from `source` to `destination`, or "
+                "`time_zone` is not an IANA time zone (`unknown_time_zone`)."
             ),
             403: error_response("`permission_denied`: only superusers may add trains."),
         },

@@ -4,6 +4,8 @@ import datetime
 
 from django.db import models
 
+from trains.time_zones import TIME_ZONE_MAX_LENGTH, service_time_zone, time_zone_validator
+
 # Bit i of Train.runs_on is weekday i, Monday first (date.weekday()).
 EVERY_DAY = 0b111_1111
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -18,11 +20,19 @@ class Station(models.Model):
     name = models.CharField(max_length=100)
     # Unique comparison key, so that "Delhi", " delhi " and "DELHI" are one station.
     key = models.CharField(max_length=100, unique=True, editable=False)
+    # Where the station's clocks are: its trains' times there are written in it.
+    time_zone = models.CharField(
+        max_length=TIME_ZONE_MAX_LENGTH,
+        default=service_time_zone,
+        validators=[time_zone_validator],
+        help_text="The IANA time zone of the station, such as Europe/Paris or Asia/Kolkata.",
+    )
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=~models.Q(key=""), name="station_key_not_empty"),
+            models.CheckConstraint(condition=~models.Q(time_zone=""), name="station_time_zone_not_empty"),
         ]
 
     def __str__(self) -> str:
@@ -45,8 +55,9 @@ class Train(models.Model):
     name = models.CharField(max_length=100, blank=True, default="")
     total_seats = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
-    # The timetable. A journey starts at `departs_at` (local time of day, TIME_ZONE) on a start
-    # date; each stop's times are offsets from that moment, so a journey may cross midnight.
+    # The timetable. A journey starts at `departs_at` (time of day at its first station, in that
+    # station's time zone) on a start date, the date there; each stop's times are the time elapsed
+    # since that moment, so a journey may cross midnight (trains.time_zones).
     # Defaults in the database too, so that rows written past the ORM (bulk loads) get them.
     departs_at = models.TimeField(default=datetime.time(0, 0), db_default=datetime.time(0, 0))
     runs_on = models.PositiveSmallIntegerField(

@@ -5,9 +5,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from trains.models import ServiceException, Station, Stop, Train
+from trains.time_zones import in_zone, journey_start, local_date, service_time_zone
 from trains.variants import Calendar, calendars_sharing_a_date
 
 
@@ -17,6 +19,17 @@ def train_route_stations(*, train: Train) -> list[Station]:
         stop.station
         for stop in Stop.objects.filter(train=train).select_related("station").order_by("position")
     ]
+
+
+def train_origin_time_zone(*, train: Train) -> str:
+    """Return the time zone of the train's first station, where its times of day and dates are read.
+
+    The service's TIME_ZONE for a train without stops yet.
+    """
+    origin = (
+        Stop.objects.filter(train=train, position=0).order_by().values_list("station__time_zone", flat=True)
+    )
+    return origin.first() or service_time_zone()
 
 
 def train_route(*, train: Train) -> list[str]:
@@ -111,27 +124,6 @@ def runs_on_from(weekdays: list[int]) -> int:
     return sum(1 << day for day in set(weekdays))
 
 
-def stop_leaves_on(
-    *, departs_at: datetime.time, journey_date: datetime.date, stop: "RouteStop"
-) -> datetime.date:
-    """Return the calendar date on which the journey starting on `journey_date` leaves `stop`."""
-    leaves = after_midnight(departs_at) + stop_offset(stop.departure, stop.arrival)
-    return journey_date + datetime.timedelta(days=leaves // datetime.timedelta(days=1))
-
-
-def stop_leaves_at(
-    *, departs_at: datetime.time, journey_date: datetime.date, stop: "RouteStop"
-) -> datetime.datetime | None:
-    """Return when the journey starting on `journey_date` leaves `stop`, in TIME_ZONE; None if unknown.
-
-    A stop with no time in the timetable (a train added without times) has no known departure.
-    """
-    if stop.departure is None and stop.arrival is None:
-        return None
-    start = datetime.datetime.combine(journey_date, datetime.time()) + after_midnight(departs_at)
-    return timezone.make_aware(start + stop_offset(stop.departure, stop.arrival))
-
-
 @dataclass(frozen=True)
 class RouteStop:
     position: int
@@ -139,53 +131,103 @@ class RouteStop:
     station_name: str
     arrival: datetime.timedelta | None
     departure: datetime.timedelta | None
+    # The station's time zone, in which the train's times there are written.
+    time_zone: str = ""
+
+
+def stop_leaves_at(
+    *, departs_at: datetime.time, journey_date: datetime.date, origin_time_zone: str, stop: RouteStop
+) -> datetime.datetime | None:
+    """Return when the journey dated `journey_date` leaves `stop`, in the stop's time zone; None if unknown.
+
+    `origin_time_zone` is the zone of the train's first station, where `departs_at` and the
+    journey's date are read. A stop with no time in the timetable (a train added without
+    times) has no known departure.
+    """
+    if stop.departure is None and stop.arrival is None:
+        return None
+    start = journey_start(journey_date=journey_date, departs_at=departs_at, time_zone=origin_time_zone)
+    return in_zone(start + stop_offset(stop.departure, stop.arrival), stop.time_zone)
+
+
+def stop_leaves_on(*, journey_date: datetime.date, leaves_at: datetime.datetime | None) -> datetime.date:
+    """Return the date at the stop on which a journey leaving it at `leaves_at` (stop_leaves_at) leaves it.
+
+    A stop with no time counts as left on the journey's date.
+    """
+    return journey_date if leaves_at is None else leaves_at.date()
 
 
 def journey_leaves_stop(
     *, train_id: int, journey_date: datetime.date, position: int
-) -> tuple[datetime.date, datetime.datetime | None]:
-    """Return the date and the moment (None: no time in the timetable) a journey leaves a stop."""
-    departs_at = Train.objects.filter(pk=train_id).values_list("departs_at", flat=True).get()
-    arrival, departure = (
-        Stop.objects.filter(train_id=train_id, position=position).values_list("arrival", "departure").get()
+) -> tuple[datetime.date, datetime.datetime | None, str]:
+    """Return the date, moment (None: no time in the timetable) and time zone of a journey leaving a stop."""
+    origin = Stop.objects.filter(train=OuterRef("pk"), position=0).order_by().values("station__time_zone")[:1]
+    departs_at, origin_time_zone = (
+        Train.objects.filter(pk=train_id)
+        .order_by()
+        .annotate(origin_time_zone=Subquery(origin))
+        .values_list("departs_at", "origin_time_zone")
+        .get()
     )
-    stop = RouteStop(position=position, station_key="", station_name="", arrival=arrival, departure=departure)
-    return (
-        stop_leaves_on(departs_at=departs_at, journey_date=journey_date, stop=stop),
-        stop_leaves_at(departs_at=departs_at, journey_date=journey_date, stop=stop),
+    arrival, departure, time_zone = (
+        Stop.objects.filter(train_id=train_id, position=position)
+        .order_by()
+        .values_list("arrival", "departure", "station__time_zone")
+        .get()
     )
+    stop = RouteStop(position, "", "", arrival, departure, time_zone)
+    leaves_at = stop_leaves_at(
+        departs_at=departs_at, journey_date=journey_date, origin_time_zone=origin_time_zone, stop=stop
+    )
+    return stop_leaves_on(journey_date=journey_date, leaves_at=leaves_at), leaves_at, time_zone
 
 
 @dataclass(frozen=True)
 class TrainOnDay:
-    """A train, its route and its exception for one day (None: it has none), as a sale reads them."""
+    """A train, its route and its exception on its journey's date (None: it has none), as a sale reads them.
+
+    `day` is the journey's date: the one asked for, else today at the train's first station.
+    """
 
     train: Train
     route: list[RouteStop]
     exception: bool | None
+    day: datetime.date
+
+    @property
+    def origin_time_zone(self) -> str:
+        return self.route[0].time_zone if self.route else ""
 
 
 # A SQL text, the same on both databases: composing it with the ORM cost more than running it,
 # on every sale. SQLite returns times, dates and durations as text and integers: see time_value.
-# The active variants of the number (each with its exception for the day) are the rows with a
-# train id first, their stops the others: two single-table selects, since a join costs
-# PostgreSQL more to plan than both cost to run.
+# The active variants of the number are the rows with a train id first, their stops and their
+# exceptions in a span of dates the others: single-table selects, since a join costs PostgreSQL
+# more to plan than they cost to run. The casts give PostgreSQL the types of the columns only
+# the last select fills.
 _TRAIN_ON_DAY = """
 SELECT train.id, train.name, train.total_seats, train.departs_at, train.runs_on,
        train.service_from, train.service_until,
-       (SELECT exception.runs FROM trains_serviceexception exception
-         WHERE exception.train_id = train.id AND exception.date = %s),
-       NULL, NULL, NULL, NULL, NULL, NULL
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, CAST(NULL AS DATE), CAST(NULL AS BOOLEAN)
   FROM trains_train train
  WHERE train.train_number = %s AND train.withdrawn_at IS NULL
 UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, stop.train_id, stop.position,
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, stop.train_id, stop.position,
        (SELECT station.key FROM trains_station station WHERE station.id = stop.station_id),
        (SELECT station.name FROM trains_station station WHERE station.id = stop.station_id),
-       stop.arrival, stop.departure
+       (SELECT station.time_zone FROM trains_station station WHERE station.id = stop.station_id),
+       stop.arrival, stop.departure, NULL, NULL, NULL
   FROM trains_stop stop
  WHERE stop.train_id IN (
        SELECT train.id FROM trains_train train WHERE train.train_number = %s AND train.withdrawn_at IS NULL)
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       exception.train_id, exception.date, exception.runs
+  FROM trains_serviceexception exception
+ WHERE exception.train_id IN (
+       SELECT train.id FROM trains_train train WHERE train.train_number = %s AND train.withdrawn_at IS NULL)
+   AND exception.date BETWEEN %s AND %s
 """
 
 
@@ -206,49 +248,69 @@ def duration_value(value: datetime.timedelta | int | None) -> datetime.timedelta
     return datetime.timedelta(microseconds=value)
 
 
-def train_on_day(*, train_number: int, day: datetime.date) -> TrainOnDay | None:
+def train_on_day(
+    *, train_number: int, day: datetime.date | None, now: datetime.datetime | None = None
+) -> TrainOnDay | None:
     """Return the variant of train `train_number` running on `day`, its route and exception, in one query.
 
-    Withdrawn trains are not read. When no variant runs on `day`, one of them is returned all
-    the same (its dates then refuse the sale, as for any train not running); None when the
-    number has no active train at all.
+    Without a `day`, the journey is today's at the train's first station (at `now`, by default
+    the present). Withdrawn trains are not read. When no variant runs on the day, one of them is
+    returned all the same (its dates then refuse the sale, as for any train not running); None
+    when the number has no active train at all.
     """
+    now = now or timezone.now()
+    if day is None:
+        # Every place on Earth is within a day of UTC: the exceptions of three dates cover today there.
+        utc_today = now.astimezone(datetime.UTC).date()
+        first, last = utc_today - datetime.timedelta(days=1), utc_today + datetime.timedelta(days=1)
+    else:
+        first = last = day
     with connection.cursor() as cursor:
-        cursor.execute(_TRAIN_ON_DAY, [day, train_number, train_number])
+        cursor.execute(_TRAIN_ON_DAY, [train_number, train_number, train_number, first, last])
         rows = cursor.fetchall()
     variants = []
-    for train_id, name, total_seats, departs_at, runs_on, service_from, service_until, exception, *_ in rows:
-        if train_id is None:
-            continue
-        train = Train(
-            id=train_id,
-            train_number=train_number,
-            name=name,
-            total_seats=total_seats,
-            departs_at=time_value(departs_at),
-            runs_on=runs_on,
-            service_from=date_value(service_from),
-            service_until=date_value(service_until),
-        )
-        variants.append((train, None if exception is None else bool(exception)))
+    routes: dict[int, list[RouteStop]] = {}
+    exceptions: dict[int, dict[datetime.date, bool]] = {}
+    for row in rows:
+        train_id, name, total_seats, departs_at, runs_on, service_from, service_until = row[:7]
+        stop_train_id, position, key, station_name, time_zone, arrival, departure = row[7:14]
+        exception_train_id, date, runs = row[14:]
+        if train_id is not None:
+            variants.append(
+                Train(
+                    id=train_id,
+                    train_number=train_number,
+                    name=name,
+                    total_seats=total_seats,
+                    departs_at=time_value(departs_at),
+                    runs_on=runs_on,
+                    service_from=date_value(service_from),
+                    service_until=date_value(service_until),
+                )
+            )
+        elif stop_train_id is not None:
+            stop = RouteStop(
+                position, key, station_name, duration_value(arrival), duration_value(departure), time_zone
+            )
+            routes.setdefault(stop_train_id, []).append(stop)
+        else:
+            exceptions.setdefault(exception_train_id, {})[date_value(date)] = bool(runs)
     if not variants:
         return None
-    variants.sort(key=lambda variant: variant[0].pk)
+    candidates = []
+    for train in sorted(variants, key=lambda train: train.pk):
+        route = sorted(routes.get(train.pk, []), key=lambda stop: stop.position)
+        train_day = day
+        if train_day is None:
+            train_day = local_date(now, route[0].time_zone) if route else timezone.localdate(now)
+        exception = exceptions.get(train.pk, {}).get(train_day)
+        candidates.append(TrainOnDay(train=train, route=route, exception=exception, day=train_day))
     running = [
-        (train, exception)
-        for train, exception in variants
-        if train_starts_on_given(train=train, day=day, exception=exception)
+        candidate
+        for candidate in candidates
+        if train_starts_on_given(train=candidate.train, day=candidate.day, exception=candidate.exception)
     ]
-    train, exception = (running or variants)[0]
-    route = sorted(
-        (
-            RouteStop(position, key, station_name, duration_value(arrival), duration_value(departure))
-            for *_, stop_train_id, position, key, station_name, arrival, departure in rows
-            if stop_train_id == train.pk
-        ),
-        key=lambda stop: stop.position,
-    )
-    return TrainOnDay(train=train, route=route, exception=exception)
+    return (running or candidates)[0]
 
 
 def train_calendars(*, trains: Iterable[Train]) -> dict[int, Calendar]:

@@ -6,20 +6,25 @@ from django.db import IntegrityError, connection, transaction
 from rest_framework import exceptions
 
 from trains.models import Station, Stop, Train, station_key
+from trains.time_zones import service_time_zone, time_zone_check
 
 # The first key of the advisory locks on train numbers: a space of its own among the app's locks.
 TRAIN_NUMBER_LOCK_SPACE = 15_001
 
 
-def station_get_or_create(*, name: str) -> Station:
-    """Return the station with this name in any case and spacing, creating it if it is new."""
+def station_get_or_create(*, name: str, time_zone: str | None = None) -> Station:
+    """Return the station with this name in any case and spacing, creating it if it is new.
+
+    A new station is in `time_zone`, by default the service's TIME_ZONE; a station that exists
+    keeps its own.
+    """
     key = station_key(name)
     station = Station.objects.filter(key=key).first()
     if station is not None:
         return station
     try:
         with transaction.atomic():
-            return Station.objects.create(name=name)
+            return Station.objects.create(name=name, time_zone=time_zone or service_time_zone())
     except IntegrityError:
         # Another request created it meanwhile.
         return Station.objects.get(key=key)
@@ -67,8 +72,14 @@ def train_create(
     total_seats: int,
     name: str = "",
     stops: list[str] | None = None,
+    time_zone: str | None = None,
 ) -> Train:
-    """Create a train and its ordered stops in one transaction."""
+    """Create a train and its ordered stops in one transaction.
+
+    The stations it creates are in `time_zone` (an IANA name), by default the service's TIME_ZONE.
+    """
+    if time_zone is not None:
+        time_zone_check(time_zone)
     route = route_validate(source=source, destination=destination, stops=stops)
     with transaction.atomic():
         train_number_lock(train_number=train_number)
@@ -76,7 +87,7 @@ def train_create(
             raise exceptions.ValidationError({"train_number": ["A train with this number already exists."]})
         train = Train.objects.create(train_number=train_number, name=name.strip(), total_seats=total_seats)
         Stop.objects.bulk_create(
-            Stop(train=train, station=station_get_or_create(name=station_name), position=position)
+            Stop(train=train, station=station_get_or_create(name=station_name, time_zone=time_zone), position=position)
             for position, station_name in enumerate(route)
         )
     return train

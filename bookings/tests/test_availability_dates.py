@@ -9,7 +9,7 @@ import time_machine
 from bookings.services import booking_create
 from bookings.tests.client_calls import AVAILABILITY_URL, book, next_url
 from railway.tests.bodies import error_body
-from trains.models import ServiceException, Stop, Train
+from trains.models import ServiceException, Station, Stop, Train
 from trains.selectors import runs_on_from
 from trains.services import train_route_replace
 
@@ -151,12 +151,12 @@ def test_the_journey_date_of_a_row_is_the_one_that_books_it(owner_client, night_
     assert seats_on(owner_client, "Delhi", "Agra") == {12: 5}
 
 
-def test_times_are_written_in_the_service_time_zone(owner_client, night_train, settings):
-    settings.TIME_ZONE = "Asia/Kolkata"
+def test_times_are_written_in_the_time_zone_of_their_station(owner_client, night_train):
+    Station.objects.update(time_zone="Asia/Kolkata")
 
     (row,) = found(owner_client, "Agra", "Jhansi", journey_date="2026-11-27")
 
-    # 20:00 in Kolkata, plus seven hours: 03:00 there the next day.
+    # 20:00 in Delhi, plus seven hours: 03:00 there the next day.
     assert (row["departure"], row["arrival"]) == ("2026-11-27T03:00:00+05:30", "2026-11-27T06:00:00+05:30")
 
 

@@ -437,3 +437,101 @@ def test_skip_invalid_prints_the_first_hundred_rejected_trips_and_counts_the_res
     assert output.count("Rejected trip") == 100
     assert "Rejected trip 'BAD99'" in output and "BAD100'" not in output
     assert "... and 5 more trips rejected." in output
+
+
+# --- Time zones --------------------------------------------------------------------------------
+
+
+def agency_in(time_zone: str) -> str:
+    return f"agency_id,agency_name,agency_url,agency_timezone\nRAIL,Rail,https://rail.example,{time_zone}\n"
+
+
+def times_found(client, source: str, destination: str, journey_date: str) -> list[tuple[str, str, str]]:
+    response = client.get(
+        "/user/get_seat_availability/",
+        {"source": source, "destination": destination, "journey_date": journey_date},
+    )
+    assert response.status_code == 200, response.content
+    return [(row["journey_date"], row["departure"], row["arrival"]) for row in response.json()]
+
+
+def test_an_asian_railways_times_are_its_own_local_times(tmp_path, owner_client):
+    import_feed(write_feed(tmp_path, minimal_with({"agency.txt": agency_in("Asia/Kolkata")})), "--seats", "9")
+
+    assert set(Station.objects.values_list("time_zone", flat=True)) == {"Asia/Kolkata"}
+    assert times_found(owner_client, "Alpha", "Gamma", "2025-01-06") == [
+        ("2025-01-06", "2025-01-06T08:00:00+05:30", "2025-01-06T09:00:00+05:30")
+    ]
+
+
+# Alpha keeps London's clock, an hour behind the agency's (Paris), in which the feed's times are written.
+LONDON_ALPHA = """
+    stop_id,stop_name,stop_timezone
+    A,Alpha,Europe/London
+    B,Beta,
+    C,Gamma,
+"""
+
+
+def test_a_train_from_a_station_in_another_zone_than_the_agencys_leaves_at_the_same_instant(
+    tmp_path, owner_client
+):
+    stop_times = """
+        trip_id,arrival_time,departure_time,stop_id,stop_sequence
+        T1,07:01:00,07:01:00,A,1
+        T1,08:30:00,08:32:00,B,2
+        T1,09:20:00,09:20:00,C,3
+    """
+    files = {"agency.txt": agency_in("Europe/Paris"), "stops.txt": LONDON_ALPHA, "stop_times.txt": stop_times}
+
+    import_feed(write_feed(tmp_path, minimal_with(files)), "--seats", "9")
+
+    assert dict(Station.objects.values_list("name", "time_zone")) == {
+        "Alpha": "Europe/London",
+        "Beta": "Europe/Paris",
+        "Gamma": "Europe/Paris",
+    }
+    # 07:01 in Paris is 06:01 in London, where the train starts.
+    assert Train.objects.get().departs_at == datetime.time(6, 1)
+    assert times_found(owner_client, "Alpha", "Gamma", "2025-01-06") == [
+        ("2025-01-06", "2025-01-06T06:01:00Z", "2025-01-06T09:20:00+01:00")
+    ]
+
+
+def test_a_train_the_zones_move_to_the_day_before_runs_on_the_days_before_its_services(
+    tmp_path, owner_client
+):
+    files = {
+        "agency.txt": agency_in("Europe/Paris"),
+        "stops.txt": LONDON_ALPHA,
+        "stop_times.txt": """
+            trip_id,arrival_time,departure_time,stop_id,stop_sequence
+            T1,00:30:00,00:30:00,A,1
+            T1,01:00:00,01:00:00,B,2
+            T1,01:30:00,01:30:00,C,3
+        """,
+        "calendar.txt": """
+            service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date
+            DAILY,1,0,0,0,0,0,0,20250106,20250331
+        """,
+        "calendar_dates.txt": """
+            service_id,date,exception_type
+            DAILY,20250113,2
+            DAILY,20250115,1
+        """,
+    }
+
+    import_feed(write_feed(tmp_path, minimal_with(files)), "--seats", "9")
+
+    # 00:30 on a Monday in Paris is 23:30 on the Sunday before in London.
+    train = Train.objects.get()
+    assert train.departs_at == datetime.time(23, 30)
+    starts = [
+        day
+        for day in (datetime.date(2025, 1, 4) + datetime.timedelta(days=n) for n in range(12))
+        if train_starts_on(train=train, day=day)
+    ]
+    assert starts == [datetime.date(2025, 1, 5), datetime.date(2025, 1, 14)]
+    assert times_found(owner_client, "Alpha", "Gamma", "2025-01-05") == [
+        ("2025-01-05", "2025-01-05T23:30:00Z", "2025-01-06T01:30:00+01:00")
+    ]

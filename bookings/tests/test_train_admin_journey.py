@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from bookings.models import Booking, Journey
 from bookings.services import booking_cancel, booking_create
-from trains.models import ServiceException, Train
+from trains.models import ServiceException, Station, Train
 from trains.selectors import runs_on_from, train_start_dates, train_starts_on
 
 # A Thursday; every test runs on it, at noon in the service's time zone (UTC).
@@ -291,3 +291,14 @@ def test_the_start_dates_it_links_agree_with_the_rule_the_sales_check(train):
     assert train_start_dates(train=train, first=span[0], last=span[-1]) == [
         date for date in span if train_starts_on(train=train, day=date)
     ]
+
+
+def test_without_a_date_it_shows_todays_journey_at_the_trains_first_station(superuser_client, train):
+    Station.objects.update(time_zone="Pacific/Kiritimati")
+
+    # Noon in UTC on the 26th is 02:00 on the 27th at UTC+14.
+    response = superuser_client.get(journey_url(train))
+
+    assert response.status_code == 200
+    assert response.context["journey"].date == day(1)
+    assert "Today is 2026-11-27 (Pacific/Kiritimati)" in response.content.decode()

@@ -15,10 +15,12 @@ def run_key(trip_id: str, departure: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Station:
-    """A station trains call at, under its name, and the stop_ids of stops.txt that are it."""
+    """A station trains call at, under its name, the stop_ids of stops.txt that are it, and its time
+    zone: its stop_timezone, else the agencies'."""
 
     name: str
     stop_ids: tuple[str, ...]
+    time_zone: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +37,9 @@ class Train:
     """A trip of trips.txt, or one departure of a trip of frequencies.txt: its number and name for
     the service, its running days and its calls.
 
-    `first_departure` is the time of day the train leaves its origin, in seconds after
-    midnight of the day it runs on; from 24:00:00 (86,400) on it leaves after midnight.
+    `first_departure` is the time of day the train leaves its origin, in seconds after noon
+    minus 12 hours (midnight but on the nights the clocks change) of the day it runs on, in the
+    feed's time zone; from 24:00:00 (86,400) on it leaves after midnight.
     """
 
     trip_id: str
@@ -96,8 +99,13 @@ class Service:
 
 @dataclass(frozen=True, slots=True)
 class Feed:
-    """A whole feed: stations and trains in file order, services by service_id."""
+    """A whole feed: stations and trains in file order, services by service_id.
+
+    `time_zone` is the agencies' (the service's TIME_ZONE for a feed without agency.txt): trains'
+    times of day count from noon minus 12 hours of their service day there.
+    """
 
     stations: tuple[Station, ...]
     trains: tuple[Train, ...]
     services: Mapping[str, Service]
+    time_zone: str

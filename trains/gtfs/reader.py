@@ -4,8 +4,8 @@ import os
 from pathlib import Path
 from types import MappingProxyType
 
+from trains.gtfs import agency, stop_times
 from trains.gtfs import stations as stops
-from trains.gtfs import stop_times
 from trains.gtfs.errors import RejectedTrip
 from trains.gtfs.feed import Call, Feed, Train
 from trains.gtfs.frequencies import FREQUENCIES_FILE, read_frequencies
@@ -30,6 +30,7 @@ from trains.gtfs.trips import (
     read_trips,
     variants_check,
 )
+from trains.time_zones import service_time_zone
 
 REQUIRED_FILES = {
     stops.STOPS_FILE: stops.REQUIRED_COLUMNS,
@@ -39,7 +40,10 @@ REQUIRED_FILES = {
 }
 # A feed needs one of them, and may have both.
 CALENDAR_FILES = {CALENDAR_FILE: CALENDAR_COLUMNS, CALENDAR_DATES_FILE: CALENDAR_DATES_COLUMNS}
-OPTIONAL_FILES = {FREQUENCIES_FILE: FREQUENCIES_REQUIRED_COLUMNS}
+OPTIONAL_FILES = {
+    agency.AGENCY_FILE: agency.REQUIRED_COLUMNS,
+    FREQUENCIES_FILE: FREQUENCIES_REQUIRED_COLUMNS,
+}
 
 
 def read_feed(path: str | os.PathLike[str], *, progress: ProgressCallback | None = None) -> Feed:
@@ -73,7 +77,11 @@ def _read(
         files = _check_files(source)
         if progress is not None:
             source.count_progress(files, progress)
-        index = read_stations(source)
+        # Without agency.txt, the times are the service's own.
+        time_zone = (agency.read_time_zone(source) if source.has(agency.AGENCY_FILE) else None) or (
+            service_time_zone()
+        )
+        index = read_stations(source, time_zone=time_zone)
         services = read_services(source)
         trips = read_trips(source, read_routes(source), services)
         departures = read_frequencies(source, trips) if source.has(FREQUENCIES_FILE) else {}
@@ -88,7 +96,12 @@ def _read(
         source.raise_errors()
         source.progress.finish()
         rejected = _rejected_trips(source, trips)
-    feed = Feed(stations=tuple(index.stations.values()), trains=trains, services=MappingProxyType(services))
+    feed = Feed(
+        stations=tuple(index.stations.values()),
+        trains=trains,
+        services=MappingProxyType(services),
+        time_zone=time_zone,
+    )
     return feed, rejected
 
 

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 
 from trains.gtfs.feed import Station
 from trains.gtfs.source import FeedSource
+from trains.time_zones import is_time_zone
 
 STOPS_FILE = "stops.txt"
 REQUIRED_COLUMNS = ("stop_id", "stop_name")
-COLUMNS = (*REQUIRED_COLUMNS, "location_type", "parent_station")
+COLUMNS = (*REQUIRED_COLUMNS, "location_type", "parent_station", "stop_timezone")
 
 STOP, STATION = "0", "1"
 # Parts of a station's building, which trains do not call at.
@@ -33,6 +34,8 @@ class StopRow:
     name: str
     location_type: str
     parent_station: str
+    # Its stop_timezone, else the agencies'.
+    time_zone: str
 
 
 @dataclass
@@ -45,21 +48,27 @@ class StationIndex:
     # stop_ids whose rows had errors: references to them would only repeat those errors.
     unreadable: set[str] = field(default_factory=set)
 
-    def add_station(self, name: str, stop_id: str) -> None:
+    def add_station(self, name: str, stop_id: str, time_zone: str) -> None:
         """Record `stop_id` as the station `name`, one station per name as the service compares them."""
         key = station_key(name)
         known = self.stations.get(key)
         if known is None:
-            self.stations[key] = Station(name=name, stop_ids=(stop_id,))
+            self.stations[key] = Station(name=name, stop_ids=(stop_id,), time_zone=time_zone)
         else:
-            self.stations[key] = Station(name=known.name, stop_ids=(*known.stop_ids, stop_id))
+            self.stations[key] = Station(
+                name=known.name, stop_ids=(*known.stop_ids, stop_id), time_zone=known.time_zone
+            )
         self.station_of_stop[stop_id] = self.stations[key].name
 
 
-def read_stations(source: FeedSource) -> StationIndex:
-    """Return the stations of stops.txt and the station each stop and platform stands for."""
+def read_stations(source: FeedSource, *, time_zone: str) -> StationIndex:
+    """Return the stations of stops.txt and the station each stop and platform stands for.
+
+    A station without a stop_timezone is in `time_zone`, the agencies'. A platform stands for its
+    parent station, in the station's time zone whatever its own says, as GTFS has it.
+    """
     index = StationIndex()
-    rows = _read_stop_rows(source, index)
+    rows = _read_stop_rows(source, index, time_zone)
     for row in rows.values():
         if row.stop_id in index.unreadable:
             continue
@@ -73,7 +82,7 @@ def read_stations(source: FeedSource) -> StationIndex:
     return index
 
 
-def _read_stop_rows(source: FeedSource, index: StationIndex) -> dict[str, StopRow]:
+def _read_stop_rows(source: FeedSource, index: StationIndex, time_zone: str) -> dict[str, StopRow]:
     rows: dict[str, StopRow] = {}
     for line, values in source.rows(STOPS_FILE, COLUMNS):
         row = StopRow(
@@ -82,12 +91,16 @@ def _read_stop_rows(source: FeedSource, index: StationIndex) -> dict[str, StopRo
             name=values["stop_name"],
             location_type=values["location_type"] or STOP,
             parent_station=values["parent_station"],
+            time_zone=values["stop_timezone"] or time_zone,
         )
         first = rows.get(row.stop_id)
         if not source.id_is_new(STOPS_FILE, line, "stop_id", row.stop_id, first.line if first else None):
             continue
         if row.location_type not in (STOP, STATION, *NOT_STOPS):
             source.error(STOPS_FILE, line, f"location_type '{row.location_type}' is not 0, 1, 2, 3 or 4")
+            index.unreadable.add(row.stop_id)
+        elif not is_time_zone(row.time_zone):
+            source.error(STOPS_FILE, line, f"stop_timezone '{row.time_zone}' is not an IANA time zone")
             index.unreadable.add(row.stop_id)
         rows[row.stop_id] = row
     return rows
@@ -100,7 +113,7 @@ def _add_station(source: FeedSource, index: StationIndex, row: StopRow) -> None:
     elif length > STATION_NAME_MAX_LENGTH:
         source.error(STOPS_FILE, row.line, f"stop_name is longer than {STATION_NAME_MAX_LENGTH} characters")
     else:
-        index.add_station(row.name, row.stop_id)
+        index.add_station(row.name, row.stop_id, row.time_zone)
         return
     index.unreadable.add(row.stop_id)
 

@@ -357,3 +357,39 @@ def test_it_rejects_json_that_is_a_list_instead_of_an_object(admin_client_api, p
     assert response.status_code == 400
     assert "non_field_errors" in response.json()
     assert not Train.objects.exists()
+
+
+def test_the_stations_it_creates_are_in_the_time_zone_given(admin_client_api, payload):
+    Station.objects.create(name="Delhi", time_zone="UTC")
+    payload["time_zone"] = "Asia/Kolkata"
+
+    response = add_train(admin_client_api, payload)
+
+    assert response.status_code == 201, response.content
+    # A station that exists keeps its own.
+    assert dict(Station.objects.values_list("name", "time_zone")) == {
+        "Mumbai": "Asia/Kolkata",
+        "Delhi": "UTC",
+    }
+
+
+def test_without_a_time_zone_its_stations_are_in_the_services(admin_client_api, payload, settings):
+    settings.TIME_ZONE = "Europe/Paris"
+
+    assert add_train(admin_client_api, payload).status_code == 201
+
+    assert set(Station.objects.values_list("time_zone", flat=True)) == {"Europe/Paris"}
+
+
+@pytest.mark.parametrize("time_zone", ["Mars/Olympus_Mons", "europe/paris", "localtime", "../etc/passwd"])
+def test_an_unknown_time_zone_is_a_400_with_a_code(admin_client_api, payload, time_zone):
+    payload["time_zone"] = time_zone
+
+    response = add_train(admin_client_api, payload)
+
+    assert response.status_code == 400
+    body = error_body(response)
+    assert body["code"] == "unknown_time_zone"
+    assert "is not an IANA time zone" in body["time_zone"][0]
+    assert not Train.objects.exists()
+    assert not Station.objects.exists()

@@ -116,11 +116,12 @@ def test_a_train_calling_at_a_platform_calls_at_its_parent_station(tmp_path, for
 def test_stations_are_the_parent_stations_and_the_stops_without_one(tmp_path):
     feed = read_feed(write_feed(tmp_path, RAIL_FEED))
 
+    # A feed without agency.txt is in the service's TIME_ZONE.
     assert feed.stations == (
-        Station("Central", ("CEN",)),
-        Station("Harbour", ("HAR",)),
-        Station("Midfield", ("MID",)),
-        Station("North", ("NOR",)),
+        Station("Central", ("CEN",), "UTC"),
+        Station("Harbour", ("HAR",), "UTC"),
+        Station("Midfield", ("MID",), "UTC"),
+        Station("North", ("NOR",), "UTC"),
     )
 
 
@@ -132,8 +133,41 @@ def test_stops_named_alike_are_one_station_as_the_service_knows_stations_by_name
         )
     )
 
-    assert feed.stations[0] == Station("Alpha", ("A", "A2"))
+    assert feed.stations[0] == Station("Alpha", ("A", "A2"), "UTC")
     assert len(feed.stations) == 3
+
+
+def test_a_station_is_in_its_stop_timezone_else_in_the_agencies(tmp_path):
+    stops = """
+        stop_id,stop_name,location_type,parent_station,stop_timezone
+        CEN,Central,1,,Europe/London
+        CEN_1,Central platform 1,0,CEN,Asia/Tokyo
+        CEN_2,Central platform 2,0,CEN,
+        HAR,Harbour,,,
+        MID,Midfield,0,,Europe/Lisbon
+        NOR_3,North platform 3,0,NOR,Europe/Lisbon
+        NOR,North,1,,
+    """
+    agency = "agency_id,agency_name,agency_url,agency_timezone\nRAIL,Rail,https://rail.example,Europe/Paris\n"
+    feed = read_feed(write_feed(tmp_path, {**RAIL_FEED, "stops.txt": stops, "agency.txt": agency}))
+
+    assert feed.time_zone == "Europe/Paris"
+    # A platform is in its station's time zone, whatever its own stop_timezone says.
+    assert {station.name: station.time_zone for station in feed.stations} == {
+        "Central": "Europe/London",
+        "Harbour": "Europe/Paris",
+        "Midfield": "Europe/Lisbon",
+        "North": "Europe/Paris",
+    }
+
+
+def test_a_feed_without_agencies_is_in_the_services_time_zone(tmp_path, settings):
+    settings.TIME_ZONE = "Asia/Kolkata"
+
+    feed = read_feed(write_feed(tmp_path, MINIMAL_FEED))
+
+    assert feed.time_zone == "Asia/Kolkata"
+    assert {station.time_zone for station in feed.stations} == {"Asia/Kolkata"}
 
 
 def test_two_platforms_of_one_station_are_one_station_to_call_at_once(tmp_path):
@@ -465,6 +499,18 @@ def test_missing_columns_are_all_reported_before_any_row_is_read(tmp_path):
          "stops.txt line 5: stop_id 'D\\x7f' holds the control character U+007F at character 2"),
         ({"stops.txt": 'stop_id,stop_name\nA,Alpha\nB,"Beta\nhalt"\nC,Gamma\n'},
          "stops.txt line 3: stop_name 'Beta\\x0ahalt' holds the control character U+000A at character 5"),
+        ({"stops.txt": "stop_id,stop_name,stop_timezone\nA,Alpha,\nB,Beta,Asia/Atlantis\nC,Gamma,\n"},
+         "stops.txt line 3: stop_timezone 'Asia/Atlantis' is not an IANA time zone"),
+        # agency.txt
+        ({"agency.txt": "agency_name,agency_timezone\nRail,Mars/Olympus_Mons\n"},
+         "agency.txt line 2: agency_timezone 'Mars/Olympus_Mons' is not an IANA time zone"),
+        ({"agency.txt": "agency_name,agency_timezone\nRail,\n"},
+         "agency.txt line 2: agency_timezone '' is not an IANA time zone"),
+        ({"agency.txt": "agency_name,agency_timezone\nRail,Europe/Paris\nFerry,Europe/Rome\n"},
+         "agency.txt line 3: agency_timezone 'Europe/Rome' differs from 'Europe/Paris' on line 2; "
+         "the agencies of a feed share one time zone"),
+        ({"agency.txt": "agency_name,agency_url\nRail,https://rail.example\n"},
+         "agency.txt line 1: required column 'agency_timezone' is missing"),
         # routes.txt
         ({"routes.txt": "route_id,route_long_name\nR,Coast\x1b[31m Line\n"},
          "routes.txt line 2: route_long_name 'Coast\\x1b[31m Line' holds the control character U+001B "

@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from trains.models import Stop, Train
+from trains.models import Station, Stop, Train
 from trains.selectors import train_route
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +29,20 @@ def test_the_demo_trains_come_with_their_routes_and_times():
     assert datetime.datetime.combine(datetime.date(2026, 1, 1), rajdhani.departs_at) + arrival_in_delhi == (
         datetime.datetime(2026, 1, 2, 8, 35)
     )
+
+
+def test_the_demo_stations_keep_india_time(owner_client):
+    call_command("seed_demo", stdout=StringIO())
+
+    assert set(Station.objects.values_list("time_zone", flat=True)) == {"Asia/Kolkata"}
+    response = owner_client.get(
+        "/user/get_seat_availability/",
+        {"source": "Surat", "destination": "Kota", "journey_date": "2026-12-24"},
+    )
+    # The Rajdhani leaves Mumbai at 17:00 India time and Surat three hours later.
+    assert [(row["departure"], row["arrival"]) for row in response.json()] == [
+        ("2026-12-24T20:00:00+05:30", "2026-12-25T03:20:00+05:30")
+    ]
 
 
 def test_loading_the_demo_again_changes_nothing():

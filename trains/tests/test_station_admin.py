@@ -1,4 +1,5 @@
-"""The station admin: listed and searched by name, and never two stations that differ only in case."""
+"""The station admin: listed and searched by name, never two stations that differ only in case, and
+each in a time zone."""
 
 import pytest
 
@@ -41,3 +42,30 @@ def test_station_autocomplete_finds_stations_by_name(superuser_client):
 
     assert response.status_code == 200
     assert [result["text"] for result in response.json()["results"]] == ["Alpha"]
+
+
+def test_a_superuser_sets_a_stations_time_zone(superuser_client):
+    station = Station.objects.create(name="Paris")
+
+    response = superuser_client.post(
+        f"/admin/trains/station/{station.pk}/change/",
+        {"name": "Paris", "time_zone": "Europe/Paris", "_save": "Save"},
+    )
+
+    assert response.status_code == 302
+    station.refresh_from_db()
+    assert station.time_zone == "Europe/Paris"
+
+
+def test_the_station_admin_refuses_an_unknown_time_zone(superuser_client):
+    station = Station.objects.create(name="Paris", time_zone="UTC")
+
+    response = superuser_client.post(
+        f"/admin/trains/station/{station.pk}/change/",
+        {"name": "Paris", "time_zone": "Europe/Atlantis", "_save": "Save"},
+    )
+
+    assert response.status_code == 200
+    assert "is not an IANA time zone" in str(response.context["adminform"].form.errors["time_zone"])
+    station.refresh_from_db()
+    assert station.time_zone == "UTC"

@@ -10,8 +10,11 @@ from django.db import transaction
 from trains.models import Train
 from trains.services import train_create, train_route_replace
 
-# Number, name, seats, the time of day it leaves, and its calls as (station, minutes after the
-# start when it arrives, minutes when it departs); the first call has no arrival, the last no departure.
+# Every demo station is in India, whose clocks keep Indian Standard Time (UTC+05:30).
+DEMO_TIME_ZONE = "Asia/Kolkata"
+# Number, name, seats, the time of day it leaves (India time), and its calls as (station, minutes
+# after the start when it arrives, minutes when it departs); the first call has no arrival, the
+# last no departure.
 DEMO_TRAINS = [
     (
         12951,
@@ -87,6 +90,7 @@ class Command(BaseCommand):
                     destination=stops[-1],
                     total_seats=seats,
                     stops=stops,
+                    time_zone=DEMO_TIME_ZONE,
                 )
                 train.departs_at = departs_at
                 train.save(update_fields=["departs_at"])

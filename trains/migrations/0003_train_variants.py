@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trains', '0001_initial'),
+        ('trains', '0002_station_time_zone'),
     ]
 
     operations = [
