@@ -188,8 +188,8 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
         station_names = [f"Station {number:04d}" for number in range(1, size.stations + 1)]
         report.stations = _insert(
             Station,
-            ["id", "name", "key"],
-            ((pk, name, station_key(name)) for pk, name in enumerate(station_names, start=1)),
+            ["id", "code", "name", "key"],
+            ((pk, f"S{pk:04d}", name, station_key(name)) for pk, name in enumerate(station_names, start=1)),
         )
 
         routes: list[list[int]] = []  # station ids, origin first

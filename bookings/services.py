@@ -58,7 +58,10 @@ def _segment_check(
     `exception` is the train's service exception for `journey_date` (None: it has none).
     """
     from_position, to_position = rules.segment_resolve(
-        route_keys=[stop.station_key for stop in route], source=source, destination=destination
+        route_codes=[stop.station_code for stop in route],
+        route_keys=[stop.station_key for stop in route],
+        source=source,
+        destination=destination,
     )
     # The horizon before the boarding date: past it the calendar may end.
     rules.booking_horizon_check(journey_date=journey_date, today=today)

@@ -12,16 +12,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models.functions import Upper
 from rest_framework import exceptions
 
 from bookings.network_changes import route_change_validate, train_lock_for_change
 from railway.db.statistics import statistics_refresh
 from trains import gtfs
-from trains.models import ServiceException, Station, Stop, Train
-from trains.selectors import runs_on_from
-from trains.services import station_get_or_create, train_route_replace
+from trains.models import ServiceException, Station, StationWord, Stop, Train, station_key, station_words
+from trains.selectors import runs_on_from, stations_with_code
+from trains.services import station_rename, train_route_replace
 
 DAY = datetime.timedelta(days=1)
+# Stations looked up or written per query: well within any database's limit on parameters.
+STATIONS_READ_AT_ONCE = 1_000
 
 
 class FeedImportRefused(Exception):
@@ -107,21 +110,31 @@ def feed_import(
         raise FeedImportRefused(problems)
     report = ImportReport()
     with transaction.atomic():
-        feed_stations_import(feed)
+        stations = feed_stations_import(feed)
         for train in progress(feed.trains):
+            route = [stations[code] for code in train.route]
             try:
-                train_import(train, feed.services[train.service_id], total_seats=total_seats, report=report)
+                train_import(
+                    train,
+                    feed.services[train.service_id],
+                    route=route,
+                    total_seats=total_seats,
+                    report=report,
+                )
             except exceptions.ValidationError as refused:
                 # Rolls the whole import back: nothing is half-imported.
                 raise FeedImportRefused(
                     [f"trips.txt trip {train.trip_id!r} (train {train.number}): {refused.detail}"]
                 ) from None
     # Searches and sales on the new trains are planned for the tables as they are now.
-    statistics_refresh(Station, Train, Stop, ServiceException)
+    statistics_refresh(Station, StationWord, Train, Stop, ServiceException)
     return report
 
 
-def train_import(train: gtfs.Train, service: gtfs.Service, *, total_seats: int, report: ImportReport) -> None:
+def train_import(
+    train: gtfs.Train, service: gtfs.Service, *, route: list[Station], total_seats: int, report: ImportReport
+) -> None:
+    """Create or update the train, calling at `route`: the stations of its calls, origin first."""
     timetable = timetable_of(train, service)
     existing = Train.objects.filter(train_number=train.number).first()
     if existing is None:
@@ -133,7 +146,7 @@ def train_import(train: gtfs.Train, service: gtfs.Service, *, total_seats: int, 
         # to tell a train kept for its bookings from a route that is invalid.
         train_lock_for_change(train=existing)
         try:
-            route_change_validate(train=existing, stops=list(train.route))
+            route_change_validate(train=existing, stops=list(route))
         except exceptions.ValidationError:
             # Its stops changed while it has bookings: reported, never altered.
             report.kept_for_bookings.append(train.number)
@@ -143,7 +156,7 @@ def train_import(train: gtfs.Train, service: gtfs.Service, *, total_seats: int, 
     existing.departs_at, existing.runs_on = timetable.departs_at, timetable.runs_on
     existing.service_from, existing.service_until = timetable.service_from, timetable.service_until
     existing.save(update_fields=["name", "departs_at", "runs_on", "service_from", "service_until"])
-    train_route_replace(train=existing, stops=list(train.route), times=stop_times_of(train))
+    train_route_replace(train=existing, stops=list(route), times=stop_times_of(train))
     ServiceException.objects.filter(train=existing).delete()
     ServiceException.objects.bulk_create(
         ServiceException(train=existing, date=date, runs=runs)
@@ -151,7 +164,40 @@ def train_import(train: gtfs.Train, service: gtfs.Service, *, total_seats: int, 
     )
 
 
-def feed_stations_import(feed: gtfs.Feed) -> None:
-    """Create the feed's stations that the service does not have yet (by name, ignoring case)."""
+def feed_stations_import(feed: gtfs.Feed) -> dict[str, Station]:
+    """Create or update the feed's stations by code (their stop_id), and return them by code.
+
+    A station already in the service with the code (ignoring case) takes the feed's name, so a
+    renamed stop stays the station its trains and bookings refer to; the others are created.
+    """
+    existing: dict[str, Station] = {}
+    codes = [station.code.upper() for station in feed.stations]
+    for start in range(0, len(codes), STATIONS_READ_AT_ONCE):
+        for station in Station.objects.annotate(upper_code=Upper("code")).filter(
+            upper_code__in=codes[start : start + STATIONS_READ_AT_ONCE]
+        ):
+            existing[station.upper_code] = station
+    found: dict[str, Station] = {}
+    new: list[Station] = []
     for station in feed.stations:
-        station_get_or_create(name=station.name)
+        known = existing.get(station.code.upper())
+        if known is None and not station.code.isascii():
+            # The databases' UPPER and Python's agree on ASCII only: ask the database itself.
+            known = stations_with_code(code=station.code).first()
+        if known is None:
+            new.append(Station(code=station.code, name=station.name, key=station_key(station.name)))
+        elif known.name != station.name:
+            found[station.code] = station_rename(station=known, name=station.name)
+        else:
+            found[station.code] = known
+    created = Station.objects.bulk_create(new, batch_size=STATIONS_READ_AT_ONCE)
+    StationWord.objects.bulk_create(
+        (
+            StationWord(station=station, word=word)
+            for station in created
+            for word in station_words(station.name)
+        ),
+        batch_size=STATIONS_READ_AT_ONCE,
+    )
+    found.update((station.code, station) for station in created)
+    return found

@@ -3,35 +3,66 @@
 import datetime
 
 from django.db import models
+from django.db.models.functions import Upper
+
+# Re-exported: the network compares names by these.
+from trains.station_names import station_code_base, station_key, station_words  # noqa: F401
 
 # Bit i of Train.runs_on is weekday i, Monday first (date.weekday()).
 EVERY_DAY = 0b111_1111
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def station_key(name: str) -> str:
-    """Return the form under which station names are compared: trimmed and case-folded."""
-    return name.strip().casefold()
-
-
 class Station(models.Model):
+    """A station, known by its unique code; its name may repeat (two "Central" stations in two cities)."""
+
+    CODE_MAX_LENGTH = 64
+
+    # What passengers and apps pass to name this very station: a GTFS stop_id, or made from the name.
+    code = models.CharField(max_length=CODE_MAX_LENGTH)
     name = models.CharField(max_length=100)
-    # Unique comparison key, so that "Delhi", " delhi " and "DELHI" are one station.
-    key = models.CharField(max_length=100, unique=True, editable=False)
+    # The name as names are compared (station_key); names may repeat, so it is not unique.
+    key = models.CharField(max_length=200, editable=False)
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=~models.Q(key=""), name="station_key_not_empty"),
+            models.CheckConstraint(condition=~models.Q(code=""), name="station_code_not_empty"),
+            # Codes are compared ignoring case, so they are unique ignoring case.
+            models.UniqueConstraint(Upper("code"), name="station_code_unique"),
         ]
+        # Finds a station by name, and serves the finder's pages in name order.
+        indexes = [models.Index(fields=["key", "code"], name="station_name_order")]
 
     def __str__(self) -> str:
-        return self.name
+        return f"{self.name} ({self.code})"
 
     def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         self.name = self.name.strip()
         self.key = station_key(self.name)
         super().save(*args, **kwargs)
+
+
+class StationWord(models.Model):
+    """A word of a station's name (station_words), so that the station finder looks words up by prefix.
+
+    Written by the services that create and rename stations (trains.services.station_words_write).
+    """
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="words")
+    word = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["station", "word"], name="station_word_once")]
+        indexes = [
+            # A prefix search (LIKE 'pari%') uses a btree index on PostgreSQL only with the
+            # pattern operator class, whatever the database's collation; other databases ignore it.
+            models.Index(fields=["word"], name="station_word_prefix", opclasses=["varchar_pattern_ops"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.word
 
 
 class Train(models.Model):

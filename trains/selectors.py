@@ -3,10 +3,87 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, models
+from django.db.models import ExpressionWrapper, Q, QuerySet, Value
+from django.db.models.functions import Upper
 from django.utils import timezone
 
-from trains.models import ServiceException, Station, Stop, Train
+from trains.errors import AMBIGUOUS_CODES_LISTED, StationAmbiguous
+from trains.models import ServiceException, Station, Stop, Train, station_key
+
+
+def stations_with_code(*, code: str, database: str = DEFAULT_DB_ALIAS) -> QuerySet[Station]:
+    """Return the station whose code is `code`, ignoring case: a lookup in the unique index on codes."""
+    return (
+        Station.objects.using(database)
+        .annotate(upper_code=Upper("code"))
+        .filter(upper_code=Upper(Value(code, output_field=models.CharField())))
+    )
+
+
+def _code_is(text: str) -> Q:
+    # Upper on both sides in SQL, so that the comparison is the unique index's, on either database.
+    return Q(upper_code=Upper(Value(text, output_field=models.CharField())))
+
+
+def stations_resolve(*, stations: dict[str, str], database: str = DEFAULT_DB_ALIAS) -> dict[str, int | None]:
+    """Return the id of the station each value of `stations` names (None when none is), in one query.
+
+    `stations` maps a field to a station's code, compared ignoring case, or else its name
+    (station_key). Raise StationAmbiguous, keyed by the field, for a name that several stations
+    have and that is no station's code.
+    """
+    fields = list(stations)
+    matches = {
+        f"code_{index}": ExpressionWrapper(_code_is(stations[field]), output_field=models.BooleanField())
+        for index, field in enumerate(fields)
+    }
+    codes = Q()
+    for text in stations.values():
+        codes |= _code_is(text)
+    found = list(
+        Station.objects.using(database)
+        .annotate(upper_code=Upper("code"))
+        .filter(codes | Q(key__in={station_key(text) for text in stations.values()}))
+        .annotate(**matches)
+        .order_by("code")
+        .values("id", "code", "key", *matches)
+    )
+    resolved: dict[str, int | None] = {}
+    for index, field in enumerate(fields):
+        by_code = [row["id"] for row in found if row[f"code_{index}"]]
+        if by_code:
+            resolved[field] = by_code[0]
+            continue
+        key = station_key(stations[field])
+        named = [row for row in found if row["key"] == key]
+        if len(named) > 1:
+            raise StationAmbiguous(name=stations[field], codes=[row["code"] for row in named], field=field)
+        resolved[field] = named[0]["id"] if named else None
+    return resolved
+
+
+def station_by_name(*, name: str) -> Station | None:
+    """Return the station named `name` (compared by station_key), None when none is.
+
+    Raise StationAmbiguous when several stations have the name.
+    """
+    stations = list(Station.objects.filter(key=station_key(name)).order_by("code")[:AMBIGUOUS_CODES_LISTED])
+    if len(stations) > 1:
+        raise StationAmbiguous(name=name, codes=[station.code for station in stations])
+    return stations[0] if stations else None
+
+
+# A stop of a route to write: a station, or the name of one as trains.services.station_for_name takes it.
+RouteEntry = Station | str
+
+
+def route_entry_station_id(entry: RouteEntry) -> int | None:
+    """Return the id of the station a route entry stands for; None for the name of a station to create."""
+    if isinstance(entry, Station):
+        return entry.pk
+    station = station_by_name(name=entry)
+    return station.pk if station is not None else None
 
 
 def train_route_stations(*, train: Train) -> list[Station]:
@@ -133,6 +210,7 @@ def stop_leaves_at(
 @dataclass(frozen=True)
 class RouteStop:
     position: int
+    station_code: str
     station_key: str
     station_name: str
     arrival: datetime.timedelta | None
@@ -147,7 +225,14 @@ def journey_leaves_stop(
     arrival, departure = (
         Stop.objects.filter(train_id=train_id, position=position).values_list("arrival", "departure").get()
     )
-    stop = RouteStop(position=position, station_key="", station_name="", arrival=arrival, departure=departure)
+    stop = RouteStop(
+        position=position,
+        station_code="",
+        station_key="",
+        station_name="",
+        arrival=arrival,
+        departure=departure,
+    )
     return (
         stop_leaves_on(departs_at=departs_at, journey_date=journey_date, stop=stop),
         stop_leaves_at(departs_at=departs_at, journey_date=journey_date, stop=stop),
@@ -172,11 +257,12 @@ SELECT train.id, train.name, train.total_seats, train.departs_at, train.runs_on,
        train.service_from, train.service_until,
        (SELECT exception.runs FROM trains_serviceexception exception
          WHERE exception.train_id = train.id AND exception.date = %s),
-       NULL, NULL, NULL, NULL, NULL
+       NULL, NULL, NULL, NULL, NULL, NULL
   FROM trains_train train
  WHERE train.train_number = %s
 UNION ALL
 SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, stop.position,
+       (SELECT station.code FROM trains_station station WHERE station.id = stop.station_id),
        (SELECT station.key FROM trains_station station WHERE station.id = stop.station_id),
        (SELECT station.name FROM trains_station station WHERE station.id = stop.station_id),
        stop.arrival, stop.departure
@@ -226,8 +312,8 @@ def train_on_day(*, train_number: int, day: datetime.date) -> TrainOnDay | None:
     )
     route = sorted(
         (
-            RouteStop(position, key, station_name, duration_value(arrival), duration_value(departure))
-            for *_, position, key, station_name, arrival, departure in rows
+            RouteStop(position, code, key, station_name, duration_value(arrival), duration_value(departure))
+            for *_, position, code, key, station_name, arrival, departure in rows
             if position is not None
         ),
         key=lambda stop: stop.position,
