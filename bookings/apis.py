@@ -17,7 +17,7 @@ from bookings.services import booking_cancel, booking_create, booking_list_acces
 from railway.api import FlatInputSerializer, StrictCharField, StrictDateField, StrictIntegerField
 from railway.db.statements import Writes
 from railway.errors import Forbidden
-from railway.openapi import ErrorSerializer, bad_request, error_response
+from railway.openapi import NEXT_PAGE_LINK, ErrorSerializer, bad_request, error_response
 from railway.pagination import (
     CursorField,
     PageLimitField,
@@ -75,14 +75,6 @@ class BookingConflictSerializer(ErrorSerializer):
     seats_held = serializers.IntegerField(
         required=False, help_text="With `seat_cap_reached`: the seats the caller's confirmed bookings hold."
     )
-
-
-NEXT_PAGE_LINK = OpenApiParameter(
-    "Link",
-    location=OpenApiParameter.HEADER,
-    response=[200],
-    description='`<url>; rel="next"` when more rows follow; absent on the last page.',
-)
 
 
 # The dates the search answers for: far wider than any timetable, narrow enough that a

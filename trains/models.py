@@ -44,6 +44,34 @@ class Station(models.Model):
         super().save(*args, **kwargs)
 
 
+class WordStartsWith(models.Lookup):
+    """`WordStartsWith(F("word"), prefix)`: the prefix search of the station finder, served by an index.
+
+    On PostgreSQL a LIKE, which the pattern operator class of station_word_prefix serves whatever
+    the collation; elsewhere (SQLite) a range in binary order, which a plain index serves, since
+    SQLite's LIKE ignores case and so uses no index. Words are letters, digits and marks only.
+    """
+
+    lookup_name = "word_starts_with"
+
+    def prefix(self) -> str:
+        # Given as a plain string, resolved into a Value when the lookup is a filter's expression.
+        return self.rhs.value if isinstance(self.rhs, models.Value) else self.rhs
+
+    def as_sql(self, compiler, connection):  # type: ignore[no-untyped-def]
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        prefix = self.prefix()
+        following = ord(prefix[-1]) + 1
+        # Past the surrogates, which no string holds.
+        after_prefix = prefix[:-1] + chr(0xE000 if 0xD800 <= following < 0xE000 else following)
+        return f"{lhs} >= %s AND {lhs} < %s", [*lhs_params, prefix, after_prefix]
+
+    def as_postgresql(self, compiler, connection):  # type: ignore[no-untyped-def]
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        pattern = self.prefix().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return f"{lhs} LIKE %s", [*lhs_params, pattern]
+
+
 class StationWord(models.Model):
     """A word of a station's name (station_words), so that the station finder looks words up by prefix.
 

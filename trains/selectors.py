@@ -4,12 +4,12 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connection, models
-from django.db.models import ExpressionWrapper, Q, QuerySet, Value
+from django.db.models import ExpressionWrapper, F, Q, QuerySet, Value
 from django.db.models.functions import Upper
 from django.utils import timezone
 
 from trains.errors import AMBIGUOUS_CODES_LISTED, StationAmbiguous
-from trains.models import ServiceException, Station, Stop, Train, station_key
+from trains.models import ServiceException, Station, StationWord, Stop, Train, WordStartsWith, station_key
 
 
 def stations_with_code(*, code: str, database: str = DEFAULT_DB_ALIAS) -> QuerySet[Station]:
@@ -319,3 +319,40 @@ def train_on_day(*, train_number: int, day: datetime.date) -> TrainOnDay | None:
         key=lambda stop: stop.position,
     )
     return TrainOnDay(train=train, route=route, exception=None if exception is None else bool(exception))
+
+
+@dataclass(frozen=True)
+class StationFound:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class StationPage:
+    """A page of the station finder, and the position (name key, code) of its last row when more follow."""
+
+    stations: list[StationFound]
+    next_after: tuple[str, str] | None
+
+
+def stations_find(*, words: list[str], limit: int, after: tuple[str, str] | None = None) -> StationPage:
+    """Return the stations whose names have, for each of `words`, a word starting with it; by name.
+
+    `words` are station_words of the query. Rows come by name key, then code; `after` is a
+    keyset position (key, code): only stations after it come, so a page is an index range
+    however deep. Each word is a prefix lookup in the index of name words (StationWord).
+    """
+    stations = Station.objects.all()
+    for word in words:
+        with_word = StationWord.objects.filter(WordStartsWith(F("word"), word)).values("station_id")
+        stations = stations.filter(pk__in=with_word)
+    if after is not None:
+        key, code = after
+        stations = stations.filter(Q(key__gt=key) | Q(key=key, code__gt=code))
+    rows = list(stations.order_by("key", "code").values_list("key", "code", "name")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return StationPage(
+        stations=[StationFound(code=code, name=name) for _, code, name in rows],
+        next_after=(rows[-1][0], rows[-1][1]) if more else None,
+    )
