@@ -85,8 +85,13 @@ class StationWord(models.Model):
         constraints = [models.UniqueConstraint(fields=["station", "word"], name="station_word_once")]
         indexes = [
             # A prefix search (LIKE 'pari%') uses a btree index on PostgreSQL only with the
-            # pattern operator class, whatever the database's collation; other databases ignore it.
-            models.Index(fields=["word"], name="station_word_prefix", opclasses=["varchar_pattern_ops"]),
+            # pattern operator class, whatever the database's collation; other databases ignore
+            # it. With the station, the index alone answers which stations have the word.
+            models.Index(
+                fields=["word", "station"],
+                name="station_word_prefix",
+                opclasses=["varchar_pattern_ops", "int8_ops"],
+            ),
         ]
 
     def __str__(self) -> str:

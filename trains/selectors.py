@@ -342,10 +342,13 @@ def stations_find(*, words: list[str], limit: int, after: tuple[str, str] | None
     keyset position (key, code): only stations after it come, so a page is an index range
     however deep. Each word is a prefix lookup in the index of name words (StationWord).
     """
-    stations = Station.objects.all()
-    for word in words:
-        with_word = StationWord.objects.filter(WordStartsWith(F("word"), word)).values("station_id")
-        stations = stations.filter(pk__in=with_word)
+    with_words = [
+        StationWord.objects.filter(WordStartsWith(F("word"), word)).values("station_id") for word in words
+    ]
+    # The stations having every word, as one set: filtering the stations word by word let
+    # PostgreSQL walk them in name order, testing each, which is slow when few match.
+    having_all = with_words[0].intersection(*with_words[1:]) if len(with_words) > 1 else with_words[0]
+    stations = Station.objects.filter(pk__in=having_all)
     if after is not None:
         key, code = after
         stations = stations.filter(Q(key__gt=key) | Q(key=key, code__gt=code))

@@ -99,7 +99,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="stationword",
-            index=models.Index(fields=["word"], name="station_word_prefix", opclasses=["varchar_pattern_ops"]),
+            index=models.Index(
+                fields=["word", "station"],
+                name="station_word_prefix",
+                opclasses=["varchar_pattern_ops", "int8_ops"],
+            ),
         ),
         migrations.RunPython(words_fill, migrations.RunPython.noop),
     ]
