@@ -83,7 +83,10 @@ SEARCH_DATES = (datetime.date(2000, 1, 1), datetime.date(2999, 12, 31))
 
 
 class StationParameter(StrictCharField):
+    """A station: its code (ignoring case), or else its name (ignoring case, accents and dashes)."""
+
     def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("help_text", "A station's code (ignoring case), or else its name.")
         super().__init__(max_length=100, **kwargs)
 
 
@@ -145,7 +148,8 @@ class BookSeatApi(APIView):
             201: BookingOutputSerializer,
             400: bad_request(
                 "A field or the `Idempotency-Key` is invalid, `seat_count` is outside 1..10, a station "
-                "is not on the route or comes in the wrong order, or `journey_date` is outside the booking "
+                "is not on the route or comes in the wrong order, a name is two stations' of the route "
+                "(`ambiguous_station`, listing their `codes`), or `journey_date` is outside the booking "
                 "window: the journey leaves the boarding station before today, has left it already "
                 "(`train_departed`), starts more than `BOOKING_HORIZON_DAYS` days ahead, or the train "
                 "does not start its journey that day."
@@ -245,7 +249,8 @@ class SeatAvailabilityApi(APIView):
         responses={
             200: OutputSerializer(many=True),
             400: bad_request(
-                "`source` or `destination` is missing or blank, `journey_date` is not a date written "
+                "`source` or `destination` is missing or blank or a name several stations have "
+                "(`ambiguous_station`, listing their `codes`), `journey_date` is not a date written "
                 "YYYY-MM-DD or is out of range, `limit` or `after` is invalid, or `after` is not a train "
                 "of this answer."
             ),

@@ -47,7 +47,9 @@ class AddTrainApi(APIView):
     """Add a train (superusers only).
 
     `stops` is the whole route, from `source` to `destination`; without it the train runs
-    non-stop. Station names are trimmed and match ignoring case.
+    non-stop. Stations are named: a name one station has (ignoring case, accents and dashes)
+    is that station, a name none has makes a new station with a code made from it, and a name
+    several stations have is refused (`ambiguous_station`, listing their codes).
     """
 
     permission_classes = [permissions.IsAuthenticated, IsSuperuser]
@@ -82,7 +84,8 @@ class AddTrainApi(APIView):
             201: TrainOutputSerializer,
             400: bad_request(
                 "A field is missing or invalid, the number is taken, source and destination are the same, "
-                "a station comes twice, or `stops` does not run from `source` to `destination`."
+                "a station comes twice, `stops` does not run from `source` to `destination`, or a name "
+                "is several stations' (`ambiguous_station`, listing their `codes`)."
             ),
             403: error_response("`permission_denied`: only superusers may add trains."),
         },
