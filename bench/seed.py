@@ -191,8 +191,11 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
         time_zone = service_time_zone()
         report.stations = _insert(
             Station,
-            ["id", "name", "key", "time_zone"],
-            ((pk, name, station_key(name), time_zone) for pk, name in enumerate(station_names, start=1)),
+            ["id", "code", "name", "key", "time_zone"],
+            (
+                (pk, f"S{pk:04d}", name, station_key(name), time_zone)
+                for pk, name in enumerate(station_names, start=1)
+            ),
         )
 
         routes: list[list[int]] = []  # station ids, origin first

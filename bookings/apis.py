@@ -17,7 +17,7 @@ from bookings.services import booking_cancel, booking_create, booking_list_acces
 from railway.api import FlatInputSerializer, StrictCharField, StrictDateField, StrictIntegerField
 from railway.db.statements import Writes
 from railway.errors import Forbidden
-from railway.openapi import ErrorSerializer, bad_request, error_response
+from railway.openapi import NEXT_PAGE_LINK, ErrorSerializer, bad_request, error_response
 from railway.pagination import (
     CursorField,
     PageLimitField,
@@ -77,21 +77,16 @@ class BookingConflictSerializer(ErrorSerializer):
     )
 
 
-NEXT_PAGE_LINK = OpenApiParameter(
-    "Link",
-    location=OpenApiParameter.HEADER,
-    response=[200],
-    description='`<url>; rel="next"` when more rows follow; absent on the last page.',
-)
-
-
 # The dates the search answers for: far wider than any timetable, narrow enough that a
 # journey's start and its times stay within what Python and PostgreSQL can represent.
 SEARCH_DATES = (datetime.date(2000, 1, 1), datetime.date(2999, 12, 31))
 
 
 class StationParameter(StrictCharField):
+    """A station: its code (ignoring case), or else its name (ignoring case, accents and dashes)."""
+
     def __init__(self, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        kwargs.setdefault("help_text", "A station's code (ignoring case), or else its name.")
         super().__init__(max_length=100, **kwargs)
 
 
@@ -153,7 +148,8 @@ class BookSeatApi(APIView):
             201: BookingOutputSerializer,
             400: bad_request(
                 "A field or the `Idempotency-Key` is invalid, `seat_count` is outside 1..10, a station "
-                "is not on the route or comes in the wrong order, or `journey_date` is outside the booking "
+                "is not on the route or comes in the wrong order, a name is two stations' of the route "
+                "(`ambiguous_station`, listing their `codes`), or `journey_date` is outside the booking "
                 "window: the journey leaves the boarding station before today, has left it already "
                 "(`train_departed`), starts more than `BOOKING_HORIZON_DAYS` days ahead, or the train "
                 "does not start its journey that day."
@@ -255,7 +251,8 @@ class SeatAvailabilityApi(APIView):
         responses={
             200: OutputSerializer(many=True),
             400: bad_request(
-                "`source` or `destination` is missing or blank, `journey_date` is not a date written "
+                "`source` or `destination` is missing or blank or a name several stations have "
+                "(`ambiguous_station`, listing their `codes`), `journey_date` is not a date written "
                 "YYYY-MM-DD or is out of range, `limit` or `after` is invalid, or `after` is not a train "
                 "of this answer."
             ),

@@ -12,8 +12,8 @@ from rest_framework import exceptions
 from bookings import inventory
 from bookings.models import Journey
 from bookings.selectors import train_has_bookings, train_highest_seat_held
-from trains.models import Stop, Train, station_key
-from trains.selectors import train_journey_days
+from trains.models import Stop, Train
+from trains.selectors import RouteEntry, route_entry_station_id, train_journey_days
 from trains.services import StopTimes, train_route_replace
 
 
@@ -29,14 +29,14 @@ def train_lock_for_change(*, train: Train) -> None:
     list(journeys.values_list("date", flat=True))
 
 
-def route_change_validate(*, train: Train, stops: list[str]) -> None:
+def route_change_validate(*, train: Train, stops: list[RouteEntry]) -> None:
     """Raise a ValidationError if `stops` differs from the train's route and the route may no longer change.
 
     Bookings, cancelled ones included, record stop positions, so once a train has any its
     stops are fixed.
     """
-    current = Stop.objects.filter(train=train).order_by("position").values_list("station__key", flat=True)
-    if list(current) == [station_key(name) for name in stops]:
+    current = Stop.objects.filter(train=train).order_by("position").values_list("station_id", flat=True)
+    if list(current) == [route_entry_station_id(entry) for entry in stops]:
         return
     if train_has_bookings(train=train):
         raise exceptions.ValidationError(
@@ -66,7 +66,9 @@ def train_update(*, train: Train, train_number: int, name: str, total_seats: int
     return train
 
 
-def train_route_change(*, train: Train, stops: list[str], times: list[StopTimes] | None = None) -> list[Stop]:
+def train_route_change(
+    *, train: Train, stops: list[RouteEntry], times: list[StopTimes] | None = None
+) -> list[Stop]:
     """Replace the train's stops (trains.services.train_route_replace) unless bookings fix them.
 
     The times may change whenever, since bookings record stop positions, not times.

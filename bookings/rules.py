@@ -15,6 +15,7 @@ from bookings.errors import (
     SeatCountInvalid,
     SegmentInvalid,
 )
+from trains.errors import StationAmbiguous
 from trains.models import station_key
 
 
@@ -24,26 +25,46 @@ def seat_count_check(*, seat_count: int) -> None:
         raise SeatCountInvalid()
 
 
-def segment_resolve(*, route_keys: list[str], source: str | None, destination: str | None) -> tuple[int, int]:
-    """Return the stop positions of a segment given by station names (default: the whole route).
+def segment_resolve(
+    *, route_codes: list[str], route_keys: list[str], source: str | None, destination: str | None
+) -> tuple[int, int]:
+    """Return the stop positions of a segment given by station codes or names (default: the whole route).
 
-    `route_keys` are the route's station keys (trains.models.station_key), origin first.
+    `route_codes` and `route_keys` are the codes and name keys (trains.models.station_key) of
+    the route's stations, origin first. A station is found by code first, ignoring case, else
+    by name; a name that two stations of the route have is ambiguous.
     """
-    positions = {key: position for position, key in enumerate(route_keys)}
     from_position, to_position = 0, len(route_keys) - 1
     if source is not None:
-        if station_key(source) not in positions:
+        from_position = _route_position(
+            route_codes=route_codes, route_keys=route_keys, station=source, field="source"
+        )
+        if from_position is None:
             raise SegmentInvalid.source_not_on_route(source)
-        from_position = positions[station_key(source)]
     if destination is not None:
-        if station_key(destination) not in positions:
+        to_position = _route_position(
+            route_codes=route_codes, route_keys=route_keys, station=destination, field="destination"
+        )
+        if to_position is None:
             raise SegmentInvalid.destination_not_on_route(destination)
-        to_position = positions[station_key(destination)]
     if from_position == to_position:
         raise SegmentInvalid.same_station()
     if from_position > to_position:
         raise SegmentInvalid.wrong_order()
     return from_position, to_position
+
+
+def _route_position(*, route_codes: list[str], route_keys: list[str], station: str, field: str) -> int | None:
+    """Return the position of the route's station with this code, else this name; None if none is on it."""
+    code = station.strip().upper()
+    for position, route_code in enumerate(route_codes):
+        if route_code.upper() == code:
+            return position
+    key = station_key(station)
+    named = [position for position, route_key in enumerate(route_keys) if route_key == key]
+    if len(named) > 1:
+        raise StationAmbiguous(name=station, codes=[route_codes[position] for position in named], field=field)
+    return named[0] if named else None
 
 
 def booking_horizon_check(*, journey_date: datetime.date, today: datetime.date) -> None:

@@ -14,10 +14,11 @@ from django.utils import timezone
 from bookings.models import Booking, BookingSeat, Journey
 from railway.errors import Invalid
 from railway.pagination import page_split
-from trains.models import ServiceException, Stop, Train, station_key
+from trains.models import ServiceException, Stop, Train
 from trains.selectors import (
     date_value,
     duration_value,
+    stations_resolve,
     stop_offset,
     time_value,
     timetable_starts_on,
@@ -216,7 +217,7 @@ SELECT boarding.train_id, train.train_number, train.name, train.total_seats, tra
     ON alighting.train_id = boarding.train_id AND alighting.position > boarding.position
   JOIN trains_station target ON target.id = alighting.station_id
   JOIN trains_train train ON train.id = boarding.train_id
- WHERE origin.key = %s AND target.key = %s AND train.withdrawn_at IS NULL
+ WHERE origin.id = %s AND target.id = %s AND train.withdrawn_at IS NULL
 """
 CALL_FIELDS = (
     "train_id",
@@ -279,12 +280,17 @@ def trains_between_on(
 ) -> list[TrainAvailability]:
     """Return the rows of trains_between from the database `database`, dated and ordered here.
 
-    Four queries at most: the trains calling at both stations, the exceptions of their start
-    dates, and the page's journeys and their seats free on the segments asked for.
+    Five queries at most: the stations asked for (trains.selectors.stations_resolve: a code or
+    a name each; StationAmbiguous for a name several stations have), the trains calling at both,
+    the exceptions of their start dates, and the page's journeys and their seats free on the
+    segments asked for. A station that does not exist has no trains.
     """
-    with connections[database].cursor() as cursor:
-        cursor.execute(_CALLS, [station_key(source), station_key(destination)])
-        dated = [dict(zip(CALL_FIELDS, row, strict=True)) for row in cursor.fetchall()]
+    stations = stations_resolve(stations={"source": source, "destination": destination}, database=database)
+    dated = []
+    if stations["source"] is not None and stations["destination"] is not None:
+        with connections[database].cursor() as cursor:
+            cursor.execute(_CALLS, [stations["source"], stations["destination"]])
+            dated = [dict(zip(CALL_FIELDS, row, strict=True)) for row in cursor.fetchall()]
     if journey_date is None:
         # Today where the passenger boards: every row boards at the one station asked for.
         journey_date = (

@@ -60,7 +60,10 @@ def _segment_check(
     """
     train, route, journey_date = on_day.train, on_day.route, on_day.day
     from_position, to_position = rules.segment_resolve(
-        route_keys=[stop.station_key for stop in route], source=source, destination=destination
+        route_codes=[stop.station_code for stop in route],
+        route_keys=[stop.station_key for stop in route],
+        source=source,
+        destination=destination,
     )
     boarding = route[from_position]
     today = local_date(now, boarding.time_zone)

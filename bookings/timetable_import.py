@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from rest_framework import exceptions
 
@@ -34,9 +35,9 @@ from bookings.models import Booking, Journey
 from railway.db.bulk import rows_insert
 from railway.db.statistics import statistics_refresh
 from trains import gtfs
-from trains.models import ServiceException, Station, Stop, Train, station_key
-from trains.selectors import runs_on_from, stop_offset, train_calendars
-from trains.services import StopTimes, route_validate, station_get_or_create, stop_times_validate
+from trains.models import ServiceException, Station, StationWord, Stop, Train, station_key, station_words
+from trains.selectors import runs_on_from, stations_with_code, stop_offset, train_calendars
+from trains.services import StopTimes, route_validate, station_rename, stop_times_validate
 from trains.time_zones import in_zone, journey_start, service_day_start
 from trains.variants import Calendar, RunningDates, calendar_dates, calendars_sharing_a_date, calendars_span
 
@@ -45,6 +46,8 @@ DAY = datetime.timedelta(days=1)
 IMPORT_BATCH_TRAINS = 100
 # The advisory lock that keeps a second import from running beside the first (PostgreSQL).
 IMPORT_LOCK = (15_002, 0)
+# Stations looked up or written per query: well within any database's limit on parameters.
+STATIONS_READ_AT_ONCE = 1_000
 
 
 class FeedImportRefused(Exception):
@@ -131,8 +134,9 @@ class StoredTrain:
     agency_id: str
     trip_id: str
     timetable: Timetable
-    # The route: station keys and names, and each stop's times, origin first.
-    station_keys: tuple[str, ...]
+    # The route: station codes (upper case, as codes compare) and names, and each stop's times,
+    # origin first.
+    station_codes: tuple[str, ...]
     station_names: tuple[str, ...]
     station_time_zones: tuple[str, ...]
     times: tuple[StopTimes, ...]
@@ -320,14 +324,14 @@ def stored_trains(*, agencies: set[str]) -> list[StoredTrain]:
     ):
         exceptions[train_id][day] = runs
     stops: dict[int, list[tuple]] = {row[0]: [] for row in rows}
-    for train_id, key, name, time_zone, arrival, departure in (
+    for train_id, code, name, time_zone, arrival, departure in (
         Stop.objects.filter(train__in=trains)
         .order_by("train_id", "position")
         .values_list(
             "train_id", "station__key", "station__name", "station__time_zone", "arrival", "departure"
         )
     ):
-        stops[train_id].append((key, name, (arrival, departure), time_zone))
+        stops[train_id].append((code.upper(), name, (arrival, departure), time_zone))
     booked = set(
         Booking.objects.filter(train__in=trains).order_by().values_list("train_id", flat=True).distinct()
     )
@@ -339,7 +343,7 @@ def stored_trains(*, agencies: set[str]) -> list[StoredTrain]:
             agency_id=agency_id,
             trip_id=trip_id,
             timetable=Timetable(departs_at, runs_on, service_from, service_until, exceptions[pk]),
-            station_keys=tuple(stop[0] for stop in stops[pk]),
+            station_codes=tuple(stop[0] for stop in stops[pk]),
             station_names=tuple(stop[1] for stop in stops[pk]),
             station_time_zones=tuple(stop[3] for stop in stops[pk]),
             times=tuple(stop[2] for stop in stops[pk]),
@@ -356,7 +360,7 @@ def import_plan(feed: gtfs.Feed, *, today: datetime.date) -> ImportPlan:
     from elsewhere (another feed, the API, the admin) runs on.
     """
     stored = stored_trains(agencies=feed_agencies(feed))
-    time_zones = {station.name: station.time_zone for station in feed.stations}
+    time_zones = {station.code: station.time_zone for station in feed.stations}
     timetables = {
         index: timetable_of(
             train,
@@ -449,9 +453,13 @@ def _matches(
     return matches
 
 
+def route_codes(train: gtfs.Train) -> tuple[str, ...]:
+    """Return the codes of the stations the train calls at, upper case, as codes compare."""
+    return tuple(code.upper() for code in train.route)
+
+
 def _action(train: gtfs.Train, timetable: Timetable, old: StoredTrain) -> str:
-    keys = tuple(station_key(name) for name in train.route)
-    if keys != old.station_keys:
+    if route_codes(train) != old.station_codes:
         return Action.REPLACE if old.has_bookings else Action.UPDATE
     same = (
         tuple(stop_times_of(train)) == old.times
@@ -625,10 +633,12 @@ def feed_import(
         return _report_of(plan, disrupted=plan.disrupted)
     with import_lock():
         plan = import_plan(feed, today=today)
-        feed_stations_import(feed)
-        disrupted = import_plan_apply(plan, total_seats=total_seats, today=today, progress=progress)
+        stations = feed_stations_import(feed)
+        disrupted = import_plan_apply(
+            plan, stations=stations, total_seats=total_seats, today=today, progress=progress
+        )
     # Searches and sales on the new trains are planned for the tables as they are now.
-    statistics_refresh(Station, Train, Stop, ServiceException)
+    statistics_refresh(Station, StationWord, Train, Stop, ServiceException)
     return _report_of(plan, disrupted=disrupted)
 
 
@@ -646,15 +656,16 @@ def _report_of(plan: ImportPlan, *, disrupted: list[DisruptedBooking]) -> Import
 def import_plan_apply(
     plan: ImportPlan,
     *,
+    stations: dict[str, Station],
     total_seats: int,
     today: datetime.date,
     progress: Callable[[Iterable[TrainChange]], Iterable[TrainChange]] = iter,
 ) -> list[DisruptedBooking]:
     """Write the plan's changes in batches of IMPORT_BATCH_TRAINS trains, one transaction each.
 
-    Return the bookings disrupted, as read under each batch's locks.
+    `stations` are the feed's, by code (feed_stations_import). Return the bookings disrupted, as
+    read under each batch's locks.
     """
-    stations = _station_ids(plan)
     written = (change for change in progress(plan.changes) if change.action != Action.UNCHANGED)
     disrupted: list[DisruptedBooking] = []
     while batch := list(itertools.islice(written, IMPORT_BATCH_TRAINS)):
@@ -663,13 +674,8 @@ def import_plan_apply(
     return disrupted
 
 
-def _station_ids(plan: ImportPlan) -> dict[str, int]:
-    keys = {station_key(name) for change in plan.changes if change.feed for name in change.feed.route}
-    return dict(Station.objects.filter(key__in=keys).values_list("key", "pk"))
-
-
 def _batch_apply(
-    batch: list[TrainChange], *, stations: dict[str, int], total_seats: int, today: datetime.date
+    batch: list[TrainChange], *, stations: dict[str, Station], total_seats: int, today: datetime.date
 ) -> list[DisruptedBooking]:
     """Write one batch of changes in the caller's transaction; return the bookings they disrupt."""
     stored_ids = sorted(change.stored.id for change in batch if change.stored is not None)
@@ -692,7 +698,7 @@ def _batch_apply(
         change.stored.id
         for change in batch
         if change.action == Action.UPDATE and change.stored is not None and change.feed is not None
-        if tuple(station_key(name) for name in change.feed.route) != change.stored.station_keys
+        if route_codes(change.feed) != change.stored.station_codes
     ]
     if rerouted:
         booked = set(Booking.objects.filter(train_id__in=rerouted).values_list("train_id", flat=True))
@@ -723,10 +729,10 @@ def _batch_apply(
         Stop,
         ["train", "station", "position", "arrival", "departure"],
         (
-            (train.pk, stations[station_key(name)], position, *times)
+            (train.pk, stations[code].pk, position, *times)
             for train, change in written
             if change.feed is not None
-            for position, (name, times) in enumerate(
+            for position, (code, times) in enumerate(
                 zip(change.feed.route, stop_times_of(change.feed), strict=True)
             )
         ),
@@ -770,10 +776,53 @@ def _train_of(change: TrainChange, train: Train) -> Train:
     return train
 
 
-def feed_stations_import(feed: gtfs.Feed) -> None:
-    """Create the feed's stations that the service does not have yet (by name, ignoring case), and put
-    every one in the time zone the feed gives it."""
+def feed_stations_import(feed: gtfs.Feed) -> dict[str, Station]:
+    """Create or update the feed's stations by code (their stop_id), and return them by code.
+
+    A station already in the service with the code (ignoring case) takes the feed's name and time
+    zone, so a renamed stop stays the station its trains and bookings refer to; the others are
+    created.
+    """
+    existing: dict[str, Station] = {}
+    codes = [station.code.upper() for station in feed.stations]
+    for start in range(0, len(codes), STATIONS_READ_AT_ONCE):
+        for station in Station.objects.annotate(upper_code=Upper("code")).filter(
+            upper_code__in=codes[start : start + STATIONS_READ_AT_ONCE]
+        ):
+            existing[station.upper_code] = station
+    found: dict[str, Station] = {}
+    new: list[Station] = []
+    moved: list[Station] = []
     for station in feed.stations:
-        stored = station_get_or_create(name=station.name, time_zone=station.time_zone)
-        if stored.time_zone != station.time_zone:
-            Station.objects.filter(pk=stored.pk).update(time_zone=station.time_zone)
+        known = existing.get(station.code.upper())
+        if known is None and not station.code.isascii():
+            # The databases' UPPER and Python's agree on ASCII only: ask the database itself.
+            known = stations_with_code(code=station.code).first()
+        if known is None:
+            new.append(
+                Station(
+                    code=station.code,
+                    name=station.name,
+                    key=station_key(station.name),
+                    time_zone=station.time_zone,
+                )
+            )
+            continue
+        if known.name != station.name:
+            known = station_rename(station=known, name=station.name)
+        if known.time_zone != station.time_zone:
+            known.time_zone = station.time_zone
+            moved.append(known)
+        found[station.code] = known
+    Station.objects.bulk_update(moved, ["time_zone"], batch_size=STATIONS_READ_AT_ONCE)
+    created = Station.objects.bulk_create(new, batch_size=STATIONS_READ_AT_ONCE)
+    StationWord.objects.bulk_create(
+        (
+            StationWord(station=station, word=word)
+            for station in created
+            for word in station_words(station.name)
+        ),
+        batch_size=STATIONS_READ_AT_ONCE,
+    )
+    found.update((station.code, station) for station in created)
+    return found

@@ -43,9 +43,12 @@ from bookings.selectors import (
     trains_with_occupancy,
 )
 from trains.admin import ServiceExceptionInline, SuperuserWritesMixin
-from trains.models import WEEKDAY_NAMES, Station, Stop, Train, station_key
+from trains.errors import StationAmbiguous
+from trains.models import WEEKDAY_NAMES, Stop, Train
 from trains.selectors import (
+    RouteEntry,
     runs_on_from,
+    station_by_name,
     train_origin_time_zone,
     train_start_dates,
     variant_clash,
@@ -88,7 +91,10 @@ class StopInlineForm(forms.ModelForm):
         cleaned = super().clean()
         station, name = cleaned.get("station"), cleaned.get("station_name", "").strip()
         if name:
-            existing = Station.objects.filter(key=station_key(name)).first()
+            try:
+                existing = station_by_name(name=name)
+            except StationAmbiguous as ambiguous:
+                raise ValidationError(ambiguous.detail) from None
             if station is not None and station != existing:
                 raise ValidationError("Choose a station or type a name, not both.")
             if existing is not None:
@@ -105,10 +111,10 @@ class StopInlineForm(forms.ModelForm):
         # the stored route would refuse reordering stops.
         pass
 
-    def route_entry(self) -> tuple[int, str]:
-        """Return this stop as (position, station name) for route validation."""
-        station = self.cleaned_data.get("station")
-        return self.cleaned_data["position"], station.name if station else self.cleaned_data["station_name"]
+    def route_entry(self) -> tuple[int, RouteEntry]:
+        """Return this stop as (position, station, or the name of a station to create) for the route."""
+        station = self.cleaned_data.get("station") or self.cleaned_data["station_name"].strip()
+        return self.cleaned_data["position"], station
 
     def times(self) -> StopTimes:
         return self.cleaned_data.get("arrival"), self.cleaned_data.get("departure")
@@ -117,11 +123,11 @@ class StopInlineForm(forms.ModelForm):
 class StopFormSet(BaseInlineFormSet):
     """The whole route: validated like the API's, and frozen once the train has bookings."""
 
-    route: list[str]
+    route: list[RouteEntry]
     times: list[StopTimes]
 
     def validate_unique(self) -> None:
-        # route_from_stops checks positions and stations (by name, so new ones too).
+        # route_from_stops checks positions and stations (new ones by name).
         pass
 
     def clean(self) -> None:

@@ -11,10 +11,18 @@ from typing import Any
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiSerializerExtension
-from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, PolymorphicProxySerializer
 from rest_framework import serializers
 
 from railway.api import MAX_JSON_DEPTH
+
+# The header that leads a paged list to its next page (railway.pagination.next_page_link).
+NEXT_PAGE_LINK = OpenApiParameter(
+    "Link",
+    location=OpenApiParameter.HEADER,
+    response=[200],
+    description='`<url>; rel="next"` when more rows follow; absent on the last page.',
+)
 
 REQUEST_ID_HELP = "The request's id, also in the `X-Request-ID` header and in the service's logs."
 

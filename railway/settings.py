@@ -202,6 +202,8 @@ REST_FRAMEWORK = {
         "register_address": env_rate("THROTTLE_REGISTER_PER_ADDRESS", "20/hour"),
         "register_username": env_rate("THROTTLE_REGISTER_PER_USERNAME", "10/hour"),
         "booking_user": env_rate("THROTTLE_BOOKING_PER_USER", "30/min"),
+        # A station finder is asked as a name is typed: several requests a second.
+        "station_search_user": env_rate("THROTTLE_STATION_SEARCH_PER_USER", "300/min"),
     },
 }
 

@@ -105,3 +105,10 @@ class BookingPerUserThrottle(UserThrottle):
 
 
 BOOKING_THROTTLES = [BookingPerUserThrottle]
+
+
+class StationSearchPerUserThrottle(UserThrottle):
+    scope = "station_search_user"
+
+
+STATION_SEARCH_THROTTLES = [StationSearchPerUserThrottle]

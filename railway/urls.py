@@ -7,7 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from bookings.apis import BookingDetailsApi, BookSeatApi, CancelBookingApi, SeatAvailabilityApi
 from railway.health import HealthzApi, ReadyzApi
-from trains.apis import AddTrainApi
+from trains.apis import AddTrainApi, StationSearchApi
 from users.apis import LoginApi, LogoutApi, RegisterApi
 
 
@@ -48,6 +48,7 @@ urlpatterns = [
     path("user/get_seat_availability/", SeatAvailabilityApi.as_view(), name="seat-availability"),
     path("user/get_booking_details/<id:id>/", BookingDetailsApi.as_view(), name="booking-details"),
     path("user/cancel_booking/<id:booking_id>/", CancelBookingApi.as_view(), name="cancel-booking"),
+    path("stations/", StationSearchApi.as_view(), name="stations"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SwaggerUiView.as_view(url_name="schema"), name="docs"),
     # No trailing slash: probes are configured with these exact paths.

@@ -12,7 +12,9 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from trains.models import ServiceException, Station, station_key
+from trains.models import ServiceException, Station
+from trains.selectors import stations_with_code
+from trains.services import station_code_free, station_words_write
 
 
 class SuperuserWritesMixin:
@@ -29,26 +31,41 @@ class SuperuserWritesMixin:
 
 
 class StationAdminForm(forms.ModelForm):
+    code = forms.CharField(
+        required=False,
+        max_length=Station.CODE_MAX_LENGTH,
+        help_text="What passengers and apps pass for this station; left blank, one is made from the name.",
+    )
+
     class Meta:
         model = Station
-        fields = ["name", "time_zone"]
+        fields = ["code", "name", "time_zone"]
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        clash = stations_with_code(code=code).exclude(pk=self.instance.pk).first()
+        if code and clash is not None:
+            raise ValidationError(f"Station '{clash.name}' already has this code (codes ignore case).")
+        return code
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        clash = Station.objects.filter(key=station_key(name)).exclude(pk=self.instance.pk).first()
-        if clash is not None:
-            raise ValidationError(
-                f"Station '{clash.name}' already has this name (names ignore case and spaces)."
-            )
-        return name
+        return self.cleaned_data["name"].strip()
 
 
 @admin.register(Station)
 class StationAdmin(SuperuserWritesMixin, admin.ModelAdmin):
+    """Stations by name and code; names may repeat, codes may not."""
+
     form = StationAdminForm
-    list_display = ["name", "time_zone"]
-    search_fields = ["name"]
+    list_display = ["name", "code", "time_zone"]
+    search_fields = ["name", "=code"]
     show_full_result_count = False
+
+    def save_model(self, request: HttpRequest, obj: Station, form: forms.ModelForm, change: bool) -> None:
+        if not obj.code:
+            obj.code = station_code_free(name=obj.name)
+        super().save_model(request, obj, form, change)
+        station_words_write(station=obj)
 
 
 class ServiceExceptionInline(SuperuserWritesMixin, admin.TabularInline):

@@ -3,7 +3,10 @@
 import datetime
 
 from django.db import models
+from django.db.models.functions import Upper
 
+# Re-exported: the network compares names by these.
+from trains.station_names import station_code_base, station_key, station_words  # noqa: F401
 from trains.time_zones import TIME_ZONE_MAX_LENGTH, service_time_zone, time_zone_validator
 
 # Bit i of Train.runs_on is weekday i, Monday first (date.weekday()).
@@ -11,15 +14,16 @@ EVERY_DAY = 0b111_1111
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def station_key(name: str) -> str:
-    """Return the form under which station names are compared: trimmed and case-folded."""
-    return name.strip().casefold()
-
-
 class Station(models.Model):
+    """A station, known by its unique code; its name may repeat (two "Central" stations in two cities)."""
+
+    CODE_MAX_LENGTH = 64
+
+    # What passengers and apps pass to name this very station: a GTFS stop_id, or made from the name.
+    code = models.CharField(max_length=CODE_MAX_LENGTH)
     name = models.CharField(max_length=100)
-    # Unique comparison key, so that "Delhi", " delhi " and "DELHI" are one station.
-    key = models.CharField(max_length=100, unique=True, editable=False)
+    # The name as names are compared (station_key); names may repeat, so it is not unique.
+    key = models.CharField(max_length=200, editable=False)
     # Where the station's clocks are: its trains' times there are written in it.
     time_zone = models.CharField(
         max_length=TIME_ZONE_MAX_LENGTH,
@@ -33,15 +37,74 @@ class Station(models.Model):
         constraints = [
             models.CheckConstraint(condition=~models.Q(key=""), name="station_key_not_empty"),
             models.CheckConstraint(condition=~models.Q(time_zone=""), name="station_time_zone_not_empty"),
+            models.CheckConstraint(condition=~models.Q(code=""), name="station_code_not_empty"),
+            # Codes are compared ignoring case, so they are unique ignoring case.
+            models.UniqueConstraint(Upper("code"), name="station_code_unique"),
         ]
+        # Finds a station by name, and serves the finder's pages in name order.
+        indexes = [models.Index(fields=["key", "code"], name="station_name_order")]
 
     def __str__(self) -> str:
-        return self.name
+        return f"{self.name} ({self.code})"
 
     def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         self.name = self.name.strip()
         self.key = station_key(self.name)
         super().save(*args, **kwargs)
+
+
+class WordStartsWith(models.Lookup):
+    """`WordStartsWith(F("word"), prefix)`: the prefix search of the station finder, served by an index.
+
+    On PostgreSQL a LIKE, which the pattern operator class of station_word_prefix serves whatever
+    the collation; elsewhere (SQLite) a range in binary order, which a plain index serves, since
+    SQLite's LIKE ignores case and so uses no index. Words are letters, digits and marks only.
+    """
+
+    lookup_name = "word_starts_with"
+
+    def prefix(self) -> str:
+        # Given as a plain string, resolved into a Value when the lookup is a filter's expression.
+        return self.rhs.value if isinstance(self.rhs, models.Value) else self.rhs
+
+    def as_sql(self, compiler, connection):  # type: ignore[no-untyped-def]
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        prefix = self.prefix()
+        following = ord(prefix[-1]) + 1
+        # Past the surrogates, which no string holds.
+        after_prefix = prefix[:-1] + chr(0xE000 if 0xD800 <= following < 0xE000 else following)
+        return f"{lhs} >= %s AND {lhs} < %s", [*lhs_params, prefix, after_prefix]
+
+    def as_postgresql(self, compiler, connection):  # type: ignore[no-untyped-def]
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        pattern = self.prefix().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return f"{lhs} LIKE %s", [*lhs_params, pattern]
+
+
+class StationWord(models.Model):
+    """A word of a station's name (station_words), so that the station finder looks words up by prefix.
+
+    Written by the services that create and rename stations (trains.services.station_words_write).
+    """
+
+    station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="words")
+    word = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["station", "word"], name="station_word_once")]
+        indexes = [
+            # A prefix search (LIKE 'pari%') uses a btree index on PostgreSQL only with the
+            # pattern operator class, whatever the database's collation; other databases ignore
+            # it. With the station, the index alone answers which stations have the word.
+            models.Index(
+                fields=["word", "station"],
+                name="station_word_prefix",
+                opclasses=["varchar_pattern_ops", "int8_ops"],
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.word
 
 
 class Train(models.Model):

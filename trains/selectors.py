@@ -4,13 +4,89 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import connection
-from django.db.models import OuterRef, Subquery
+from django.db import DEFAULT_DB_ALIAS, connection, models
+from django.db.models import ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Upper
 from django.utils import timezone
 
-from trains.models import ServiceException, Station, Stop, Train
+from trains.errors import AMBIGUOUS_CODES_LISTED, StationAmbiguous
+from trains.models import ServiceException, Station, StationWord, Stop, Train, WordStartsWith, station_key
 from trains.time_zones import in_zone, journey_start, local_date, service_time_zone
 from trains.variants import Calendar, calendars_sharing_a_date
+
+
+def stations_with_code(*, code: str, database: str = DEFAULT_DB_ALIAS) -> QuerySet[Station]:
+    """Return the station whose code is `code`, ignoring case: a lookup in the unique index on codes."""
+    return (
+        Station.objects.using(database)
+        .annotate(upper_code=Upper("code"))
+        .filter(upper_code=Upper(Value(code, output_field=models.CharField())))
+    )
+
+
+def _code_is(text: str) -> Q:
+    # Upper on both sides in SQL, so that the comparison is the unique index's, on either database.
+    return Q(upper_code=Upper(Value(text, output_field=models.CharField())))
+
+
+def stations_resolve(*, stations: dict[str, str], database: str = DEFAULT_DB_ALIAS) -> dict[str, int | None]:
+    """Return the id of the station each value of `stations` names (None when none is), in one query.
+
+    `stations` maps a field to a station's code, compared ignoring case, or else its name
+    (station_key). Raise StationAmbiguous, keyed by the field, for a name that several stations
+    have and that is no station's code.
+    """
+    fields = list(stations)
+    matches = {
+        f"code_{index}": ExpressionWrapper(_code_is(stations[field]), output_field=models.BooleanField())
+        for index, field in enumerate(fields)
+    }
+    codes = Q()
+    for text in stations.values():
+        codes |= _code_is(text)
+    found = list(
+        Station.objects.using(database)
+        .annotate(upper_code=Upper("code"))
+        .filter(codes | Q(key__in={station_key(text) for text in stations.values()}))
+        .annotate(**matches)
+        .order_by("code")
+        .values("id", "code", "key", *matches)
+    )
+    resolved: dict[str, int | None] = {}
+    for index, field in enumerate(fields):
+        by_code = [row["id"] for row in found if row[f"code_{index}"]]
+        if by_code:
+            resolved[field] = by_code[0]
+            continue
+        key = station_key(stations[field])
+        named = [row for row in found if row["key"] == key]
+        if len(named) > 1:
+            raise StationAmbiguous(name=stations[field], codes=[row["code"] for row in named], field=field)
+        resolved[field] = named[0]["id"] if named else None
+    return resolved
+
+
+def station_by_name(*, name: str) -> Station | None:
+    """Return the station named `name` (compared by station_key), None when none is.
+
+    Raise StationAmbiguous when several stations have the name.
+    """
+    stations = list(Station.objects.filter(key=station_key(name)).order_by("code")[:AMBIGUOUS_CODES_LISTED])
+    if len(stations) > 1:
+        raise StationAmbiguous(name=name, codes=[station.code for station in stations])
+    return stations[0] if stations else None
+
+
+# A stop of a route to write: a station, or the name of one as trains.services.station_for_name takes it.
+RouteEntry = Station | str
+
+
+def route_entry_station_id(entry: RouteEntry) -> int | None:
+    """Return the id of the station a route entry stands for; None for the name of a station to create."""
+    if isinstance(entry, Station):
+        return entry.pk
+    station = station_by_name(name=entry)
+    return station.pk if station is not None else None
 
 
 def train_route_stations(*, train: Train) -> list[Station]:
@@ -127,6 +203,7 @@ def runs_on_from(weekdays: list[int]) -> int:
 @dataclass(frozen=True)
 class RouteStop:
     position: int
+    station_code: str
     station_key: str
     station_name: str
     arrival: datetime.timedelta | None
@@ -176,7 +253,7 @@ def journey_leaves_stop(
         .values_list("arrival", "departure", "station__time_zone")
         .get()
     )
-    stop = RouteStop(position, "", "", arrival, departure, time_zone)
+    stop = RouteStop(position, "", "", "", arrival, departure, time_zone)
     leaves_at = stop_leaves_at(
         departs_at=departs_at, journey_date=journey_date, origin_time_zone=origin_time_zone, stop=stop
     )
@@ -209,11 +286,12 @@ class TrainOnDay:
 _TRAIN_ON_DAY = """
 SELECT train.id, train.name, train.total_seats, train.departs_at, train.runs_on,
        train.service_from, train.service_until,
-       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, CAST(NULL AS DATE), CAST(NULL AS BOOLEAN)
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, CAST(NULL AS DATE), CAST(NULL AS BOOLEAN)
   FROM trains_train train
  WHERE train.train_number = %s AND train.withdrawn_at IS NULL
 UNION ALL
 SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, stop.train_id, stop.position,
+       (SELECT station.code FROM trains_station station WHERE station.id = stop.station_id),
        (SELECT station.key FROM trains_station station WHERE station.id = stop.station_id),
        (SELECT station.name FROM trains_station station WHERE station.id = stop.station_id),
        (SELECT station.time_zone FROM trains_station station WHERE station.id = stop.station_id),
@@ -222,7 +300,7 @@ SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, stop.train_id, stop.position,
  WHERE stop.train_id IN (
        SELECT train.id FROM trains_train train WHERE train.train_number = %s AND train.withdrawn_at IS NULL)
 UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        exception.train_id, exception.date, exception.runs
   FROM trains_serviceexception exception
  WHERE exception.train_id IN (
@@ -273,8 +351,8 @@ def train_on_day(
     exceptions: dict[int, dict[datetime.date, bool]] = {}
     for row in rows:
         train_id, name, total_seats, departs_at, runs_on, service_from, service_until = row[:7]
-        stop_train_id, position, key, station_name, time_zone, arrival, departure = row[7:14]
-        exception_train_id, date, runs = row[14:]
+        stop_train_id, position, code, key, station_name, time_zone, arrival, departure = row[7:15]
+        exception_train_id, date, runs = row[15:]
         if train_id is not None:
             variants.append(
                 Train(
@@ -290,7 +368,13 @@ def train_on_day(
             )
         elif stop_train_id is not None:
             stop = RouteStop(
-                position, key, station_name, duration_value(arrival), duration_value(departure), time_zone
+                position,
+                code,
+                key,
+                station_name,
+                duration_value(arrival),
+                duration_value(departure),
+                time_zone,
             )
             routes.setdefault(stop_train_id, []).append(stop)
         else:
@@ -341,3 +425,43 @@ def variant_clash(
     # Last, so that it is the one named against an earlier variant.
     clashes = calendars_sharing_a_date([*calendars, (None, calendar)], today=timezone.localdate())
     return next(((trains[earlier], day) for earlier, later, day in clashes if later is None), None)
+
+
+@dataclass(frozen=True)
+class StationFound:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class StationPage:
+    """A page of the station finder, and the position (name key, code) of its last row when more follow."""
+
+    stations: list[StationFound]
+    next_after: tuple[str, str] | None
+
+
+def stations_find(*, words: list[str], limit: int, after: tuple[str, str] | None = None) -> StationPage:
+    """Return the stations whose names have, for each of `words`, a word starting with it; by name.
+
+    `words` are station_words of the query. Rows come by name key, then code; `after` is a
+    keyset position (key, code): only stations after it come, so a page is an index range
+    however deep. Each word is a prefix lookup in the index of name words (StationWord).
+    """
+    with_words = [
+        StationWord.objects.filter(WordStartsWith(F("word"), word)).values("station_id") for word in words
+    ]
+    # The stations having every word, as one set: filtering the stations word by word let
+    # PostgreSQL walk them in name order, testing each, which is slow when few match.
+    having_all = with_words[0].intersection(*with_words[1:]) if len(with_words) > 1 else with_words[0]
+    stations = Station.objects.filter(pk__in=having_all)
+    if after is not None:
+        key, code = after
+        stations = stations.filter(Q(key__gt=key) | Q(key=key, code__gt=code))
+    rows = list(stations.order_by("key", "code").values_list("key", "code", "name")[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return StationPage(
+        stations=[StationFound(code=code, name=name) for _, code, name in rows],
+        next_after=(rows[-1][0], rows[-1][1]) if more else None,
+    )

@@ -1,33 +1,121 @@
 """Writes on the network: adding trains with their routes and timetables, and changing them while unsold."""
 
 import datetime
+from collections.abc import Iterator
 
 from django.db import IntegrityError, connection, transaction
 from rest_framework import exceptions
 
-from trains.models import Station, Stop, Train, station_key
+from trains.models import Station, StationWord, Stop, Train, station_code_base, station_key, station_words
+from trains.selectors import RouteEntry, station_by_name, stations_with_code
 from trains.time_zones import service_time_zone, time_zone_check
 
 # The first key of the advisory locks on train numbers: a space of its own among the app's locks.
 TRAIN_NUMBER_LOCK_SPACE = 15_001
 
+# Codes tried for one new station before giving up: each step is a code another station took.
+_CODE_ATTEMPTS = 1_000
 
-def station_get_or_create(*, name: str, time_zone: str | None = None) -> Station:
-    """Return the station with this name in any case and spacing, creating it if it is new.
 
-    A new station is in `time_zone`, by default the service's TIME_ZONE; a station that exists
-    keeps its own.
+def station_words_write(*, station: Station) -> None:
+    """Write the words of the station's name for the station finder, in place of those it had."""
+    StationWord.objects.filter(station=station).delete()
+    StationWord.objects.bulk_create(
+        StationWord(station=station, word=word) for word in station_words(station.name)
+    )
+
+
+def station_code_candidates(name: str) -> Iterator[str]:
+    """Yield the codes a new station named `name` may take, in order: its base code, then numbered from 2."""
+    base = station_code_base(name)
+    yield base
+    for number in range(2, _CODE_ATTEMPTS + 1):
+        yield f"{base}{number}"
+
+
+def station_code_free(*, name: str) -> str:
+    """Return the first of the name's code candidates that no station has now."""
+    for candidate in station_code_candidates(name):
+        if not stations_with_code(code=candidate).exists():
+            return candidate
+    raise RuntimeError(f"No free code for a station named {name!r}.")
+
+
+def station_create(*, name: str, code: str, time_zone: str | None = None) -> Station:
+    """Create a station with its words for the station finder, in `time_zone` (by default TIME_ZONE)."""
+    station = Station.objects.create(name=name, code=code, time_zone=time_zone or service_time_zone())
+    station_words_write(station=station)
+    return station
+
+
+def station_rename(*, station: Station, name: str) -> Station:
+    """Give the station a new name (its code stays), with the new name's words."""
+    station.name = name
+    station.save(update_fields=["name", "key"])
+    station_words_write(station=station)
+    return station
+
+
+def station_for_name(*, name: str, time_zone: str | None = None) -> Station:
+    """Return the station named `name` (compared by station_key), creating it in `time_zone` if none is.
+
+    Raise StationAmbiguous when several stations have the name. Two requests naming one new
+    station create it once: both try the same first free code, the unique index on codes lets
+    one in, and the other, refused, finds the station by name before trying another code.
     """
-    key = station_key(name)
-    station = Station.objects.filter(key=key).first()
+    station = station_by_name(name=name)
     if station is not None:
         return station
-    try:
-        with transaction.atomic():
-            return Station.objects.create(name=name, time_zone=time_zone or service_time_zone())
-    except IntegrityError:
-        # Another request created it meanwhile.
-        return Station.objects.get(key=key)
+    for candidate in station_code_candidates(name):
+        if stations_with_code(code=candidate).exists():
+            continue
+        try:
+            with transaction.atomic():
+                return station_create(name=name, code=candidate, time_zone=time_zone)
+        except IntegrityError:
+            station = station_by_name(name=name)
+            if station is not None:
+                return station
+    raise RuntimeError(f"No free code for a station named {name!r}.")
+
+
+def route_stations(*, route: list[RouteEntry], time_zone: str | None = None) -> list[Station]:
+    """Return the route's stations, a name standing for the station station_for_name gives (new
+    ones in `time_zone`)."""
+    return [
+        entry if isinstance(entry, Station) else station_for_name(name=entry, time_zone=time_zone)
+        for entry in route
+    ]
+
+
+def _route_entry_identity(entry: RouteEntry) -> tuple[str, object]:
+    return ("station", entry.pk) if isinstance(entry, Station) else ("name", station_key(entry))
+
+
+def route_entries_validate(*, route: list[RouteEntry]) -> None:
+    """Raise a ValidationError unless the route has 2 to MAX_STOPS stops, each at a distinct station."""
+    key_max_length = Station._meta.get_field("key").max_length
+    if len(route) >= 2 and _route_entry_identity(route[0]) == _route_entry_identity(route[-1]):
+        raise exceptions.ValidationError({"stops": ["Destination must differ from source."]})
+    errors: list[str] = []
+    if len(route) < 2:
+        errors.append("A route needs at least its source and destination.")
+    if len(route) > Train.MAX_STOPS:
+        errors.append(f"A route has at most {Train.MAX_STOPS} stops.")
+    seen: set[tuple[str, object]] = set()
+    for entry in route:
+        identity = _route_entry_identity(entry)
+        if isinstance(entry, Station):
+            label = f"{entry.name} ({entry.code})"
+        else:
+            if len(station_key(entry)) > key_max_length:
+                errors.append("Station name is too long.")
+            label = entry.strip()
+        if identity in seen:
+            errors.append(f"Station '{label}' appears more than once.")
+        seen.add(identity)
+    if errors:
+        raise exceptions.ValidationError({"stops": errors})
 
 
 def route_validate(*, source: str, destination: str, stops: list[str] | None) -> list[str]:
@@ -87,8 +175,8 @@ def train_create(
             raise exceptions.ValidationError({"train_number": ["A train with this number already exists."]})
         train = Train.objects.create(train_number=train_number, name=name.strip(), total_seats=total_seats)
         Stop.objects.bulk_create(
-            Stop(train=train, station=station_get_or_create(name=station_name, time_zone=time_zone), position=position)
-            for position, station_name in enumerate(route)
+            Stop(train=train, station=station, position=position)
+            for position, station in enumerate(route_stations(route=list(route), time_zone=time_zone))
         )
     return train
 
@@ -105,34 +193,33 @@ def train_number_lock(*, train_number: int) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [TRAIN_NUMBER_LOCK_SPACE, train_number])
 
 
-def route_from_stops(*, stops: list[tuple[int, str]]) -> list[str]:
-    """Return the route given as (position, station name) pairs, or raise a ValidationError.
+def route_from_stops(*, stops: list[tuple[int, RouteEntry]]) -> list[RouteEntry]:
+    """Return the route given as (position, station or station name) pairs, or raise a ValidationError.
 
-    Positions must run 0, 1, 2, ... without gaps; the names must pass `route_validate`.
+    Positions must run 0, 1, 2, ... without gaps; the stations must pass `route_entries_validate`.
     """
     if sorted(position for position, _ in stops) != list(range(len(stops))):
         raise exceptions.ValidationError({"stops": ["Stop positions must run 0, 1, 2, ... without gaps."]})
-    if len(stops) < 2:
-        raise exceptions.ValidationError({"stops": ["A route needs at least its source and destination."]})
-    route = [name for _, name in sorted(stops)]
-    return route_validate(source=route[0], destination=route[-1], stops=route)
+    route = [entry for _, entry in sorted(stops, key=lambda stop: stop[0])]
+    route_entries_validate(route=route)
+    return route
 
 
 def train_route_replace(
-    *, train: Train, stops: list[str], times: list["StopTimes"] | None = None
+    *, train: Train, stops: list[RouteEntry], times: list["StopTimes"] | None = None
 ) -> list[Stop]:
-    """Replace the train's stops with `stops` (station names, origin first).
+    """Replace the train's stops with `stops` (stations, or names for station_for_name; origin first).
 
     `times` gives each stop's (arrival, departure) offsets. Return the new stops, or an empty
     list when the route was already this one (its times then updated in place). A train that
     may be on sale changes through the bookings app's network_changes.py, which locks it and
     checks that no booking rides the old route first.
     """
-    route = route_validate(source=stops[0], destination=stops[-1], stops=stops)
-    times = times or [(None, None)] * len(route)
+    route_entries_validate(route=stops)
+    times = times or [(None, None)] * len(stops)
     stop_times_validate(times=times)
     with transaction.atomic():
-        stations = [station_get_or_create(name=name) for name in route]
+        stations = route_stations(route=stops)
         current = list(Stop.objects.filter(train=train).order_by("position"))
         if [stop.station_id for stop in current] == [station.pk for station in stations]:
             for stop, (arrival, departure) in zip(current, times, strict=True):

@@ -535,3 +535,65 @@ def test_a_train_the_zones_move_to_the_day_before_runs_on_the_days_before_its_se
     assert times_found(owner_client, "Alpha", "Gamma", "2025-01-05") == [
         ("2025-01-05", "2025-01-05T23:30:00Z", "2025-01-06T01:30:00+01:00")
     ]
+
+
+# Stations by stop_id
+
+TWO_CENTRALS = minimal_with(
+    {
+        "stops.txt": "stop_id,stop_name\nN_CEN,Central\nN_HAR,Harbour\nS_CEN,Central\nS_HAR,Harbour\n",
+        "trips.txt": "route_id,service_id,trip_id,trip_short_name\nR,DAILY,NORTH,11\nR,DAILY,SOUTH,12\n",
+        "stop_times.txt": (
+            "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+            "NORTH,10:00:00,10:00:00,N_CEN,1\nNORTH,11:00:00,11:00:00,N_HAR,2\n"
+            "SOUTH,10:00:00,10:00:00,S_CEN,1\nSOUTH,11:00:00,11:00:00,S_HAR,2\n"
+        ),
+    }
+)
+
+
+@IN_SERVICE
+def test_two_stops_of_one_name_import_as_two_stations_whose_trains_work(tmp_path, owner, owner_client):
+    import_feed(write_feed(tmp_path, TWO_CENTRALS), "--seats", "5")
+
+    assert sorted(Station.objects.values_list("code", "name")) == [
+        ("N_CEN", "Central"),
+        ("N_HAR", "Harbour"),
+        ("S_CEN", "Central"),
+        ("S_HAR", "Harbour"),
+    ]
+    north = Train.objects.get(train_number=11)
+    assert list(Stop.objects.filter(train=north).values_list("station__code", flat=True)) == [
+        "N_CEN",
+        "N_HAR",
+    ]
+    search = owner_client.get("/user/get_seat_availability/", {"source": "s_cen", "destination": "S_HAR"})
+    assert [row["train_number"] for row in search.json()] == [12]
+    # On a train, its own route tells the two Centrals apart.
+    booking = booking_create(
+        user=owner, train_number=11, seat_count=1, source="Central", destination="Harbour"
+    )
+    assert (booking.from_position, booking.to_position) == (0, 1)
+
+
+def test_a_renamed_stop_keeps_its_station_on_reimport(tmp_path):
+    import_feed(feed_in(tmp_path / "v1", MINIMAL_FEED), "--seats", "5")
+    alpha = Station.objects.get(code="A")
+
+    renamed = minimal_with({"stops.txt": "stop_id,stop_name\nA,Alpha Central\nB,Beta\nC,Gamma\n"})
+    import_feed(feed_in(tmp_path / "v2", renamed), "--seats", "5")
+
+    alpha.refresh_from_db()
+    assert alpha.name == "Alpha Central"
+    assert Station.objects.count() == 3
+    assert list(alpha.words.order_by("word").values_list("word", flat=True)) == ["alpha", "central"]
+
+
+def test_a_feed_stop_takes_over_the_station_whose_code_is_its_stop_id(tmp_path):
+    surat = Station.objects.create(code="a", name="Surat")
+
+    import_feed(write_feed(tmp_path, MINIMAL_FEED), "--seats", "5")
+
+    surat.refresh_from_db()
+    assert (surat.code, surat.name) == ("a", "Alpha")
+    assert Station.objects.count() == 3

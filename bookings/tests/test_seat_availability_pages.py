@@ -8,9 +8,9 @@ from railway.tests.bodies import error_body
 from trains.models import Train
 
 URL = "/user/get_seat_availability/"
-# The search's queries: the trains calling at both stations, the exceptions of their start
-# dates, then the page's open journeys and their seats free on the segments asked for.
-SEARCH_QUERIES = 4
+# The search's queries: the two stations asked for, the trains calling at both, the exceptions
+# of their start dates, then the page's open journeys and their seats free on the segments asked for.
+SEARCH_QUERIES = 5
 
 
 @pytest.fixture

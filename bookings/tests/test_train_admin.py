@@ -42,7 +42,7 @@ def test_the_add_and_change_pages_render(superuser_client, make_train):
 
 
 def test_a_train_added_in_the_admin_is_bookable_through_the_api(superuser_client, owner):
-    Station.objects.create(name="Beta")
+    Station.objects.create(name="Beta", code="BETA")
     data = train_form(
         train_number=555, total_seats=4, name=" Coastal ", stops=[(0, "Alpha"), (1, " beta "), (2, "Gamma")]
     )
@@ -64,7 +64,10 @@ def test_a_train_added_in_the_admin_is_bookable_through_the_api(superuser_client
 
 
 def test_a_stop_can_be_chosen_from_the_existing_stations(superuser_client):
-    alpha, omega = Station.objects.create(name="Alpha"), Station.objects.create(name="Omega")
+    alpha, omega = (
+        Station.objects.create(name="Alpha", code="A"),
+        Station.objects.create(name="Omega", code="O"),
+    )
     data = train_form(train_number=556, total_seats=4, stops=[(0, ""), (1, "")])
     data["stops-0-station"], data["stops-1-station"] = alpha.pk, omega.pk
 

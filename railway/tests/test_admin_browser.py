@@ -183,7 +183,7 @@ def pick_station(page: Page, index: int, typed: str, name: str) -> None:
 
 
 def test_a_superuser_adds_a_train_in_the_admin_and_a_passenger_books_it(tmp_path):
-    Station.objects.create(name="Katpadi Junction")
+    Station.objects.create(name="Katpadi Junction", code="KPD")
     with gunicorn_server(tmp_path) as server:
         # Registered through the server, so that its password is hashed as production hashes.
         server_user_token(server, "controller", PASSWORD)
@@ -211,7 +211,7 @@ def test_a_superuser_adds_a_train_in_the_admin_and_a_passenger_books_it(tmp_path
                 stop_row(page, index).locator("input[name$='-position']").fill(str(index))
                 if station is not None:
                     stop_row(page, index).locator("input[name$='-station_name']").fill(station)
-            pick_station(page, 1, "katpadi", "Katpadi Junction")
+            pick_station(page, 1, "katpadi", "Katpadi Junction (KPD)")
             page.click("input[name=_save]")
 
             expect(page.locator(".messagelist .success")).to_contain_text("was added successfully")

@@ -57,6 +57,7 @@ def test_the_inventory_covers_the_published_api():
         "GET /user/get_seat_availability/",
         "GET /user/get_booking_details/{id}/",
         "POST /user/cancel_booking/{booking_id}/",
+        "GET /stations/",
         "GET /healthz",
         "GET /readyz",
     }

@@ -15,9 +15,13 @@ def run_key(trip_id: str, departure: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Station:
-    """A station trains call at, under its name, the stop_ids of stops.txt that are it, and its time
-    zone: its stop_timezone, else the agencies'."""
+    """A station trains call at: its code (its stop_id in stops.txt), its name, the stop_ids that
+    are it, and its time zone: its stop_timezone, else the agencies'.
 
+    `stop_ids` are its own first, then its platforms'.
+    """
+
+    code: str
     name: str
     stop_ids: tuple[str, ...]
     time_zone: str
@@ -25,7 +29,7 @@ class Station:
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """A train's call at a station, its times in seconds after the train's first departure."""
+    """A train's call at a station (its code), its times in seconds after the train's first departure."""
 
     station: str
     arrival_offset: int
@@ -60,7 +64,7 @@ class Train:
 
     @property
     def route(self) -> tuple[str, ...]:
-        """Return the names of the stations it calls at, origin first."""
+        """Return the codes of the stations it calls at, origin first."""
         return tuple(call.station for call in self.calls)
 
 

@@ -1,14 +1,14 @@
 """stops.txt: the stations trains call at, and the station each stop_id stands for.
 
-The service knows a station by its name alone, so a platform (a stop with a parent_station)
-stands for its parent station, and stops whose names differ only in case or surrounding
-spaces are one station, as `trains.models.station_key` has it.
+A station is a stop_id: its code in the service. A platform (a stop with a parent_station)
+stands for its parent station; stops of one name are distinct stations all the same.
 """
 
 from dataclasses import dataclass, field
 
 from trains.gtfs.feed import Station
 from trains.gtfs.source import FeedSource
+from trains.station_names import station_key
 from trains.time_zones import is_time_zone
 
 STOPS_FILE = "stops.txt"
@@ -18,13 +18,10 @@ COLUMNS = (*REQUIRED_COLUMNS, "location_type", "parent_station", "stop_timezone"
 STOP, STATION = "0", "1"
 # Parts of a station's building, which trains do not call at.
 NOT_STOPS = {"2": "an entrance or exit", "3": "a generic node", "4": "a boarding area"}
-# The length of trains.models.Station.name and of its key.
+# The lengths of trains.models.Station's name, key and code.
 STATION_NAME_MAX_LENGTH = 100
-
-
-def station_key(name: str) -> str:
-    """Return the form under which the service compares station names (trains.models.station_key)."""
-    return name.strip().casefold()
+STATION_KEY_MAX_LENGTH = 200
+STATION_CODE_MAX_LENGTH = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,23 +39,26 @@ class StopRow:
 class StationIndex:
     """The stations of stops.txt, and what each stop_id stands for."""
 
-    stations: dict[str, Station] = field(default_factory=dict)  # by station_key
-    station_of_stop: dict[str, str] = field(default_factory=dict)  # stop_id -> station name
+    stations: dict[str, Station] = field(default_factory=dict)  # by code, its stop_id
+    station_of_stop: dict[str, str] = field(default_factory=dict)  # stop_id -> station code
     not_stops: dict[str, str] = field(default_factory=dict)  # stop_id -> what it is instead
     # stop_ids whose rows had errors: references to them would only repeat those errors.
     unreadable: set[str] = field(default_factory=set)
+    # The line of each station's row by its code in upper case: the service's codes ignore case.
+    code_lines: dict[str, int] = field(default_factory=dict)
 
     def add_station(self, name: str, stop_id: str, time_zone: str) -> None:
-        """Record `stop_id` as the station `name`, one station per name as the service compares them."""
-        key = station_key(name)
-        known = self.stations.get(key)
-        if known is None:
-            self.stations[key] = Station(name=name, stop_ids=(stop_id,), time_zone=time_zone)
-        else:
-            self.stations[key] = Station(
-                name=known.name, stop_ids=(*known.stop_ids, stop_id), time_zone=known.time_zone
-            )
-        self.station_of_stop[stop_id] = self.stations[key].name
+        """Record `stop_id` as a station named `name`, with `stop_id` for its code, in `time_zone`."""
+        self.stations[stop_id] = Station(code=stop_id, name=name, stop_ids=(stop_id,), time_zone=time_zone)
+        self.station_of_stop[stop_id] = stop_id
+
+    def add_platform(self, stop_id: str, code: str) -> None:
+        """Record `stop_id` as a platform of the station `code`."""
+        station = self.stations[code]
+        self.stations[code] = Station(
+            code=code, name=station.name, stop_ids=(*station.stop_ids, stop_id), time_zone=station.time_zone
+        )
+        self.station_of_stop[stop_id] = code
 
 
 def read_stations(source: FeedSource, *, time_zone: str) -> StationIndex:
@@ -107,12 +107,27 @@ def _read_stop_rows(source: FeedSource, index: StationIndex, time_zone: str) -> 
 
 
 def _add_station(source: FeedSource, index: StationIndex, row: StopRow) -> None:
-    length = max(len(row.name), len(station_key(row.name)))
+    same_code = index.code_lines.get(row.stop_id.upper())
     if not row.name:
         source.error(STOPS_FILE, row.line, f"stop_name of '{row.stop_id}' is empty")
-    elif length > STATION_NAME_MAX_LENGTH:
+    elif len(row.name) > STATION_NAME_MAX_LENGTH or len(station_key(row.name)) > STATION_KEY_MAX_LENGTH:
         source.error(STOPS_FILE, row.line, f"stop_name is longer than {STATION_NAME_MAX_LENGTH} characters")
+    elif len(row.stop_id) > STATION_CODE_MAX_LENGTH:
+        source.error(
+            STOPS_FILE,
+            row.line,
+            f"stop_id of station '{row.name}' is longer than {STATION_CODE_MAX_LENGTH} characters, "
+            "the longest station code",
+        )
+    elif same_code is not None:
+        source.error(
+            STOPS_FILE,
+            row.line,
+            f"stop_id '{row.stop_id}' differs from the station on line {same_code} only in case; "
+            "station codes ignore case",
+        )
     else:
+        index.code_lines[row.stop_id.upper()] = row.line
         index.add_station(row.name, row.stop_id, row.time_zone)
         return
     index.unreadable.add(row.stop_id)
@@ -129,6 +144,6 @@ def _add_platform(source: FeedSource, index: StationIndex, row: StopRow, rows: d
             STOPS_FILE, row.line, f"parent_station '{row.parent_station}' is not a station (location_type 1)"
         )
     else:
-        index.station_of_stop[row.stop_id] = index.station_of_stop[parent.stop_id]
+        index.add_platform(row.stop_id, index.station_of_stop[parent.stop_id])
         return
     index.unreadable.add(row.stop_id)

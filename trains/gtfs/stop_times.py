@@ -55,7 +55,7 @@ def read_stop_times(
 
 
 def _station(source: FeedSource, line: int, stop_id: str, stations: StationIndex, trip_id: str) -> str | None:
-    """Return the name of the station a call at `stop_id` is at, or None (after an error if it is new)."""
+    """Return the code of the station a call at `stop_id` is at, or None (after an error if it is new)."""
     station = stations.station_of_stop.get(stop_id)
     if station is None and stop_id in stations.not_stops:
         message = f"stop_id '{stop_id}' is {stations.not_stops[stop_id]}, not a stop"
@@ -133,7 +133,7 @@ def _check_stations_once(source: FeedSource, trip: Trip, stop_times: list[StopTi
     for stop_time in stop_times:
         if stop_time.station in lines:
             message = (
-                f"trip '{trip.trip_id}' calls at '{stop_time.station}' again (first on line "
+                f"trip '{trip.trip_id}' calls at station '{stop_time.station}' again (first on line "
                 f"{lines[stop_time.station]}); a train calls at a station once"
             )
             source.error(STOP_TIMES_FILE, stop_time.line, message, trip_id=trip.trip_id)
