@@ -328,7 +328,7 @@ def stored_trains(*, agencies: set[str]) -> list[StoredTrain]:
         Stop.objects.filter(train__in=trains)
         .order_by("train_id", "position")
         .values_list(
-            "train_id", "station__key", "station__name", "station__time_zone", "arrival", "departure"
+            "train_id", "station__code", "station__name", "station__time_zone", "arrival", "departure"
         )
     ):
         stops[train_id].append((code.upper(), name, (arrival, departure), time_zone))

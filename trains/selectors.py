@@ -286,7 +286,8 @@ class TrainOnDay:
 _TRAIN_ON_DAY = """
 SELECT train.id, train.name, train.total_seats, train.departs_at, train.runs_on,
        train.service_from, train.service_until,
-       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, CAST(NULL AS DATE), CAST(NULL AS BOOLEAN)
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, CAST(NULL AS BIGINT), CAST(NULL AS DATE),
+       CAST(NULL AS BOOLEAN)
   FROM trains_train train
  WHERE train.train_number = %s AND train.withdrawn_at IS NULL
 UNION ALL

@@ -360,7 +360,7 @@ def test_it_rejects_json_that_is_a_list_instead_of_an_object(admin_client_api, p
 
 
 def test_the_stations_it_creates_are_in_the_time_zone_given(admin_client_api, payload):
-    Station.objects.create(name="Delhi", time_zone="UTC")
+    Station.objects.create(code="DLI", name="Delhi", time_zone="UTC")
     payload["time_zone"] = "Asia/Kolkata"
 
     response = add_train(admin_client_api, payload)

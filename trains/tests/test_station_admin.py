@@ -32,7 +32,8 @@ def test_a_station_cannot_take_another_stations_code_in_a_different_case(superus
     beta = Station.objects.create(name="Beta", code="BET")
 
     response = superuser_client.post(
-        f"/admin/trains/station/{beta.pk}/change/", {"code": "alp", "name": "Beta", "_save": "Save"}
+        f"/admin/trains/station/{beta.pk}/change/",
+        {"code": "alp", "name": "Beta", "time_zone": "UTC", "_save": "Save"},
     )
 
     assert response.status_code == 200
@@ -45,7 +46,8 @@ def test_two_stations_may_have_one_name(superuser_client):
     Station.objects.create(name="Central", code="CEN1")
 
     response = superuser_client.post(
-        "/admin/trains/station/add/", {"code": "CEN2", "name": " central ", "_save": "Save"}
+        "/admin/trains/station/add/",
+        {"code": "CEN2", "name": " central ", "time_zone": "UTC", "_save": "Save"},
     )
 
     assert response.status_code == 302
@@ -56,7 +58,7 @@ def test_a_station_added_without_a_code_gets_one_from_its_name_and_its_words(sup
     Station.objects.create(name="Surat", code="SURAT")
 
     response = superuser_client.post(
-        "/admin/trains/station/add/", {"code": "", "name": "Surat", "_save": "Save"}
+        "/admin/trains/station/add/", {"code": "", "name": "Surat", "time_zone": "UTC", "_save": "Save"}
     )
 
     assert response.status_code == 302
@@ -68,7 +70,8 @@ def test_a_renamed_station_is_found_by_its_new_words(superuser_client):
     station = Station.objects.create(name="Old Town", code="OLD")
 
     superuser_client.post(
-        f"/admin/trains/station/{station.pk}/change/", {"code": "OLD", "name": "New Town", "_save": "Save"}
+        f"/admin/trains/station/{station.pk}/change/",
+        {"code": "OLD", "name": "New Town", "time_zone": "UTC", "_save": "Save"},
     )
 
     assert sorted(StationWord.objects.filter(station=station).values_list("word", flat=True)) == [
