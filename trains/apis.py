@@ -202,6 +202,7 @@ class StationSearchApi(APIView):
     class OutputSerializer(serializers.Serializer):
         code = serializers.CharField(help_text="The station's code: pass it as `source` or `destination`.")
         name = serializers.CharField()
+        time_zone = serializers.CharField(help_text="The IANA time zone its trains' times are written in.")
 
     @extend_schema(
         parameters=[InputSerializer, NEXT_PAGE_LINK],

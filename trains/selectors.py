@@ -432,6 +432,7 @@ def variant_clash(
 class StationFound:
     code: str
     name: str
+    time_zone: str
 
 
 @dataclass(frozen=True)
@@ -459,10 +460,12 @@ def stations_find(*, words: list[str], limit: int, after: tuple[str, str] | None
     if after is not None:
         key, code = after
         stations = stations.filter(Q(key__gt=key) | Q(key=key, code__gt=code))
-    rows = list(stations.order_by("key", "code").values_list("key", "code", "name")[: limit + 1])
+    rows = list(stations.order_by("key", "code").values_list("key", "code", "name", "time_zone")[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     return StationPage(
-        stations=[StationFound(code=code, name=name) for _, code, name in rows],
+        stations=[
+            StationFound(code=code, name=name, time_zone=time_zone) for _, code, name, time_zone in rows
+        ],
         next_after=(rows[-1][0], rows[-1][1]) if more else None,
     )

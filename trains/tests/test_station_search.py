@@ -35,7 +35,7 @@ def stations(db):
         ("SPO", "St. Pölten Hbf"),
         ("LZR", "Lazarevac"),
     ]:
-        station_create(code=code, name=name)
+        station_create(code=code, name=name, time_zone="Europe/Belgrade" if code == "LZR" else "Europe/Paris")
 
 
 def test_words_of_the_name_in_any_order_case_accents_and_punctuation_find_the_station(owner_client, stations):
@@ -43,7 +43,9 @@ def test_words_of_the_name_in_any_order_case_accents_and_punctuation_find_the_st
         response = find(owner_client, query)
 
         assert response.status_code == 200, response.content
-        assert response.json() == [{"code": "PSL", "name": "gare de Paris-St-Lazare"}], query
+        assert response.json() == [
+            {"code": "PSL", "name": "gare de Paris-St-Lazare", "time_zone": "Europe/Paris"}
+        ], query
 
 
 def test_each_word_may_be_the_beginning_of_a_word_of_the_name(owner_client, stations):
@@ -156,7 +158,7 @@ def test_a_station_is_found_under_its_new_name_once_renamed(owner_client):
     station_rename(station=station, name="New Town")
 
     assert find(owner_client, "old").json() == []
-    assert find(owner_client, "new town").json() == [{"code": "OLD", "name": "New Town"}]
+    assert find(owner_client, "new town").json() == [{"code": "OLD", "name": "New Town", "time_zone": "UTC"}]
 
 
 def test_a_station_has_one_word_row_per_distinct_word(db):
