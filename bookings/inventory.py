@@ -62,15 +62,31 @@ def journey_lock(*, train_id: int, journey_date: datetime.date) -> Journey | Non
     return Journey(train_id=train_id, date=journey_date) if found else None
 
 
+class TrainWithdrawn(Exception):
+    """The train was withdrawn (by a timetable import) after the sale had read it."""
+
+
 def _train_share_lock(*, train: Train) -> int:
-    """Take the share lock that a journey's creation holds on its train; return the train's seat count."""
+    """Take the share lock that a journey's creation holds on its train; return the train's seat count.
+
+    Raise TrainWithdrawn if the train has been withdrawn since the sale read it.
+    """
     if connection.vendor != "postgresql":
         # SQLite's IMMEDIATE transaction already holds the database's only write lock.
-        return Train.objects.filter(pk=train.pk).values_list("total_seats", flat=True).get()
-    with connection.cursor() as cursor:
-        # FOR SHARE: Django's select_for_update has no share mode.
-        cursor.execute("SELECT total_seats FROM trains_train WHERE id = %s FOR SHARE", [train.pk])
-        return cursor.fetchone()[0]
+        active = Train.objects.filter(pk=train.pk, withdrawn_at__isnull=True).order_by()
+        row = active.values_list("total_seats").first()
+    else:
+        with connection.cursor() as cursor:
+            # FOR SHARE: Django's select_for_update has no share mode. Having waited for an
+            # import's lock, the row is read as the import left it: withdrawn, it is not there.
+            cursor.execute(
+                "SELECT total_seats FROM trains_train WHERE id = %s AND withdrawn_at IS NULL FOR SHARE",
+                [train.pk],
+            )
+            row = cursor.fetchone()
+    if row is None:
+        raise TrainWithdrawn()
+    return row[0]
 
 
 def journey_open(*, train: Train, journey_date: datetime.date) -> None:
@@ -235,11 +251,20 @@ _JOURNEY_LOCK_MARKED = (
 # journeys count each other's seats against the cap across journeys one at a time. (On SQLite the
 # IMMEDIATE transaction holds the database's only write lock.)
 _USER_LOCK = "SELECT 1 FROM users_user WHERE id = %s FOR NO KEY UPDATE"
-_LOCKED_POSTGRESQL = "CASE WHEN current_setting('railway.journey_locked', true) = %s THEN 1 ELSE 0 END"
+# -1 when the train has been withdrawn (a timetable import) since the sale read it: the sale may
+# have waited for the lock while the import wrote it. Parameters: train id, the mark.
+_WITHDRAWN = "EXISTS (SELECT 1 FROM trains_train WHERE id = %s AND withdrawn_at IS NOT NULL)"
+_LOCKED_POSTGRESQL = (
+    f"CASE WHEN {_WITHDRAWN} THEN -1"
+    " WHEN current_setting('railway.journey_locked', true) = %s THEN 1 ELSE 0 END"
+)
 _BOOKING_ID_POSTGRESQL = "nextval('bookings_booking_id_seq')"
 # On SQLite the IMMEDIATE transaction holds the database's only write lock: the read checks
 # that the journey exists, and the insert assigns the booking's id.
-_LOCKED_SQLITE = "(SELECT COUNT(*) FROM bookings_journey WHERE train_id = %s AND date = %s)"
+_LOCKED_SQLITE = (
+    f"CASE WHEN {_WITHDRAWN} THEN -1"  # noqa: S608
+    " ELSE (SELECT COUNT(*) FROM bookings_journey WHERE train_id = %s AND date = %s) END"
+)
 
 
 @dataclass(frozen=True)
@@ -284,10 +309,16 @@ def sale_lock(
     if connection.vendor == "postgresql":
         mark = f"{train_id}:{journey_date.isoformat()}"
         locks = [(_USER_LOCK, [user_id]), (_JOURNEY_LOCK_MARKED, [mark, train_id, journey_date])]
-        facts = _SALE_FACTS.format(locked=_LOCKED_POSTGRESQL, booking_id=_BOOKING_ID_POSTGRESQL), [mark]
+        facts = (
+            _SALE_FACTS.format(locked=_LOCKED_POSTGRESQL, booking_id=_BOOKING_ID_POSTGRESQL),
+            [train_id, mark],
+        )
     else:
         locks = []
-        facts = _SALE_FACTS.format(locked=_LOCKED_SQLITE, booking_id="NULL"), [train_id, journey_date]
+        facts = (
+            _SALE_FACTS.format(locked=_LOCKED_SQLITE, booking_id="NULL"),
+            [train_id, train_id, journey_date],
+        )
     covering = _covering(
         train_id=train_id, journey_date=journey_date, from_position=from_position, to_position=to_position
     )
@@ -298,6 +329,8 @@ def sale_lock(
     )
     rows = rows_of_last([*locks, read])
     _, locked, seats_held, seats_held_ahead, reserved_id = next(row for row in rows if row[0] == 0)
+    if locked < 0:
+        raise TrainWithdrawn()
     if not locked:
         return None
     return SaleState(

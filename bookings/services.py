@@ -6,6 +6,7 @@ choose seats by the one seat rule (bookings.allocation) and write them (bookings
 """
 
 import datetime
+import functools
 from contextlib import AbstractContextManager, nullcontext
 
 from django.db import IntegrityError, connection, transaction
@@ -103,13 +104,46 @@ def _journey_for_sale(
     is created on its first sale, once the request is known to be sellable, so that a refused
     request leaves nothing behind.
     """
+    sale = functools.partial(
+        _journey_of_variant,
+        user=user,
+        train_number=train_number,
+        seat_count=seat_count,
+        journey_date=journey_date,
+        now=now,
+        segment={"now": now, "source": source, "destination": destination},
+    )
+    try:
+        return sale()
+    except inventory.TrainWithdrawn:
+        # A timetable import withdrew the train while the sale waited for its lock: the variant
+        # running instead, read again, is the one sold; with none, the train is not found.
+        pass
+    try:
+        return sale()
+    except inventory.TrainWithdrawn:
+        raise TrainNotFound() from None
+
+
+def _journey_of_variant(
+    *,
+    user: User,
+    train_number: int,
+    seat_count: int,
+    journey_date: datetime.date | None,
+    now: datetime.datetime,
+    segment: dict,
+) -> tuple[inventory.SaleState, Train, list[RouteStop]]:
+    """_journey_for_sale on the variant of the number running on the date, as read now.
+
+    Raise inventory.TrainWithdrawn if that variant is withdrawn before its journey is locked.
+    """
     # Read before the lock, which is held for as short a time as it can be: a journey exists
     # only once its train is booked, and bookings freeze a train's route (bookings.network_changes).
     on_day = train_on_day(train_number=train_number, day=journey_date, now=now)
     if on_day is None:
         raise TrainNotFound()
     journey_date = on_day.day
-    segment = {"now": now, "source": source, "destination": destination}
 
     def lock_and_read(on_day: TrainOnDay) -> inventory.SaleState | None:
         from_position, to_position = _segment_check(on_day=on_day, **segment)

@@ -11,9 +11,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from bookings import timetable_import
+from bookings.errors import TrainNotFound
 from bookings.models import Booking
 from bookings.services import booking_create
-from bookings.timetable_import import import_lock
+from bookings.tests.locks import wait_for_a_session_waiting_on_a_lock
+from bookings.timetable_import import Action, import_lock
 from trains.tests.feeds import minimal_with, write_feed
 
 pytestmark = [
@@ -38,6 +40,16 @@ def two_trains(minutes: int) -> dict:
         stop_times += f"{trip},{hour:02d}:50:00,{hour:02d}:50:00,C,2\n"
     trips = "route_id,service_id,trip_id,trip_short_name\nR,DAILY,T1,1\nR,DAILY,T2,2\n"
     return minimal_with({"trips.txt": trips, "stop_times.txt": stop_times})
+
+
+def train_2_only() -> dict:
+    """The next version of two_trains(0): train 1 no longer runs."""
+    files = two_trains(0)
+    files["trips.txt"] = "route_id,service_id,trip_id,trip_short_name\nR,DAILY,T2,2\n"
+    files["stop_times.txt"] = "\n".join(
+        line for line in files["stop_times.txt"].splitlines() if not line.startswith("T1,")
+    )
+    return files
 
 
 def import_feed(tmp_path, name, files) -> str:
@@ -128,3 +140,41 @@ def test_a_second_import_is_refused_while_one_runs(tmp_path):
         thread.join(timeout=30)
 
     assert "2 trains created" in import_feed(tmp_path, "v2", two_trains(0))
+
+
+def test_a_sale_that_waited_for_a_train_the_import_withdraws_sells_nothing_on_it(
+    tmp_path, owner, monkeypatch
+):
+    import_feed(tmp_path, "v1", two_trains(0))
+    booked = booking_create(user=owner, train_number=1, seat_count=1, journey_date=TOMORROW)
+    apply_batch = timetable_import._batch_apply
+    sale: list = []
+    threads: list[threading.Thread] = []
+
+    def withdraw_with_a_sale_waiting(batch, **kwargs):
+        disrupted = apply_batch(batch, **kwargs)
+        if batch[0].action == Action.WITHDRAW:
+            # The sale reads train 1 as it was and waits for its journey, which the batch holds.
+            def sell() -> None:
+                try:
+                    sale.append(
+                        booking_create(user=owner, train_number=1, seat_count=1, journey_date=TOMORROW)
+                    )
+                except BaseException as error:  # returned to the test
+                    sale.append(error)
+                finally:
+                    connection.close()
+
+            threads.append(threading.Thread(target=sell))
+            threads[0].start()
+            wait_for_a_session_waiting_on_a_lock(connection)
+        return disrupted
+
+    monkeypatch.setattr(timetable_import, "_batch_apply", withdraw_with_a_sale_waiting)
+
+    output = import_feed(tmp_path, "v2", train_2_only())
+
+    threads[0].join(timeout=30)
+    assert "1 withdrawn" in output
+    assert isinstance(sale[0], TrainNotFound)
+    assert list(Booking.objects.filter(train__train_number=1).values_list("pk", flat=True)) == [booked.pk]
