@@ -32,7 +32,7 @@ from django.utils import timezone
 from rest_framework import exceptions
 
 from bookings.models import Booking, Journey
-from railway.db.bulk import rows_insert
+from railway.db.bulk import rows_insert, rows_update
 from railway.db.statistics import statistics_refresh
 from trains import gtfs
 from trains.models import ServiceException, Station, StationWord, Stop, Train, station_key, station_words
@@ -716,7 +716,11 @@ def _batch_apply(
     updates = [change for change in batch if change.action == Action.UPDATE]
     new = [change for change in batch if change.action in (Action.CREATE, Action.REPLACE)]
     updated = [_train_of(change, Train(pk=change.stored.id)) for change in updates if change.stored]
-    Train.objects.bulk_update(updated, TRAIN_FIELDS)
+    rows_update(
+        Train,
+        TRAIN_FIELDS,
+        ((train.pk, *(getattr(train, name) for name in TRAIN_FIELDS)) for train in updated),
+    )
     created = Train.objects.bulk_create(
         _train_of(change, Train(total_seats=total_seats)) for change in new if change.feed is not None
     )

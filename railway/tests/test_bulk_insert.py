@@ -1,4 +1,4 @@
-"""rows_insert: many rows in one go, each reading back as the ORM would have written it."""
+"""rows_insert and rows_update: many rows in one go, each reading back as the ORM would have written it."""
 
 import datetime
 
@@ -6,7 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from railway.db.bulk import rows_insert
+from railway.db.bulk import rows_insert, rows_update
 from trains.models import ServiceException, Stop, Train
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +63,40 @@ def test_the_database_constraints_check_every_row(make_train):
 def test_no_rows_is_no_statement(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert rows_insert(ServiceException, ["train", "date", "runs"], []) == 0
+
+
+def test_an_update_sets_the_fields_of_every_row_given_and_no_other(make_train):
+    first, second, third = (make_train(number, 10, "A", "B") for number in (1, 2, 3))
+
+    count = rows_update(
+        Train,
+        ["name", "service_from", "departs_at"],
+        [
+            (first.pk, "tab\there", datetime.date(2027, 1, 1), datetime.time(6, 30)),
+            (second.pk, "back\\slash", None, datetime.time(23, 59, 59)),
+        ],
+    )
+
+    assert count == 2
+    stored = {train.pk: train for train in Train.objects.all()}
+    assert (stored[first.pk].name, stored[first.pk].service_from, stored[first.pk].departs_at) == (
+        "tab\there",
+        datetime.date(2027, 1, 1),
+        datetime.time(6, 30),
+    )
+    assert (stored[second.pk].name, stored[second.pk].service_from, stored[second.pk].departs_at) == (
+        "back\\slash",
+        None,
+        datetime.time(23, 59, 59),
+    )
+    assert (stored[third.pk].name, stored[third.pk].total_seats) == ("", 10)
+
+
+def test_two_updates_in_one_transaction_each_apply_their_own_rows(make_train):
+    first, second = (make_train(number, 10, "A", "B") for number in (1, 2))
+
+    with transaction.atomic():
+        rows_update(Train, ["name"], [(first.pk, "one")])
+        rows_update(Train, ["name"], [(second.pk, "two")])
+
+    assert dict(Train.objects.values_list("pk", "name")) == {first.pk: "one", second.pk: "two"}
