@@ -217,3 +217,25 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}:{self.key}"
+
+
+class ImportLease(models.Model):
+    """Which timetable import runs, and until when its lease lasts: one row, so imports run one at a time.
+
+    A row rather than a PostgreSQL advisory lock: behind a pooler in transaction mode (PgBouncer)
+    each of an import's transactions may run on another server session, and a session's lock
+    would be shared with whoever gets that session next, or outlive the import. A lease that is
+    not renewed (the import died) expires by itself.
+    """
+
+    ONLY = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=ONLY)
+    holder = models.CharField(max_length=32, blank=True, default="")
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="import_lease_one_row")]
+
+    def __str__(self) -> str:
+        return f"import lease of {self.holder or 'no one'} until {self.expires_at}"

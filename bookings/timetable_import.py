@@ -21,17 +21,19 @@ bookings because the trains it changes may be on sale.
 
 import datetime
 import itertools
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 from rest_framework import exceptions
 
-from bookings.models import Booking, Journey
+from bookings.models import Booking, ImportLease, Journey
 from railway.db.bulk import rows_insert, rows_update
 from railway.db.statistics import statistics_refresh
 from trains import gtfs
@@ -44,8 +46,6 @@ from trains.variants import Calendar, RunningDates, calendar_dates, calendars_sh
 DAY = datetime.timedelta(days=1)
 # Trains written per transaction: the longest a sale on one of them may wait is one batch's writes.
 IMPORT_BATCH_TRAINS = 100
-# The advisory lock that keeps a second import from running beside the first (PostgreSQL).
-IMPORT_LOCK = (15_002, 0)
 # Stations looked up or written per query: well within any database's limit on parameters.
 STATIONS_READ_AT_ONCE = 1_000
 
@@ -296,7 +296,7 @@ def stored_trains(*, agencies: set[str]) -> list[StoredTrain]:
     and whether booked.
 
     Trains of no feed (added through the API or the admin, or imported before trains recorded
-    their trip) may be taken over by a feed train of their number. Four queries however many
+    their trip) may be taken over by a feed train of their number. Five queries however many
     trains there are.
     """
     feed_trains = Q(withdrawn_at__isnull=True) & (
@@ -323,15 +323,24 @@ def stored_trains(*, agencies: set[str]) -> list[StoredTrain]:
         ServiceException.objects.filter(train__in=trains).order_by().values_list("train_id", "date", "runs")
     ):
         exceptions[train_id][day] = runs
+    # Each station once, and each pair of stop times once, however many stops share them: a
+    # national timetable has a million stops over a few thousand stations and times.
+    stations = {
+        pk: (code.upper(), name, time_zone)
+        for pk, code, name, time_zone in Station.objects.order_by().values_list(
+            "pk", "code", "name", "time_zone"
+        )
+    }
+    shared_times: dict[StopTimes, StopTimes] = {}
     stops: dict[int, list[tuple]] = {row[0]: [] for row in rows}
-    for train_id, code, name, time_zone, arrival, departure in (
+    for train_id, station_id, arrival, departure in (
         Stop.objects.filter(train__in=trains)
         .order_by("train_id", "position")
-        .values_list(
-            "train_id", "station__code", "station__name", "station__time_zone", "arrival", "departure"
-        )
+        .values_list("train_id", "station_id", "arrival", "departure")
     ):
-        stops[train_id].append((code.upper(), name, (arrival, departure), time_zone))
+        times = shared_times.setdefault((arrival, departure), (arrival, departure))
+        code, name, time_zone = stations[station_id]
+        stops[train_id].append((code, name, times, time_zone))
     booked = set(
         Booking.objects.filter(train__in=trains).order_by().values_list("train_id", flat=True).distinct()
     )
@@ -591,25 +600,41 @@ def _times_at(
 
 
 @contextmanager
-def import_lock() -> Iterator[None]:
-    """Hold the import's lock, or raise FeedImportRefused if another import holds it.
+def import_lock() -> Iterator[str]:
+    """Hold the import lease for the import run in this block; yield its holder's id.
 
-    A PostgreSQL advisory lock for the session; SQLite runs one writer at a time anyway.
+    Raise FeedImportRefused if another import holds an unexpired lease. The lease lasts
+    IMPORT_LEASE_SECONDS from each renewal (import_lease_renew, once per batch), so an import
+    that dies leaves it to expire.
     """
-    if connection.vendor != "postgresql":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", list(IMPORT_LOCK))
-        if not cursor.fetchone()[0]:
-            raise FeedImportRefused(
-                ["Another import is running; nothing was imported. Try again once it ends."]
-            )
+    holder = uuid.uuid4().hex
+    now = timezone.now()
+    ImportLease.objects.get_or_create(id=ImportLease.ONLY)
+    free = Q(expires_at__isnull=True) | Q(expires_at__lte=now)
+    taken = ImportLease.objects.filter(free, id=ImportLease.ONLY).update(
+        holder=holder, expires_at=now + _lease_length()
+    )
+    if not taken:
+        raise FeedImportRefused(["Another import is running; nothing was imported. Try again once it ends."])
     try:
-        yield
+        yield holder
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", list(IMPORT_LOCK))
+        ImportLease.objects.filter(id=ImportLease.ONLY, holder=holder).update(holder="", expires_at=None)
+
+
+def import_lease_renew(holder: str) -> None:
+    """Extend the import's lease, or raise FeedImportRefused if it expired and another import took it."""
+    renewed = ImportLease.objects.filter(id=ImportLease.ONLY, holder=holder).update(
+        expires_at=timezone.now() + _lease_length()
+    )
+    if not renewed:
+        raise FeedImportRefused(
+            ["The import's lease expired and another import took it; the batches written stand."]
+        )
+
+
+def _lease_length() -> datetime.timedelta:
+    return datetime.timedelta(seconds=settings.IMPORT_LEASE_SECONDS)
 
 
 def feed_import(
@@ -631,11 +656,11 @@ def feed_import(
     if dry_run:
         plan = import_plan(feed, today=today)
         return _report_of(plan, disrupted=plan.disrupted)
-    with import_lock():
+    with import_lock() as holder:
         plan = import_plan(feed, today=today)
         stations = feed_stations_import(feed)
         disrupted = import_plan_apply(
-            plan, stations=stations, total_seats=total_seats, today=today, progress=progress
+            plan, holder=holder, stations=stations, total_seats=total_seats, today=today, progress=progress
         )
     # Searches and sales on the new trains are planned for the tables as they are now.
     statistics_refresh(Station, StationWord, Train, Stop, ServiceException)
@@ -656,6 +681,7 @@ def _report_of(plan: ImportPlan, *, disrupted: list[DisruptedBooking]) -> Import
 def import_plan_apply(
     plan: ImportPlan,
     *,
+    holder: str,
     stations: dict[str, Station],
     total_seats: int,
     today: datetime.date,
@@ -663,13 +689,15 @@ def import_plan_apply(
 ) -> list[DisruptedBooking]:
     """Write the plan's changes in batches of IMPORT_BATCH_TRAINS trains, one transaction each.
 
-    `stations` are the feed's, by code (feed_stations_import). Return the bookings disrupted, as
-    read under each batch's locks.
+    `holder` holds the import's lease (import_lock), renewed with each batch. `stations` are the
+    feed's, by code (feed_stations_import). Return the bookings disrupted, as read under each
+    batch's locks.
     """
     written = (change for change in progress(plan.changes) if change.action != Action.UNCHANGED)
     disrupted: list[DisruptedBooking] = []
     while batch := list(itertools.islice(written, IMPORT_BATCH_TRAINS)):
         with transaction.atomic():
+            import_lease_renew(holder)
             disrupted += _batch_apply(batch, stations=stations, total_seats=total_seats, today=today)
     return disrupted
 

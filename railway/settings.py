@@ -265,6 +265,9 @@ BOOKING_CLOSES_MINUTES_BEFORE_DEPARTURE = env_int("BOOKING_CLOSES_MINUTES_BEFORE
 BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 120, minimum=0)
 # How long a finished response is kept for replay under its Idempotency-Key.
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24, minimum=24)
+# How long a timetable import's lease lasts past its last batch: one import runs at a time, and
+# the lease of one that died lets the next run once it has expired.
+IMPORT_LEASE_SECONDS = env_int("IMPORT_LEASE_SECONDS", 600, minimum=60)
 
 # API tokens: how long one works after login, and how many (devices) a user may hold at once.
 TOKEN_TTL_HOURS = env_int("TOKEN_TTL_HOURS", 7 * 24, minimum=1)

@@ -1,5 +1,5 @@
 """An import applies its plan batch by batch: sales on the trains it has written, or not yet locked,
-go on meanwhile, and a second import is refused while one runs (PostgreSQL)."""
+go on meanwhile (PostgreSQL), and a second import is refused while one runs."""
 
 import datetime
 import threading
@@ -20,7 +20,9 @@ from trains.tests.feeds import minimal_with, write_feed
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif("connection.vendor != 'postgresql'", reason="PostgreSQL's row and advisory locks"),
+    pytest.mark.skipif(
+        "connection.vendor != 'postgresql'", reason="PostgreSQL's row locks, which let other sales go on"
+    ),
 ]
 
 TOMORROW = datetime.date(2025, 1, 7)

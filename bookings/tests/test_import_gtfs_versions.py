@@ -10,11 +10,13 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from bookings.management.commands import import_gtfs as import_gtfs_command
-from bookings.models import Booking
+from bookings.models import Booking, ImportLease
 from bookings.services import booking_create
 from bookings.tests.invariants import assert_inventory_is_consistent
+from bookings.timetable_import import import_lock
 from railway.tests.bodies import error_body
 from trains.models import ServiceException, Stop, Train
 from trains.tests.feeds import minimal_with, write_feed
@@ -336,3 +338,22 @@ def test_past_its_limit_the_printed_list_counts_the_rest_and_the_report_lists_th
     assert f"Booking {booked['wednesday'].pk} " not in output
     assert "... and 1 more; --report FILE lists them all." in output
     assert len(json.loads(report.read_text())["disrupted_bookings"]) == 2
+
+
+def test_an_import_is_refused_while_another_holds_the_lease_and_runs_once_it_ends(tmp_path):
+    with import_lock():
+        with pytest.raises(CommandError, match="Another import is running"):
+            import_feed(tmp_path, VARIANTS)
+        assert not Train.objects.exists()
+
+    assert "3 trains created" in import_feed(tmp_path, VARIANTS)
+    assert ImportLease.objects.get().holder == ""
+
+
+def test_the_lease_of_an_import_that_died_expires_and_lets_the_next_run(tmp_path):
+    ImportLease.objects.update_or_create(
+        id=ImportLease.ONLY,
+        defaults={"holder": "died", "expires_at": timezone.now() - datetime.timedelta(seconds=1)},
+    )
+
+    assert "3 trains created" in import_feed(tmp_path, VARIANTS)
