@@ -8,7 +8,7 @@ from io import StringIO
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from bookings import timetable_import
 from bookings.errors import TrainNotFound
@@ -70,10 +70,12 @@ def in_a_thread(work) -> list:
 
     def run() -> None:
         try:
-            with connection.cursor() as cursor:
-                # Waiting at all is the failure: a lock held by the import ends the wait at once.
-                cursor.execute("SET lock_timeout = '200ms'")
-            outcome.append(work())
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    # Waiting at all is the failure: a lock held by the import ends the wait at
+                    # once. LOCAL: for this transaction only, which a pooler's next client never sees.
+                    cursor.execute("SET LOCAL lock_timeout = '200ms'")
+                outcome.append(work())
         except BaseException as error:  # returned to the test
             outcome.append(error)
         finally:
