@@ -197,6 +197,60 @@ def coaches_total_check(*, coaches: list[CoachPlan], total_seats: int) -> list[C
     return coaches
 
 
+def coaches_resized(*, coaches: list[CoachPlan], total_seats: int) -> list[CoachPlan]:
+    """Return the coaches a train with `coaches` has once it has `total_seats` seats, coaches unnamed.
+
+    A train whose coaches are the default ones (default_coaches), or that has none, gets the
+    default coaches of its new seat count; any other keeps its coaches, which must then hold
+    exactly `total_seats` seats (coaches_total_check): its seats change with its coaches.
+    """
+    if not coaches or coaches == default_coaches(total_seats=sum(coach.seats for coach in coaches)):
+        return default_coaches(total_seats=total_seats)
+    return coaches_total_check(coaches=coaches, total_seats=total_seats)
+
+
+def train_coach_plans(*, train: Train) -> list[CoachPlan]:
+    """Return the train's stored coaches, in order, as plans."""
+    return [
+        CoachPlan(coach=coach.coach, travel_class=coach.travel_class, seats=coach.seats, layout=coach.layout)
+        for coach in Coach.objects.filter(train=train).order_by("position")
+    ]
+
+
+def train_fare_plans(*, train: Train) -> list[FarePlan]:
+    """Return the train's stored fares, by class, as plans."""
+    return [
+        FarePlan(travel_class=fare.travel_class, per_km=fare.per_km, minimum=fare.minimum)
+        for fare in Fare.objects.filter(train=train).order_by("travel_class")
+    ]
+
+
+def train_seating_set(
+    *,
+    train: Train,
+    total_seats: int,
+    coaches: list[CoachPlan] | None = None,
+    fares: list[FarePlan] | None = None,
+) -> None:
+    """Give the train `coaches` (None: resized from those it has) and `fares` (None: those it has).
+
+    The one rule of a train's seats and coaches: the coaches hold exactly `total_seats` seats
+    (coaches_total_check), and every fare is of a class some coach has (fares_check). The
+    caller writes `total_seats` itself; for a train that may be on sale, under its lock
+    (bookings.network_changes.train_update).
+    """
+    current = train_coach_plans(train=train)
+    if coaches is None:
+        coaches = coaches_resized(coaches=current, total_seats=total_seats)
+    coaches = coaches_total_check(coaches=coaches, total_seats=total_seats)
+    current_fares = train_fare_plans(train=train)
+    fares = fares_check(fares=current_fares if fares is None else fares, coaches=coaches)
+    if coaches != current:
+        train_coaches_replace(train=train, coaches=coaches)
+    if fares != current_fares:
+        train_fares_replace(train=train, fares=fares)
+
+
 def fares_check(*, fares: list[FarePlan], coaches: list[CoachPlan]) -> list[FarePlan]:
     """Return the fares, classes in upper case, or raise FaresInvalid unless each prices once a
     class some coach has."""
@@ -294,8 +348,7 @@ def train_create(
             Stop(train=train, station=station, position=position, distance_km=distance)
             for position, (station, distance) in enumerate(zip(stations, distances, strict=True))
         )
-        train_coaches_replace(train=train, coaches=coaches)
-        train_fares_replace(train=train, fares=fares)
+        train_seating_set(train=train, total_seats=total_seats, coaches=coaches, fares=fares)
     return train
 
 
