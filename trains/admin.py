@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from railway.errors import Invalid
 from trains.coach_plans import CoachPlan
 from trains.fares import FarePlan
-from trains.models import Coach, Fare, ServiceException, Station
+from trains.models import Coach, Fare, ServiceException, Station, Train
 from trains.selectors import stations_with_code
 from trains.services import (
     coaches_resized,
@@ -158,7 +158,7 @@ class CoachInline(SuperuserWritesMixin, admin.TabularInline):
     fields = ["coach", "travel_class", "seats", "layout"]
     ordering = ["position"]
     extra = 0
-    max_num = 100
+    max_num = Train.MAX_COACHES
 
 
 class FareInlineForm(forms.ModelForm):

@@ -188,6 +188,20 @@ class AddTrainApi(APIView):
         )
         coaches = CoachSerializer(many=True, required=False, allow_empty=False, max_length=Train.MAX_COACHES)
         fares = FareSerializer(many=True, required=False)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            """Return the input as train_create takes it: stop names and distances apart, plans."""
+            attrs = dict(attrs)
+            if "stops" in attrs:
+                stops = attrs.pop("stops")
+                attrs["stops"] = [name for name, _ in stops]
+                attrs["distances_km"] = [distance for _, distance in stops]
+            if "coaches" in attrs:
+                attrs["coaches"] = [CoachPlan(**coach) for coach in attrs["coaches"]]
+            if "fares" in attrs:
+                attrs["fares"] = [FarePlan(**fare) for fare in attrs["fares"]]
+            return attrs
+
         time_zone = StrictCharField(
             max_length=TIME_ZONE_MAX_LENGTH,
             required=False,
@@ -257,17 +271,7 @@ class AddTrainApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        params = dict(data.validated_data)
-        if "stops" in params:
-            params["stops"], params["distances_km"] = (
-                [name for name, _ in params["stops"]],
-                [distance for _, distance in params["stops"]],
-            )
-        if "coaches" in params:
-            params["coaches"] = [CoachPlan(**coach) for coach in params["coaches"]]
-        if "fares" in params:
-            params["fares"] = [FarePlan(**fare) for fare in params["fares"]]
-        train = train_create(**params)
+        train = train_create(**data.validated_data)
         route = train_route(train=train)
         output = {
             "train_number": train.train_number,

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from trains.seat_positions import DEFAULT_LAYOUT
 
 DEFAULT_CLASS = "GEN"
-# The most seats a coach has (Coach.MAX_SEATS).
+# The most seats a coach has (trains.models.Coach.MAX_SEATS).
 COACH_MAX_SEATS = 200
 
 

@@ -7,6 +7,7 @@ from django.db.models.functions import Length, Upper
 from django.db.models.lookups import LessThanOrEqual
 
 # Re-exported: the network compares names by these.
+from trains.coach_plans import COACH_MAX_SEATS
 from trains.seat_positions import DEFAULT_LAYOUT, LAYOUT_POSITIONS
 from trains.station_names import station_code_base, station_key, station_words  # noqa: F401
 from trains.time_zones import TIME_ZONE_MAX_LENGTH, service_time_zone, time_zone_validator
@@ -253,7 +254,7 @@ class Coach(models.Model):
     (trains.services.coaches_total_check).
     """
 
-    MAX_SEATS = 200
+    MAX_SEATS = COACH_MAX_SEATS
 
     train = models.ForeignKey(Train, on_delete=models.CASCADE, related_name="coaches")
     position = models.PositiveSmallIntegerField()
@@ -273,7 +274,7 @@ class Coach(models.Model):
                 condition=models.Q(position__lt=Train.MAX_COACHES), name="coach_position_in_range"
             ),
             models.CheckConstraint(
-                condition=models.Q(seats__gte=1, seats__lte=200),
+                condition=models.Q(seats__gte=1, seats__lte=COACH_MAX_SEATS),
                 name="coach_seats_in_range",
             ),
             models.CheckConstraint(
