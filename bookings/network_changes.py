@@ -12,9 +12,11 @@ from rest_framework import exceptions
 from bookings import inventory
 from bookings.models import Journey
 from bookings.selectors import train_has_bookings, train_highest_seat_held
+from trains.coach_plans import CoachPlan
+from trains.fares import FarePlan
 from trains.models import Stop, Train
 from trains.selectors import RouteEntry, route_entry_station_id, train_journey_days
-from trains.services import StopTimes, train_route_replace
+from trains.services import StopTimes, train_route_replace, train_seating_set
 
 
 def train_lock_for_change(*, train: Train) -> None:
@@ -53,13 +55,27 @@ def total_seats_change_validate(*, train: Train, total_seats: int) -> None:
         )
 
 
-def train_update(*, train: Train, train_number: int, name: str, total_seats: int) -> Train:
-    """Change a train's number, name or seat count, never below a seat that is sold."""
+def train_update(
+    *,
+    train: Train,
+    train_number: int,
+    name: str,
+    total_seats: int,
+    coaches: list[CoachPlan] | None = None,
+    fares: list[FarePlan] | None = None,
+) -> Train:
+    """Change a train's number, name, seat count, coaches or fares, never below a seat that is sold.
+
+    The coaches hold the seats (trains.services.train_seating_set): without `coaches`, a train
+    with the default GEN coaches has them resized, and any other keeps its coaches, so that its
+    seat count changes only with them.
+    """
     with transaction.atomic():
         # No seat can be sold while we check.
         train_lock_for_change(train=train)
         total_seats_change_validate(train=train, total_seats=total_seats)
         current = Train.objects.get(pk=train.pk)
+        train_seating_set(train=current, total_seats=total_seats, coaches=coaches, fares=fares)
         inventory.train_seats_resize(train=current, total_seats=total_seats)
         train.train_number, train.name, train.total_seats = train_number, name.strip(), total_seats
         train.save(update_fields=["train_number", "name", "total_seats"])

@@ -37,7 +37,17 @@ from bookings.models import Booking, ImportLease, Journey
 from railway.db.bulk import rows_insert, rows_update
 from railway.db.statistics import statistics_refresh
 from trains import gtfs
-from trains.models import ServiceException, Station, StationWord, Stop, Train, station_key, station_words
+from trains.coach_plans import default_coaches
+from trains.models import (
+    Coach,
+    ServiceException,
+    Station,
+    StationWord,
+    Stop,
+    Train,
+    station_key,
+    station_words,
+)
 from trains.selectors import runs_on_from, stations_with_code, stop_offset, train_calendars
 from trains.services import StopTimes, route_validate, station_rename, stop_times_validate
 from trains.time_zones import in_zone, journey_start, service_day_start
@@ -663,7 +673,7 @@ def feed_import(
             plan, holder=holder, stations=stations, total_seats=total_seats, today=today, progress=progress
         )
     # Searches and sales on the new trains are planned for the tables as they are now.
-    statistics_refresh(Station, StationWord, Train, Stop, ServiceException)
+    statistics_refresh(Station, StationWord, Train, Stop, Coach, ServiceException)
     return _report_of(plan, disrupted=disrupted)
 
 
@@ -767,6 +777,17 @@ def _batch_apply(
             for position, (code, times) in enumerate(
                 zip(change.feed.route, stop_times_of(change.feed), strict=True)
             )
+        ),
+    )
+    # New trains have their seats in the default coaches; a train the import updates keeps its own.
+    coaches = default_coaches(total_seats=total_seats)
+    rows_insert(
+        Coach,
+        ["train", "position", "coach", "travel_class", "seats", "layout"],
+        (
+            (train.pk, position, coach.coach, coach.travel_class, coach.seats, coach.layout)
+            for train in created
+            for position, coach in enumerate(coaches)
         ),
     )
     rows_insert(

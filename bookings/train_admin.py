@@ -42,7 +42,14 @@ from bookings.selectors import (
     train_leg_occupancy,
     trains_with_occupancy,
 )
-from trains.admin import ServiceExceptionInline, SuperuserWritesMixin
+from trains.admin import (
+    CoachFormSet,
+    CoachInline,
+    FareFormSet,
+    FareInline,
+    ServiceExceptionInline,
+    SuperuserWritesMixin,
+)
 from trains.errors import StationAmbiguous
 from trains.models import WEEKDAY_NAMES, Stop, Train
 from trains.selectors import (
@@ -54,7 +61,7 @@ from trains.selectors import (
     variant_clash,
     weekdays_of,
 )
-from trains.services import StopTimes, route_from_stops, stop_times_validate
+from trains.services import StopTimes, route_from_stops, stop_times_validate, train_seating_set
 from trains.time_zones import local_date
 from trains.variants import Calendar
 
@@ -277,7 +284,7 @@ def day_label(day: datetime.date) -> str:
 
 class TrainAdmin(SuperuserWritesMixin, admin.ModelAdmin):
     form = TrainAdminForm
-    inlines = [StopInline, ServiceExceptionInline]
+    inlines = [StopInline, CoachInline, FareInline, ServiceExceptionInline]
     fields = [
         "train_number",
         "name",
@@ -446,15 +453,48 @@ class TrainAdmin(SuperuserWritesMixin, admin.ModelAdmin):
         }
         return f"{reverse(f'{self.admin_site.name}:bookings_booking_changelist')}?{urlencode(query)}"
 
+    def _create_formsets(self, request: HttpRequest, obj: Train, change: bool) -> tuple[list[Any], list[Any]]:
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        # The fares are checked against the coaches the same page gives the train.
+        coaches = next((formset for formset in formsets if isinstance(formset, CoachFormSet)), None)
+        for formset in formsets:
+            if isinstance(formset, FareFormSet):
+                formset.coach_formset = coaches
+        return formsets, inline_instances
+
     def save_model(self, request: HttpRequest, obj: Train, form: TrainAdminForm, change: bool) -> None:
         if change:
-            train_update(train=obj, train_number=obj.train_number, name=obj.name, total_seats=obj.total_seats)
+            # The number, name and seats change with the coaches, in save_related.
             obj.save(update_fields=["departs_at", "runs_on", "service_from", "service_until"])
         else:
             obj.name = obj.name.strip()
             obj.save()
 
+    def save_related(self, request: HttpRequest, form: TrainAdminForm, formsets: Any, change: bool) -> None:
+        coaches = next((formset for formset in formsets if isinstance(formset, CoachFormSet)), None)
+        fares = next((formset for formset in formsets if isinstance(formset, FareFormSet)), None)
+        requested = {
+            "coaches": coaches.coaches if coaches is not None else None,
+            "fares": fares.fares if fares is not None else None,
+        }
+        train = form.instance
+        if change:
+            train_update(
+                train=train,
+                train_number=train.train_number,
+                name=train.name,
+                total_seats=train.total_seats,
+                **requested,
+            )
+        else:
+            train_seating_set(train=train, total_seats=train.total_seats, **requested)
+        super().save_related(request, form, formsets, change)
+
     def save_formset(self, request: HttpRequest, form: TrainAdminForm, formset: Any, change: bool) -> None:
+        if isinstance(formset, CoachFormSet | FareFormSet):
+            # Written whole by save_related, through the service that keeps them and the seats in step.
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+            return
         if not isinstance(formset, StopFormSet):
             super().save_formset(request, form, formset, change)
             return

@@ -62,9 +62,18 @@ class ValidationErrorSchema(OpenApiSerializerExtension):
                 "request_id": {"type": "string", "description": REQUEST_ID_HELP},
             },
             "required": ["code"],
-            # The items of a list field are keyed by their index: {"stops": {"2": ["..."]}}.
+            # The items of a list field are keyed by their index: {"stops": {"2": ["..."]}}; those
+            # of a list of objects by index, then field: {"coaches": {"0": {"seats": ["..."]}}}.
             "additionalProperties": {
-                "anyOf": [messages, {"type": "object", "additionalProperties": messages}]
+                "anyOf": [
+                    messages,
+                    {
+                        "type": "object",
+                        "additionalProperties": {
+                            "anyOf": [messages, {"type": "object", "additionalProperties": messages}]
+                        },
+                    },
+                ]
             },
             "example": {
                 "seat_count": ["Ensure this value is less than or equal to 10."],

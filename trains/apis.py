@@ -5,9 +5,10 @@ import binascii
 import dataclasses
 import json
 import re
+from decimal import Decimal
 from typing import Any
 
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,8 +18,11 @@ from railway.api import FlatInputSerializer, StrictCharField, StrictIntegerField
 from railway.openapi import NEXT_PAGE_LINK, bad_request, error_response
 from railway.pagination import PageLimitField, next_page_link
 from railway.throttling import STATION_SEARCH_THROTTLES
-from trains.models import Train, station_words
-from trains.selectors import stations_find, train_route
+from trains.coach_plans import CoachPlan
+from trains.fares import FarePlan
+from trains.models import CODE_MAX_LENGTH, Coach, Train, station_words
+from trains.seat_positions import DEFAULT_LAYOUT, LAYOUT_POSITIONS
+from trains.selectors import stations_find, train_coaches, train_fares, train_route
 from trains.services import train_create
 from trains.time_zones import TIME_ZONE_MAX_LENGTH
 
@@ -35,6 +39,119 @@ class StationNameField(StrictCharField):
         super().__init__(max_length=100, **kwargs)
 
 
+_CODE = re.compile(rf"[A-Za-z0-9]{{1,{CODE_MAX_LENGTH}}}")
+# Money as the API writes it: digits, a point, two decimals.
+_MONEY = re.compile(r"[0-9]{1,8}\.[0-9]{2}")
+
+
+class CodeField(StrictCharField):
+    """A coach's or class's code: 1-8 letters or digits, stored in upper case."""
+
+    default_error_messages = {"invalid_code": "Use 1 to {max_length} letters or digits."}
+
+    def to_internal_value(self, data: Any) -> str:
+        text = super().to_internal_value(data)
+        if not _CODE.fullmatch(text):
+            self.fail("invalid_code", max_length=CODE_MAX_LENGTH)
+        return text.upper()
+
+
+@extend_schema_field({"type": "string", "enum": list(LAYOUT_POSITIONS)})
+class LayoutField(serializers.Field):
+    default_error_messages = {"unknown_layout": "Layout must be one of: {layouts}."}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str) or data not in LAYOUT_POSITIONS:
+            self.fail("unknown_layout", layouts=", ".join(LAYOUT_POSITIONS))
+        return data
+
+    def to_representation(self, value: str) -> str:
+        return value
+
+
+@extend_schema_field({"type": "string", "pattern": "^[0-9]+\\.[0-9]{2}$", "example": "150.00"})
+class MoneyField(serializers.Field):
+    """An amount as a JSON string with two decimals, such as "150.00"."""
+
+    default_error_messages = {
+        "invalid_money": 'Write amounts as strings with two decimals, such as "150.00".'
+    }
+
+    def __init__(self, *, max_digits: int, **kwargs: Any) -> None:
+        self.max_digits = max_digits
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if not isinstance(data, str) or not _MONEY.fullmatch(data) or len(data) - 1 > self.max_digits:
+            self.fail("invalid_money")
+        return Decimal(data)
+
+    def to_representation(self, value: Decimal) -> str:
+        return f"{value:.2f}"
+
+
+class CoachSerializer(serializers.Serializer):
+    coach = CodeField(help_text="1-8 letters or digits, unique in the train, such as B1.")
+    travel_class = CodeField(help_text="1-8 letters or digits, such as 3A, SL or FIRST.")
+    seats = StrictIntegerField(min_value=1, max_value=Coach.MAX_SEATS)
+    layout = LayoutField(required=False, default=DEFAULT_LAYOUT, help_text=", ".join(LAYOUT_POSITIONS))
+
+
+class FareSerializer(serializers.Serializer):
+    travel_class = CodeField()
+    per_km = MoneyField(max_digits=8, help_text='The fare of a kilometre, such as "1.45".')
+    minimum = MoneyField(max_digits=10, help_text='The least a passenger pays, such as "150.00".')
+
+
+class StopSerializer(serializers.Serializer):
+    station = StationNameField()
+    distance_km = serializers.DecimalField(
+        max_digits=7,
+        decimal_places=1,
+        min_value=Decimal(0),
+        required=False,
+        allow_null=True,
+        help_text="Kilometres from the train's first station.",
+    )
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "maxLength": 100},
+            {
+                "type": "object",
+                "properties": {
+                    "station": {"type": "string", "maxLength": 100},
+                    "distance_km": {
+                        "type": "number",
+                        "minimum": 0,
+                        "nullable": True,
+                        "description": "Kilometres from the train's first station, to one decimal.",
+                    },
+                },
+                "required": ["station"],
+            },
+        ]
+    }
+)
+class StopField(serializers.Field):
+    """A stop: a station's name, or an object with the station's name and its distance."""
+
+    default_error_messages = {
+        "invalid": "A stop is a station's name, or an object with its `station` and `distance_km`."
+    }
+
+    def to_internal_value(self, data: Any) -> tuple[str, Decimal | None]:
+        if isinstance(data, str):
+            return StationNameField().run_validation(data), None
+        if not isinstance(data, dict):
+            self.fail("invalid")
+        stop = StopSerializer(data=data)
+        stop.is_valid(raise_exception=True)
+        return stop.validated_data["station"], stop.validated_data.get("distance_km")
+
+
 class TrainOutputSerializer(serializers.Serializer):
     train_number = serializers.IntegerField()
     name = serializers.CharField(allow_blank=True)
@@ -42,6 +159,8 @@ class TrainOutputSerializer(serializers.Serializer):
     destination = serializers.CharField()
     stops = serializers.ListField(child=serializers.CharField())
     total_seats = serializers.IntegerField()
+    coaches = CoachSerializer(many=True)
+    fares = FareSerializer(many=True)
 
 
 class AddTrainApi(APIView):
@@ -62,8 +181,27 @@ class AddTrainApi(APIView):
         destination = StationNameField()
         total_seats = StrictIntegerField(min_value=1, max_value=Train.MAX_SEATS)
         stops = serializers.ListField(
-            child=StationNameField(), required=False, max_length=Train.MAX_STOPS + 1
+            child=StopField(),
+            required=False,
+            max_length=Train.MAX_STOPS + 1,
+            help_text='Station names, or {"station": "Gaya", "distance_km": 458} objects.',
         )
+        coaches = CoachSerializer(many=True, required=False, allow_empty=False, max_length=Train.MAX_COACHES)
+        fares = FareSerializer(many=True, required=False)
+
+        def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+            """Return the input as train_create takes it: stop names and distances apart, plans."""
+            attrs = dict(attrs)
+            if "stops" in attrs:
+                stops = attrs.pop("stops")
+                attrs["stops"] = [name for name, _ in stops]
+                attrs["distances_km"] = [distance for _, distance in stops]
+            if "coaches" in attrs:
+                attrs["coaches"] = [CoachPlan(**coach) for coach in attrs["coaches"]]
+            if "fares" in attrs:
+                attrs["fares"] = [FarePlan(**fare) for fare in attrs["fares"]]
+            return attrs
+
         time_zone = StrictCharField(
             max_length=TIME_ZONE_MAX_LENGTH,
             required=False,
@@ -88,15 +226,44 @@ class AddTrainApi(APIView):
                     "time_zone": "Asia/Kolkata",
                 },
                 request_only=True,
-            )
+            ),
+            OpenApiExample(
+                "A train with coaches, fares and distances",
+                value={
+                    "train_number": 12302,
+                    "source": "Howrah",
+                    "destination": "New Delhi",
+                    "total_seats": 144,
+                    "stops": [
+                        {"station": "Howrah", "distance_km": 0},
+                        {"station": "Gaya", "distance_km": 458},
+                        {"station": "New Delhi", "distance_km": 1447},
+                    ],
+                    "coaches": [
+                        {"coach": "B1", "travel_class": "3A", "seats": 72, "layout": "berths-8"},
+                        {"coach": "S1", "travel_class": "SL", "seats": 72, "layout": "berths-8"},
+                    ],
+                    "fares": [
+                        {"travel_class": "3A", "per_km": "1.45", "minimum": "150.00"},
+                        {"travel_class": "SL", "per_km": "0.55", "minimum": "80.00"},
+                    ],
+                },
+                request_only=True,
+            ),
         ],
         responses={
             201: TrainOutputSerializer,
             400: bad_request(
                 "A field is missing or invalid, the number is taken, source and destination are the same, "
                 "a station comes twice, `stops` does not run from `source` to `destination`, a name "
-                "is several stations' (`ambiguous_station`, listing their `codes`), or `time_zone` is "
-                "not an IANA time zone (`unknown_time_zone`)."
+                "is several stations' (`ambiguous_station`, listing their `codes`), `time_zone` is "
+                "not an IANA time zone (`unknown_time_zone`), a coach or class code is not 1-8 letters "
+                "or digits (`invalid_code`), a layout is unknown (`unknown_layout`), a coach comes "
+                "twice (`duplicate_coach`), the coaches' seats do not add up to `total_seats` "
+                "(`seats_mismatch`), a class has two fares (`duplicate_fare`) or no coach "
+                "(`fare_without_coach`), an amount is not a string with two decimals "
+                "(`invalid_money`), or the stops' distances do not start at 0 "
+                "(`first_stop_distance`) or go back (`distance_decreases`)."
             ),
             403: error_response("`permission_denied`: only superusers may add trains."),
         },
@@ -113,6 +280,8 @@ class AddTrainApi(APIView):
             "destination": route[-1],
             "stops": route,
             "total_seats": train.total_seats,
+            "coaches": train_coaches(train=train),
+            "fares": train_fares(train=train),
         }
         return Response(TrainOutputSerializer(output).data, status=status.HTTP_201_CREATED)
 

@@ -19,3 +19,30 @@ class StationAmbiguous(Invalid):
             field=field,
             extra={"codes": listed},
         )
+
+
+class CoachesInvalid(Invalid):
+    """Coaches that no train can have as given: a code twice, too many, or seats that miss the total."""
+
+    default_code = "invalid_coaches"
+
+    def __init__(self, detail: str, *, code: str, field: str = "coaches") -> None:
+        super().__init__(detail, code=code, field=field)
+
+
+class FaresInvalid(Invalid):
+    """Fares that do not fit the train's classes: a class priced twice, or a class no coach has."""
+
+    default_code = "invalid_fares"
+
+    def __init__(self, detail: str, *, code: str) -> None:
+        super().__init__(detail, code=code, field="fares")
+
+
+class DistancesInvalid(Invalid):
+    """Stop distances that do not run from 0 at the first stop without going back."""
+
+    default_code = "invalid_distances"
+
+    def __init__(self, detail: str, *, code: str) -> None:
+        super().__init__(detail, code=code, field="stops")

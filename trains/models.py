@@ -3,9 +3,12 @@
 import datetime
 
 from django.db import models
-from django.db.models.functions import Upper
+from django.db.models.functions import Length, Upper
+from django.db.models.lookups import LessThanOrEqual
 
 # Re-exported: the network compares names by these.
+from trains.coach_plans import COACH_MAX_SEATS
+from trains.seat_positions import DEFAULT_LAYOUT, LAYOUT_POSITIONS
 from trains.station_names import station_code_base, station_key, station_words  # noqa: F401
 from trains.time_zones import TIME_ZONE_MAX_LENGTH, service_time_zone, time_zone_validator
 
@@ -109,6 +112,8 @@ class StationWord(models.Model):
 
 class Train(models.Model):
     MAX_SEATS = 10_000
+    # Fifty coaches of the largest size hold MAX_SEATS; twice that leaves room for small ones.
+    MAX_COACHES = 100
     # Long-distance expresses call at over a hundred stations.
     MAX_STOPS = 250
 
@@ -190,6 +195,8 @@ class Stop(models.Model):
     # Times after the journey's start (Train.departs_at); none where the timetable has no time.
     arrival = models.DurationField(null=True, blank=True)
     departure = models.DurationField(null=True, blank=True)
+    # Kilometres from the train's first station, which fares are counted by; none where unknown.
+    distance_km = models.DecimalField(max_digits=7, decimal_places=1, null=True, blank=True)
 
     class Meta:
         ordering = ["train", "position"]
@@ -211,8 +218,93 @@ class Stop(models.Model):
                 | models.Q(arrival__lte=models.F("departure")),
                 name="stop_arrives_before_it_departs",
             ),
+            models.CheckConstraint(
+                condition=models.Q(distance_km__isnull=True) | models.Q(distance_km__gte=0),
+                name="stop_distance_not_negative",
+            ),
         ]
         indexes = [models.Index(fields=["station", "train", "position"], name="stop_station_lookup")]
 
     def __str__(self) -> str:
         return f"{self.train.train_number} #{self.position} {self.station.name}"
+
+
+# Codes of coaches and classes: 1 to CODE_MAX_LENGTH upper-case letters or digits. A character
+# class that lists them, rather than a range or `$`, means the same to PostgreSQL's regular
+# expressions whatever the collation and to SQLite's (Python's re), which lets `$` match before
+# a final newline.
+CODE_MAX_LENGTH = 8
+_NOT_A_CODE_CHARACTER = r"[^ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789]"
+
+
+def _code_constraint(field: str, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=~models.Q(**{field: ""})
+        & ~models.Q(**{f"{field}__regex": _NOT_A_CODE_CHARACTER})
+        & LessThanOrEqual(Length(field), CODE_MAX_LENGTH),
+        name=name,
+    )
+
+
+class Coach(models.Model):
+    """A coach of a train: its code, its class and its seats, numbered train-wide in coach order.
+
+    The seats of coach `position` 0 are the train's seats 1..seats, those of the next coach
+    follow (trains.seat_numbers); the seats of all its coaches add up to the train's total_seats
+    (trains.services.coaches_total_check).
+    """
+
+    MAX_SEATS = COACH_MAX_SEATS
+
+    train = models.ForeignKey(Train, on_delete=models.CASCADE, related_name="coaches")
+    position = models.PositiveSmallIntegerField()
+    coach = models.CharField(max_length=CODE_MAX_LENGTH)
+    travel_class = models.CharField(max_length=CODE_MAX_LENGTH)
+    seats = models.PositiveSmallIntegerField()
+    layout = models.CharField(
+        max_length=16, choices=[(name, name) for name in LAYOUT_POSITIONS], default=DEFAULT_LAYOUT
+    )
+
+    class Meta:
+        ordering = ["train", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["train", "position"], name="coach_unique_position"),
+            models.UniqueConstraint(fields=["train", "coach"], name="coach_code_once_per_train"),
+            models.CheckConstraint(
+                condition=models.Q(position__lt=Train.MAX_COACHES), name="coach_position_in_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(seats__gte=1, seats__lte=COACH_MAX_SEATS),
+                name="coach_seats_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(layout__in=list(LAYOUT_POSITIONS)), name="coach_layout_known"
+            ),
+            _code_constraint("coach", "coach_code_pattern"),
+            _code_constraint("travel_class", "coach_travel_class_pattern"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.coach} ({self.travel_class}, {self.seats} seats)"
+
+
+class Fare(models.Model):
+    """What a passenger pays to ride a class of a train: `per_km` for each kilometre, at least `minimum`."""
+
+    train = models.ForeignKey(Train, on_delete=models.CASCADE, related_name="fares")
+    travel_class = models.CharField(max_length=CODE_MAX_LENGTH)
+    per_km = models.DecimalField(max_digits=8, decimal_places=2)
+    minimum = models.DecimalField(max_digits=10, decimal_places=2)
+
+    class Meta:
+        ordering = ["train", "travel_class"]
+        constraints = [
+            models.UniqueConstraint(fields=["train", "travel_class"], name="fare_once_per_class"),
+            models.CheckConstraint(
+                condition=models.Q(per_km__gte=0, minimum__gte=0), name="fare_not_negative"
+            ),
+            _code_constraint("travel_class", "fare_travel_class_pattern"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.travel_class}: {self.per_km}/km, at least {self.minimum}"

@@ -10,7 +10,17 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from trains.errors import AMBIGUOUS_CODES_LISTED, StationAmbiguous
-from trains.models import ServiceException, Station, StationWord, Stop, Train, WordStartsWith, station_key
+from trains.models import (
+    Coach,
+    Fare,
+    ServiceException,
+    Station,
+    StationWord,
+    Stop,
+    Train,
+    WordStartsWith,
+    station_key,
+)
 from trains.time_zones import in_zone, journey_start, local_date, service_time_zone
 from trains.variants import Calendar, calendars_sharing_a_date
 
@@ -106,6 +116,16 @@ def train_origin_time_zone(*, train: Train) -> str:
         Stop.objects.filter(train=train, position=0).order_by().values_list("station__time_zone", flat=True)
     )
     return origin.first() or service_time_zone()
+
+
+def train_coaches(*, train: Train) -> list[Coach]:
+    """Return the train's coaches in order: the order its seats are numbered in."""
+    return list(Coach.objects.filter(train=train).order_by("position"))
+
+
+def train_fares(*, train: Train) -> list[Fare]:
+    """Return the train's fares, by class."""
+    return list(Fare.objects.filter(train=train).order_by("travel_class"))
 
 
 def train_route(*, train: Train) -> list[str]:

@@ -1,12 +1,27 @@
 """Writes on the network: adding trains with their routes and timetables, and changing them while unsold."""
 
 import datetime
+import itertools
 from collections.abc import Iterator
+from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
 from rest_framework import exceptions
 
-from trains.models import Station, StationWord, Stop, Train, station_code_base, station_key, station_words
+from trains.coach_plans import CoachPlan, default_coaches
+from trains.errors import CoachesInvalid, DistancesInvalid, FaresInvalid
+from trains.fares import FarePlan
+from trains.models import (
+    Coach,
+    Fare,
+    Station,
+    StationWord,
+    Stop,
+    Train,
+    station_code_base,
+    station_key,
+    station_words,
+)
 from trains.selectors import RouteEntry, station_by_name, stations_with_code
 from trains.time_zones import service_time_zone, time_zone_check
 
@@ -152,6 +167,148 @@ def route_validate(*, source: str, destination: str, stops: list[str] | None) ->
     return [source, *route[1:-1], destination]
 
 
+def coaches_total_check(*, coaches: list[CoachPlan], total_seats: int) -> list[CoachPlan]:
+    """Return the coaches, codes in upper case, or raise CoachesInvalid unless a train of
+    `total_seats` seats may have them: at most MAX_COACHES, each code once, seats adding up to
+    `total_seats`."""
+    coaches = [
+        CoachPlan(
+            coach=coach.coach.upper(),
+            travel_class=coach.travel_class.upper(),
+            seats=coach.seats,
+            layout=coach.layout,
+        )
+        for coach in coaches
+    ]
+    if not 1 <= len(coaches) <= Train.MAX_COACHES:
+        raise CoachesInvalid(f"A train has 1 to {Train.MAX_COACHES} coaches.", code="coach_count")
+    seen: set[str] = set()
+    for coach in coaches:
+        if coach.coach in seen:
+            raise CoachesInvalid(f"Coach {coach.coach} comes more than once.", code="duplicate_coach")
+        seen.add(coach.coach)
+    seats = sum(coach.seats for coach in coaches)
+    if seats != total_seats:
+        raise CoachesInvalid(
+            f"The coaches have {seats} seats, but total_seats is {total_seats}.",
+            code="seats_mismatch",
+            field="total_seats",
+        )
+    return coaches
+
+
+def coaches_resized(*, coaches: list[CoachPlan], total_seats: int) -> list[CoachPlan]:
+    """Return the coaches a train with `coaches` has once it has `total_seats` seats, coaches unnamed.
+
+    A train whose coaches are the default ones (default_coaches), or that has none, gets the
+    default coaches of its new seat count; any other keeps its coaches, which must then hold
+    exactly `total_seats` seats (coaches_total_check): its seats change with its coaches.
+    """
+    if not coaches or coaches == default_coaches(total_seats=sum(coach.seats for coach in coaches)):
+        return default_coaches(total_seats=total_seats)
+    return coaches_total_check(coaches=coaches, total_seats=total_seats)
+
+
+def train_coach_plans(*, train: Train) -> list[CoachPlan]:
+    """Return the train's stored coaches, in order, as plans."""
+    return [
+        CoachPlan(coach=coach.coach, travel_class=coach.travel_class, seats=coach.seats, layout=coach.layout)
+        for coach in Coach.objects.filter(train=train).order_by("position")
+    ]
+
+
+def train_fare_plans(*, train: Train) -> list[FarePlan]:
+    """Return the train's stored fares, by class, as plans."""
+    return [
+        FarePlan(travel_class=fare.travel_class, per_km=fare.per_km, minimum=fare.minimum)
+        for fare in Fare.objects.filter(train=train).order_by("travel_class")
+    ]
+
+
+def train_seating_set(
+    *,
+    train: Train,
+    total_seats: int,
+    coaches: list[CoachPlan] | None = None,
+    fares: list[FarePlan] | None = None,
+) -> None:
+    """Give the train `coaches` (None: resized from those it has) and `fares` (None: those it has).
+
+    The one rule of a train's seats and coaches: the coaches hold exactly `total_seats` seats
+    (coaches_total_check), and every fare is of a class some coach has (fares_check). The
+    caller writes `total_seats` itself; for a train that may be on sale, under its lock
+    (bookings.network_changes.train_update).
+    """
+    current = train_coach_plans(train=train)
+    if coaches is None:
+        coaches = coaches_resized(coaches=current, total_seats=total_seats)
+    coaches = coaches_total_check(coaches=coaches, total_seats=total_seats)
+    current_fares = train_fare_plans(train=train)
+    fares = fares_check(fares=current_fares if fares is None else fares, coaches=coaches)
+    if coaches != current:
+        train_coaches_replace(train=train, coaches=coaches)
+    if fares != current_fares:
+        train_fares_replace(train=train, fares=fares)
+
+
+def fares_check(*, fares: list[FarePlan], coaches: list[CoachPlan]) -> list[FarePlan]:
+    """Return the fares, classes in upper case, or raise FaresInvalid unless each prices once a
+    class some coach has."""
+    classes = {coach.travel_class.upper() for coach in coaches}
+    seen: set[str] = set()
+    checked = []
+    for fare in fares:
+        travel_class = fare.travel_class.upper()
+        if travel_class in seen:
+            raise FaresInvalid(f"Class {travel_class} has more than one fare.", code="duplicate_fare")
+        if travel_class not in classes:
+            raise FaresInvalid(f"No coach is of class {travel_class}.", code="fare_without_coach")
+        seen.add(travel_class)
+        checked.append(FarePlan(travel_class=travel_class, per_km=fare.per_km, minimum=fare.minimum))
+    return checked
+
+
+def stop_distances_check(*, distances_km: list[Decimal | None]) -> None:
+    """Raise DistancesInvalid unless the distances (None: unknown) start at 0 and never go back."""
+    if distances_km and distances_km[0] not in (None, Decimal(0)):
+        raise DistancesInvalid(
+            "The first stop is 0 km from the train's first station.", code="first_stop_distance"
+        )
+    known = [distance for distance in distances_km if distance is not None]
+    if any(later < earlier for earlier, later in itertools.pairwise(known)):
+        raise DistancesInvalid("Distances along the route never decrease.", code="distance_decreases")
+
+
+def train_coaches_replace(*, train: Train, coaches: list[CoachPlan]) -> list[Coach]:
+    """Give the train `coaches`, in order, in place of those it had.
+
+    The caller checks them against the train's seats (coaches_total_check) and, for a train
+    that may be on sale, holds its lock (bookings.network_changes).
+    """
+    # Delete then insert, since moving coaches one by one would collide on coach_unique_position.
+    Coach.objects.filter(train=train).delete()
+    return Coach.objects.bulk_create(
+        Coach(
+            train=train,
+            position=position,
+            coach=coach.coach,
+            travel_class=coach.travel_class,
+            seats=coach.seats,
+            layout=coach.layout,
+        )
+        for position, coach in enumerate(coaches)
+    )
+
+
+def train_fares_replace(*, train: Train, fares: list[FarePlan]) -> list[Fare]:
+    """Give the train `fares` in place of those it had (checked by fares_check)."""
+    Fare.objects.filter(train=train).delete()
+    return Fare.objects.bulk_create(
+        Fare(train=train, travel_class=fare.travel_class, per_km=fare.per_km, minimum=fare.minimum)
+        for fare in fares
+    )
+
+
 def train_create(
     *,
     train_number: int,
@@ -160,24 +317,38 @@ def train_create(
     total_seats: int,
     name: str = "",
     stops: list[str] | None = None,
+    distances_km: list[Decimal | None] | None = None,
     time_zone: str | None = None,
+    coaches: list[CoachPlan] | None = None,
+    fares: list[FarePlan] | None = None,
 ) -> Train:
-    """Create a train and its ordered stops in one transaction.
+    """Create a train with its ordered stops, coaches and fares in one transaction.
 
-    The stations it creates are in `time_zone` (an IANA name), by default the service's TIME_ZONE.
+    `distances_km` gives each of `stops` its distance from the first. Without `coaches`, the
+    train's seats are in general-class coaches (trains.coach_plans.default_coaches). The
+    stations it creates are in `time_zone` (an IANA name), by default the service's TIME_ZONE.
     """
     if time_zone is not None:
         time_zone_check(time_zone)
     route = route_validate(source=source, destination=destination, stops=stops)
+    distances = distances_km if distances_km is not None and stops is not None else [None] * len(route)
+    stop_distances_check(distances_km=distances)
+    coaches = coaches_total_check(
+        coaches=default_coaches(total_seats=total_seats) if coaches is None else coaches,
+        total_seats=total_seats,
+    )
+    fares = fares_check(fares=fares or [], coaches=coaches)
     with transaction.atomic():
         train_number_lock(train_number=train_number)
         if Train.objects.filter(train_number=train_number, withdrawn_at__isnull=True).exists():
             raise exceptions.ValidationError({"train_number": ["A train with this number already exists."]})
         train = Train.objects.create(train_number=train_number, name=name.strip(), total_seats=total_seats)
+        stations = route_stations(route=list(route), time_zone=time_zone)
         Stop.objects.bulk_create(
-            Stop(train=train, station=station, position=position)
-            for position, station in enumerate(route_stations(route=list(route), time_zone=time_zone))
+            Stop(train=train, station=station, position=position, distance_km=distance)
+            for position, (station, distance) in enumerate(zip(stations, distances, strict=True))
         )
+        train_seating_set(train=train, total_seats=total_seats, coaches=coaches, fares=fares)
     return train
 
 

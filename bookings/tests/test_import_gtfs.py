@@ -13,7 +13,7 @@ from bookings.models import Booking, Journey
 from bookings.services import booking_create
 from trains.gtfs import read_feed
 from trains.gtfs.trips import derived_number
-from trains.models import ServiceException, Station, Stop, Train
+from trains.models import Coach, ServiceException, Station, Stop, Train
 from trains.selectors import train_route, train_starts_on
 from trains.tests.feeds import MINIMAL_FEED, MIXED_FEED, RAIL_FEED, SAMPLE_FEED, minimal_with, write_feed
 
@@ -59,6 +59,38 @@ def test_it_loads_stations_trains_stops_and_times(tmp_path, form):
         (40 * MINUTES, 40 * MINUTES),  # no time at all: halfway in time between its neighbours
         (60 * MINUTES, None),
     ]
+
+
+def coaches_of(train: Train) -> list[tuple]:
+    return list(
+        Coach.objects.filter(train=train)
+        .order_by("position")
+        .values_list("coach", "travel_class", "seats", "layout")
+    )
+
+
+def test_every_train_it_creates_has_its_seats_in_gen_coaches(tmp_path):
+    import_feed(write_feed(tmp_path, RAIL_FEED), "--seats", "300")
+
+    for train in Train.objects.all():
+        assert coaches_of(train) == [("C1", "GEN", 200, "seats-2x2"), ("C2", "GEN", 100, "seats-2x2")]
+
+
+def test_a_train_of_up_to_200_seats_has_the_one_coach_c1(tmp_path):
+    import_feed(write_feed(tmp_path, MINIMAL_FEED), "--seats", "72")
+
+    assert coaches_of(Train.objects.get()) == [("C1", "GEN", 72, "seats-2x2")]
+
+
+def test_a_reimport_keeps_a_trains_coaches(tmp_path):
+    path = write_feed(tmp_path, MINIMAL_FEED)
+    import_feed(path, "--seats", "72")
+    train = Train.objects.get()
+    before = list(Coach.objects.filter(train=train).values_list("pk", "coach", "seats"))
+
+    import_feed(path, "--seats", "500")
+
+    assert list(Coach.objects.filter(train=train).values_list("pk", "coach", "seats")) == before
 
 
 def test_a_zip_whose_files_sit_in_one_folder_imports_like_a_flat_one(tmp_path):

@@ -32,6 +32,9 @@ def test_a_superuser_adds_a_train(admin_client_api, payload):
         "destination": "Delhi",
         "stops": ["Mumbai", "Delhi"],
         "total_seats": 100,
+        # Keys the seed contract's answer gained: a train added without coaches has one GEN coach.
+        "coaches": [{"coach": "C1", "travel_class": "GEN", "seats": 100, "layout": "seats-2x2"}],
+        "fares": [],
     }
     train = Train.objects.get(train_number=12951)
     assert train.total_seats == 100

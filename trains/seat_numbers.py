@@ -1,0 +1,19 @@
+"""How a train's seats are numbered: train-wide from 1, coach after coach in the coaches' order."""
+
+from collections.abc import Sequence
+
+
+def seat_in_coach(*, coach_seats: Sequence[int], seat_number: int) -> tuple[int, int]:
+    """Return (index of the coach, number in that coach) of the train-wide `seat_number`.
+
+    `coach_seats` holds each coach's seat count, in the coaches' order; both numbers count
+    from the first: index 0, seat 1.
+    """
+    if seat_number < 1:
+        raise ValueError(f"Seats are numbered from 1, not {seat_number}.")
+    first = 1
+    for index, seats in enumerate(coach_seats):
+        if seat_number < first + seats:
+            return index, seat_number - first + 1
+        first += seats
+    raise ValueError(f"The train has {first - 1} seats, not seat {seat_number}.")
