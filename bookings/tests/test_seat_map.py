@@ -108,6 +108,17 @@ def test_seats_booked_on_a_segment_are_taken_on_every_segment_overlapping_it(own
         assert free_seats(answer) == set(range(1, 14)) - held, (source, destination)
 
 
+def test_an_open_journey_reads_its_free_seats_in_one_more_query(
+    owner_client, sleeper, django_assert_max_num_queries
+):
+    booking = booked(owner_client, 700, 2, journey_date=TODAY)
+
+    with django_assert_max_num_queries(5):
+        answer = seat_map(owner_client, 700)
+
+    assert free_seats(answer) == set(range(1, 14)) - set(booking["seat_numbers"])
+
+
 def test_seats_booked_on_a_segment_are_free_on_segments_that_do_not_overlap_it(owner_client, sleeper):
     booked(owner_client, 700, 3, source="Nagpur", destination="Delhi", journey_date=TODAY)
 
