@@ -81,18 +81,21 @@ def journey_seat_map(
         .order_by("position")
         .values_list("coach", "travel_class", "seats", "layout")
     )
-    if travel_class is not None:
+    # Codes are stored in upper case (trains.models).
+    wanted = travel_class.strip().upper() if travel_class is not None else None
+    if wanted is not None:
         classes = list(dict.fromkeys(coach_class for _, coach_class, _, _ in coaches))
-        if travel_class.strip().upper() not in classes:
+        if wanted not in classes:
             raise TravelClassUnknown(travel_class=travel_class, classes=classes)
     free = _seats_free(
         train_id=train.pk, journey_date=journey_date, from_position=from_position, to_position=to_position
     )
 
     shown = []
+    # Seats are numbered train-wide, coach after coach (trains.seat_numbers).
     first = 1
     for code, coach_class, seats, layout in coaches:
-        if travel_class is None or coach_class == travel_class.strip().upper():
+        if wanted is None or coach_class == wanted:
             shown.append(
                 CoachSeats(
                     coach=code,
