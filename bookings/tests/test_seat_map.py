@@ -1,4 +1,4 @@
-"""GET /trains/<train_number>/journeys/<date>/seats/: a journey's coaches and which seats are free on a segment."""
+"""GET /trains/<train_number>/journeys/<date>/seats/: a journey's coaches and the seats free on a segment."""
 
 import datetime
 
