@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from bookings.idempotency import idempotent
 from bookings.models import Booking
+from bookings.seat_maps import SeatMap, journey_seat_map
 from bookings.selectors import api_timestamp, booking_page, booking_row, trains_between
 from bookings.services import booking_cancel, booking_create, booking_list_access_check
 from railway.api import FlatInputSerializer, StrictCharField, StrictDateField, StrictIntegerField
@@ -27,6 +28,7 @@ from railway.pagination import (
     page_split,
 )
 from railway.throttling import BOOKING_THROTTLES
+from trains.seat_positions import LAYOUT_POSITIONS, POSITIONS
 
 
 class BookingOutputSerializer(serializers.Serializer):
@@ -335,3 +337,108 @@ class CancelBookingApi(APIView):
     def post(self, request: Request, booking_id: int) -> Response:
         booking = booking_cancel(booking_id=booking_id, actor=request.user)
         return Response(booking_output(booking_row(booking)))
+
+
+class SeatOnMapSerializer(serializers.Serializer):
+    seat = serializers.IntegerField(help_text="The seat's number in its coach, from 1.")
+    seat_number = serializers.IntegerField(help_text="The seat's number in the train, as bookings give it.")
+    position = serializers.ChoiceField(choices=POSITIONS)
+    free = serializers.BooleanField(help_text="Whether the seat is free on every leg of the segment.")
+
+
+class CoachOnMapSerializer(serializers.Serializer):
+    coach = serializers.CharField()
+    travel_class = serializers.CharField()
+    layout = serializers.ChoiceField(choices=list(LAYOUT_POSITIONS))
+    seats = SeatOnMapSerializer(many=True)
+
+
+class SeatMapApi(APIView):
+    """Show a journey's seats coach by coach, each with its position and whether it is free on a segment.
+
+    The journey is the train's on `journey_date`, the date it leaves its first station. A seat is
+    `free` when it is free on every leg from `source` to `destination` (default: the ends of the
+    route), so that a booking of that segment could get it. Coaches come in the train's order.
+    """
+
+    class QuerySerializer(FlatInputSerializer):
+        source = StationParameter(required=False)
+        destination = StationParameter(required=False)
+        travel_class = StrictCharField(
+            required=False,
+            max_length=8,
+            help_text="Only the coaches of this class, such as 3A (ignoring case).",
+        )
+
+    class InputSerializer(QuerySerializer):
+        # From the path: a string, checked as the search checks its date.
+        journey_date = StrictDateField()
+
+        def validate_journey_date(self, value: datetime.date) -> datetime.date:
+            first, last = SEARCH_DATES
+            if not first <= value <= last:
+                raise serializers.ValidationError(
+                    f"Ask for a date from {first.isoformat()} to {last.isoformat()}."
+                )
+            return value
+
+    class OutputSerializer(serializers.Serializer):
+        train_number = serializers.IntegerField()
+        journey_date = serializers.DateField(help_text="The date the train leaves its first station.")
+        source = serializers.CharField(help_text="The name of the segment's first station.")
+        destination = serializers.CharField(help_text="The name of the segment's last station.")
+        coaches = CoachOnMapSerializer(many=True)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "journey_date",
+                location=OpenApiParameter.PATH,
+                type={"type": "string", "format": "date"},
+                description=(
+                    "The date the train leaves its first station (YYYY-MM-DD, from "
+                    f"{SEARCH_DATES[0].isoformat()} to {SEARCH_DATES[1].isoformat()})."
+                ),
+            ),
+            QuerySerializer,
+        ],
+        responses={
+            200: OutputSerializer,
+            400: bad_request(
+                "`journey_date` is not a date written YYYY-MM-DD or is out of range, the train does not "
+                "start its journey that day (`train_not_running`), a station is not on the route or "
+                "comes in the wrong order, a name is two stations' of the route (`ambiguous_station`, "
+                "listing their `codes`), or no coach is of `travel_class` (`unknown_travel_class`, "
+                "listing the train's `classes`)."
+            ),
+            404: error_response("`train_not_found`: no train with this number."),
+        },
+    )
+    def get(self, request: Request, train_number: int, journey_date: str) -> Response:
+        data = self.InputSerializer(data={**request.query_params.dict(), "journey_date": journey_date})
+        data.is_valid(raise_exception=True)
+        seat_map = journey_seat_map(train_number=train_number, **data.validated_data)
+        return Response(seat_map_output(seat_map))
+
+
+def seat_map_output(seat_map: SeatMap) -> dict:
+    """Return a seat map as the API writes it (SeatMapApi.OutputSerializer).
+
+    Built directly: the seats are plain dicts already, and a serializer per seat would cost
+    more than reading them.
+    """
+    return {
+        "train_number": seat_map.train_number,
+        "journey_date": seat_map.journey_date.isoformat(),
+        "source": seat_map.source,
+        "destination": seat_map.destination,
+        "coaches": [
+            {
+                "coach": coach.coach,
+                "travel_class": coach.travel_class,
+                "layout": coach.layout,
+                "seats": coach.seats,
+            }
+            for coach in seat_map.coaches
+        ],
+    }

@@ -46,3 +46,16 @@ class DistancesInvalid(Invalid):
 
     def __init__(self, detail: str, *, code: str) -> None:
         super().__init__(detail, code=code, field="stops")
+
+
+class TravelClassUnknown(Invalid):
+    """A class none of the train's coaches has; `classes` lists those it has."""
+
+    default_code = "unknown_travel_class"
+
+    def __init__(self, *, travel_class: str, classes: list[str]) -> None:
+        super().__init__(
+            f"This train has no class '{travel_class.strip()}': ask for one of {', '.join(classes)}.",
+            field="travel_class",
+            extra={"classes": classes},
+        )
