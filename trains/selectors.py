@@ -3,6 +3,7 @@
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import DEFAULT_DB_ALIAS, connection, models
 from django.db.models import ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Value
@@ -345,6 +346,12 @@ def duration_value(value: datetime.timedelta | int | None) -> datetime.timedelta
     if value is None or isinstance(value, datetime.timedelta):
         return value
     return datetime.timedelta(microseconds=value)
+
+
+def decimal_value(value: Decimal | float | int | str | None) -> Decimal | None:
+    """Return a decimal column's value read by SQL text: PostgreSQL's as it is, SQLite's number exactly
+    as it prints (1.45, not the binary fraction nearest to it)."""
+    return value if value is None or isinstance(value, Decimal) else Decimal(str(value))
 
 
 def train_on_day(

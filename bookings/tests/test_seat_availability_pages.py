@@ -9,8 +9,9 @@ from trains.models import Train
 
 URL = "/user/get_seat_availability/"
 # The search's queries: the two stations asked for, the trains calling at both, the exceptions
-# of their start dates, then the page's open journeys and their seats free on the segments asked for.
-SEARCH_QUERIES = 5
+# of their start dates, the page's trains' classes and fares, then the page's open journeys and
+# their seats free on the segments asked for.
+SEARCH_QUERIES = 6
 
 
 @pytest.fixture
