@@ -445,7 +445,7 @@ class TrainSeating:
     """A train's classes in its coaches' order, and which of them each range of its seat numbers is in."""
 
     classes: list[SeatClass]
-    # (index in `classes`, first seat number, last seat number), one per coach.
+    # (index in `classes`, first seat number, last seat number), one per run of coaches of a class.
     seat_classes: list[tuple[int, int, int]]
     # Each class's fare: (per_km, minimum); a class without one is missing.
     fares: dict[str, tuple[Decimal, Decimal]]
@@ -485,7 +485,11 @@ def trains_seating(*, database: str = DEFAULT_DB_ALIAS, train_ids: set[int]) -> 
         ):
             index = index_of.setdefault(travel_class, len(index_of))
             seats[travel_class] += coach_seats
-            seat_classes.append((index, first, last))
+            if seat_classes and seat_classes[-1][0] == index:
+                # The next coach of the same class: one range for both.
+                seat_classes[-1] = (index, seat_classes[-1][1], last)
+            else:
+                seat_classes.append((index, first, last))
             if per_km is not None:
                 fares[travel_class] = (decimal_value(per_km), decimal_value(minimum))
         seating[train_id] = TrainSeating(
@@ -518,8 +522,8 @@ def seats_free_on_journeys(
     by class: {index of the class: seats}, a class with none free missing.
 
     `seat_classes` gives each train's (index of the class, first, last seat number) ranges, as
-    TrainSeating.seat_classes; the seats of a train without ranges, or outside them, count in
-    class 0. A journey not open yet (no booking ever) is missing from the answer: all its seats
+    TrainSeating.seat_classes: every seat of a train is in one of them, as every seat is in a
+    coach. A journey not open yet (no booking ever) is missing from the answer: all its seats
     are free.
     """
     if not segments:
@@ -538,26 +542,23 @@ def seats_free_on_journeys(
         free: dict[tuple[int, dt.date], dict[int, int]] = {
             (train_id, date_value(day)): {} for train_id, day in cursor.fetchall()
         }
-        # Counted by class in the same pass: each seat-number range of an open journey's train with
-        # more than one class names its class; every other seat is in its train's only class.
-        branches = [
+        # Counted by class in the same pass: each free stretch joins the seat-number range of its
+        # train's coaches it lies in, which names the class.
+        ranges = [
             (train_id, first, last, index)
             for train_id in {train_id for train_id, _ in free}
             for index, first, last in seat_classes.get(train_id, [])
-            if any(class_index for class_index, _, _ in seat_classes[train_id])
         ]
-        if branches:
-            seat_class = (
-                "CASE "
-                + " ".join(["WHEN train_id = %s AND seat_number BETWEEN %s AND %s THEN %s"] * len(branches))
-                + " ELSE 0 END"
-            )
-        else:
-            seat_class = "0"
+        if not ranges:
+            return free
         cursor.execute(
-            f"SELECT train_id, journey_date, {seat_class}, COUNT(*) FROM bookings_freestretch"  # noqa: S608
+            "SELECT stretch.train_id, stretch.journey_date, seat_class.column4, COUNT(*)"  # noqa: S608
+            " FROM bookings_freestretch stretch JOIN (VALUES "
+            + ", ".join(["(%s, %s, %s, %s)"] * len(ranges))
+            + ") seat_class ON seat_class.column1 = stretch.train_id"
+            " AND stretch.seat_number BETWEEN seat_class.column2 AND seat_class.column3"
             f" WHERE {covering} GROUP BY 1, 2, 3",
-            [value for branch in branches for value in branch]
+            [value for seat_range in ranges for value in seat_range]
             + [value for journey, segment in segments.items() for value in (*journey, *segment)],
         )
         for train_id, journey_date, class_index, count in cursor.fetchall():
