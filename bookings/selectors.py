@@ -530,10 +530,6 @@ def seats_free_on_journeys(
         return {}
     # SQL texts, the same on both databases: composing them with the ORM cost more than running them.
     journeys = " OR ".join(["(train_id = %s AND date = %s)"] * len(segments))
-    covering = " OR ".join(
-        ["(train_id = %s AND journey_date = %s AND from_position <= %s AND to_position >= %s)"]
-        * len(segments)
-    )
     with connections[database].cursor() as cursor:
         cursor.execute(
             f"SELECT train_id, date FROM bookings_journey WHERE {journeys}",  # noqa: S608
@@ -542,24 +538,26 @@ def seats_free_on_journeys(
         free: dict[tuple[int, dt.date], dict[int, int]] = {
             (train_id, date_value(day)): {} for train_id, day in cursor.fetchall()
         }
-        # Counted by class in the same pass: each free stretch joins the seat-number range of its
-        # train's coaches it lies in, which names the class.
+        # Counted by class in the same pass: a free stretch counts for its journey's segment and
+        # class when it covers the segment and lies in a seat-number range of the class; one
+        # VALUES row per (journey, range), joined on the primary key's leading columns.
         ranges = [
-            (train_id, first, last, index)
-            for train_id in {train_id for train_id, _ in free}
+            (train_id, journey_date, *segments[(train_id, journey_date)], first, last, index)
+            for train_id, journey_date in free
             for index, first, last in seat_classes.get(train_id, [])
         ]
         if not ranges:
             return free
         cursor.execute(
-            "SELECT stretch.train_id, stretch.journey_date, seat_class.column4, COUNT(*)"  # noqa: S608
+            "SELECT stretch.train_id, stretch.journey_date, seat_class.column7, COUNT(*)"  # noqa: S608
             " FROM bookings_freestretch stretch JOIN (VALUES "
-            + ", ".join(["(%s, %s, %s, %s)"] * len(ranges))
-            + ") seat_class ON seat_class.column1 = stretch.train_id"
-            " AND stretch.seat_number BETWEEN seat_class.column2 AND seat_class.column3"
-            f" WHERE {covering} GROUP BY 1, 2, 3",
-            [value for seat_range in ranges for value in seat_range]
-            + [value for journey, segment in segments.items() for value in (*journey, *segment)],
+            + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(ranges))
+            + ") seat_class ON stretch.train_id = seat_class.column1"
+            " AND stretch.journey_date = seat_class.column2"
+            " AND stretch.seat_number BETWEEN seat_class.column5 AND seat_class.column6"
+            " AND stretch.from_position <= seat_class.column3 AND stretch.to_position >= seat_class.column4"
+            " GROUP BY 1, 2, 3",
+            [value for seat_range in ranges for value in seat_range],
         )
         for train_id, journey_date, class_index, count in cursor.fetchall():
             journey = (train_id, date_value(journey_date))
