@@ -519,7 +519,7 @@ def seats_free_on_journeys(
     seat_classes: dict[int, list[tuple[int, int, int]]],
 ) -> dict[tuple[int, dt.date], dict[int, int]]:
     """Return, for each open journey (train id, date) of `segments`, its seats free on its segment
-    by class: {index of the class: seats}, a class with none free missing.
+    by class: {index of the class: seats}.
 
     `seat_classes` gives each train's (index of the class, first, last seat number) ranges, as
     TrainSeating.seat_classes: every seat of a train is in one of them, as every seat is in a
@@ -538,9 +538,10 @@ def seats_free_on_journeys(
         free: dict[tuple[int, dt.date], dict[int, int]] = {
             (train_id, date_value(day)): {} for train_id, day in cursor.fetchall()
         }
-        # Counted by class in the same pass: a free stretch counts for its journey's segment and
-        # class when it covers the segment and lies in a seat-number range of the class; one
-        # VALUES row per (journey, range), joined on the primary key's leading columns.
+        # Counted by class in the same query: one VALUES row per (journey, seat-number range of a
+        # class), each counting the free stretches that lie in its range and cover its segment by
+        # a range scan of the primary key (train, journey_date, seat_number, ...); no sort, no
+        # grouping of the stretches.
         ranges = [
             (train_id, journey_date, *segments[(train_id, journey_date)], first, last, index)
             for train_id, journey_date in free
@@ -549,20 +550,19 @@ def seats_free_on_journeys(
         if not ranges:
             return free
         cursor.execute(
-            "SELECT stretch.train_id, stretch.journey_date, seat_class.column7, COUNT(*)"  # noqa: S608
-            " FROM bookings_freestretch stretch JOIN (VALUES "
-            + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(ranges))
-            + ") seat_class ON stretch.train_id = seat_class.column1"
-            " AND stretch.journey_date = seat_class.column2"
-            " AND stretch.seat_number BETWEEN seat_class.column5 AND seat_class.column6"
-            " AND stretch.from_position <= seat_class.column3 AND stretch.to_position >= seat_class.column4"
-            " GROUP BY 1, 2, 3",
+            "SELECT seat_range.column1, seat_range.column2, seat_range.column7,"  # noqa: S608
+            " (SELECT COUNT(*) FROM bookings_freestretch stretch"
+            "   WHERE stretch.train_id = seat_range.column1 AND stretch.journey_date = seat_range.column2"
+            "     AND stretch.seat_number BETWEEN seat_range.column5 AND seat_range.column6"
+            "     AND stretch.from_position <= seat_range.column3"
+            "     AND stretch.to_position >= seat_range.column4)"
+            " FROM (VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(ranges)) + ") seat_range",
             [value for seat_range in ranges for value in seat_range],
         )
         for train_id, journey_date, class_index, count in cursor.fetchall():
-            journey = (train_id, date_value(journey_date))
-            if journey in free:
-                free[journey][class_index] = count
+            seats = free[(train_id, date_value(journey_date))]
+            # Two runs of coaches of one class add up.
+            seats[class_index] = seats.get(class_index, 0) + count
     return free
 
 

@@ -169,3 +169,23 @@ def test_the_schema_documents_the_classes_of_a_row_and_the_travel_class_paramete
         "available_seats",
         "fare",
     }
+
+
+def test_a_class_whose_coaches_are_apart_counts_the_seats_of_all_of_them(owner, owner_client):
+    train_create(
+        train_number=9,
+        source="Pune",
+        destination="Mumbai",
+        total_seats=7,
+        coaches=[
+            CoachPlan(coach="S1", travel_class="SL", seats=2),
+            CoachPlan(coach="A1", travel_class="2A", seats=2),
+            CoachPlan(coach="S2", travel_class="SL", seats=3),
+        ],
+    )
+    assert booking_create(user=owner, train_number=9, seat_count=1).seat_numbers == [1]
+
+    assert classes_of(owner_client)[9] == [
+        {"travel_class": "SL", "available_seats": 4, "fare": "0.00"},
+        {"travel_class": "2A", "available_seats": 2, "fare": "0.00"},
+    ]
