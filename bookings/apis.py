@@ -13,7 +13,13 @@ from rest_framework.views import APIView
 from bookings.idempotency import idempotent
 from bookings.models import Booking
 from bookings.seat_maps import SeatMap, journey_seat_map
-from bookings.selectors import api_timestamp, booking_page, booking_row, trains_between
+from bookings.selectors import (
+    TrainAvailability,
+    api_timestamp,
+    booking_page,
+    booking_row,
+    trains_between,
+)
 from bookings.services import booking_cancel, booking_create, booking_list_access_check
 from railway.api import FlatInputSerializer, StrictCharField, StrictDateField, StrictIntegerField
 from railway.db.statements import Writes
@@ -28,6 +34,7 @@ from railway.pagination import (
     page_split,
 )
 from railway.throttling import BOOKING_THROTTLES
+from trains.apis import CodeField
 from trains.seat_positions import LAYOUT_POSITIONS, POSITIONS
 
 
@@ -181,6 +188,21 @@ class BookSeatApi(APIView):
         return Response(booking_output(booking_row(booking)), status=status.HTTP_201_CREATED)
 
 
+class ClassAvailabilitySerializer(serializers.Serializer):
+    travel_class = serializers.CharField()
+    available_seats = serializers.IntegerField(
+        help_text="The seats of this class's coaches free on every leg from `source` to `destination`."
+    )
+    fare = serializers.CharField(
+        help_text=(
+            "What one passenger pays for this class from `source` to `destination`, with two "
+            'decimals ("1450.00"): the class\'s minimum, or its rate per km times the distance '
+            "between the two stops if more; the minimum when a stop's distance is unknown; "
+            '"0.00" for a class without a fare.'
+        )
+    )
+
+
 class SeatAvailabilityApi(APIView):
     """List the trains calling at one station and later at another on a date, by departure.
 
@@ -215,6 +237,14 @@ class SeatAvailabilityApi(APIView):
             ),
         )
 
+        travel_class = CodeField(
+            required=False,
+            help_text=(
+                "Only the trains having this class (1 to 8 letters or digits, ignoring case), each row "
+                "with this class alone in `classes`; otherwise `invalid_code`."
+            ),
+        )
+
         def validate_journey_date(self, value: datetime.date) -> datetime.date:
             first, last = SEARCH_DATES
             if not first <= value <= last:
@@ -229,7 +259,9 @@ class SeatAvailabilityApi(APIView):
         source = serializers.CharField(help_text="The first station of the train's route.")
         destination = serializers.CharField(help_text="The last station of the train's route.")
         total_seats = serializers.IntegerField()
-        available_seats = serializers.IntegerField()
+        available_seats = serializers.IntegerField(
+            help_text="The seats free on every leg from `source` to `destination`, all classes together."
+        )
         journey_date = serializers.DateField(
             help_text="The date the train leaves its first station: the `journey_date` to book it with."
         )
@@ -247,6 +279,13 @@ class SeatAvailabilityApi(APIView):
                 "has neither."
             )
         )
+        classes = ClassAvailabilitySerializer(
+            many=True,
+            help_text=(
+                "The train's classes in its coaches' order, with their seats free and fares for the "
+                "segment; only `travel_class` when the search names one."
+            ),
+        )
 
     @extend_schema(
         parameters=[InputSerializer, NEXT_PAGE_LINK],
@@ -255,8 +294,8 @@ class SeatAvailabilityApi(APIView):
             400: bad_request(
                 "`source` or `destination` is missing or blank or a name several stations have "
                 "(`ambiguous_station`, listing their `codes`), `journey_date` is not a date written "
-                "YYYY-MM-DD or is out of range, `limit` or `after` is invalid, or `after` is not a train "
-                "of this answer."
+                "YYYY-MM-DD or is out of range, `limit` or `after` is invalid, `after` is not a train "
+                "of this answer, or `travel_class` is not 1 to 8 letters or digits (`invalid_code`)."
             ),
         },
     )
@@ -271,11 +310,12 @@ class SeatAvailabilityApi(APIView):
             journey_date=params.get("journey_date"),
             after_train_number=params["after"],
             limit=limit + 1,
+            travel_class=params.get("travel_class"),
         )
         trains, more = page_split(trains, limit=limit)
         # The rows as they are: OutputSerializer describes them (a test holds the two equal),
         # and copying its fields on every request cost a fifth of the request.
-        response = Response([dataclasses.asdict(train) for train in trains])
+        response = Response([availability_output(train) for train in trains])
         if more:
             # The date too: a walk that crosses midnight goes on with the day it started on. Without
             # one asked for, it is the date at the source of every row's departure from there.
@@ -284,6 +324,14 @@ class SeatAvailabilityApi(APIView):
                 request, after=trains[-1].train_number, journey_date=journey_date.isoformat()
             )
         return response
+
+
+def availability_output(train: TrainAvailability) -> dict:
+    """Return a search row as the API writes it (SeatAvailabilityApi.OutputSerializer): fares as strings."""
+    row = dataclasses.asdict(train)
+    for seat_class in row["classes"]:
+        seat_class["fare"] = str(seat_class["fare"])
+    return row
 
 
 class BookingDetailsApi(APIView):

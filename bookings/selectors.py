@@ -5,6 +5,7 @@ import itertools
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from django.db import DEFAULT_DB_ALIAS, connections, router
 from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery, Value
@@ -14,14 +15,18 @@ from django.utils import timezone
 from bookings.models import Booking, BookingSeat, Journey
 from railway.errors import Invalid
 from railway.pagination import page_split
+from trains.fares import class_fare
 from trains.models import ServiceException, Stop, Train
 from trains.selectors import (
+    TrainSeating,
     date_value,
+    decimal_value,
     duration_value,
     stations_resolve,
     stop_offset,
     time_value,
     timetable_starts_on,
+    trains_seating,
 )
 from trains.time_zones import in_zone, journey_start, local_date, time_of_day
 
@@ -120,6 +125,15 @@ def booking_with_stations(*, booking_id: int) -> Booking:
 
 
 @dataclass(frozen=True)
+class ClassAvailability:
+    travel_class: str
+    # The seats of the class's coaches free on every leg of the segment asked for.
+    available_seats: int
+    # What one passenger pays to ride the segment in this class.
+    fare: Decimal
+
+
+@dataclass(frozen=True)
 class TrainAvailability:
     train_number: int
     name: str
@@ -134,6 +148,8 @@ class TrainAvailability:
     # destination, each in its station's time zone.
     departure: datetime
     arrival: datetime
+    # The train's classes in its coaches' order (the one asked for, when the search names one).
+    classes: list[ClassAvailability]
 
 
 class AfterTrainNotListed(Invalid):
@@ -156,6 +172,7 @@ def trains_between(
     journey_date: dt.date | None = None,
     after_train_number: int = 0,
     limit: int = 200,
+    travel_class: str | None = None,
 ) -> list[TrainAvailability]:
     """Return up to `limit` trains calling at `source` and later at `destination`, by departure.
 
@@ -165,7 +182,9 @@ def trains_between(
     first station) and says when the train leaves `source` and reaches `destination`, each in
     its station's time zone; rows come by that departure, then by train number.
     `available_seats` counts the journey's seats free on every leg from source to destination:
-    exactly what a booking of that segment could get now.
+    exactly what a booking of that segment could get now; `classes` splits it by class, each
+    with its fare for the segment. With `travel_class`, only the trains having that class are
+    returned, each with that class alone.
 
     With `after_train_number`, only the trains after that one in this order are returned, and
     AfterTrainNotListed is raised when it is not in the answer. The search reads from the
@@ -178,6 +197,7 @@ def trains_between(
         journey_date=journey_date,
         after_train_number=after_train_number,
         limit=limit,
+        travel_class=travel_class,
     )
 
 
@@ -201,8 +221,8 @@ def _rows_after(
 _CALLS = """
 SELECT boarding.train_id, train.train_number, train.name, train.total_seats, train.departs_at,
        train.runs_on, train.service_from, train.service_until,
-       boarding.position, boarding.arrival, boarding.departure,
-       alighting.position, alighting.arrival, alighting.departure,
+       boarding.position, boarding.arrival, boarding.departure, boarding.distance_km,
+       alighting.position, alighting.arrival, alighting.departure, alighting.distance_km,
        (SELECT station.name FROM trains_stop stop JOIN trains_station station ON station.id = stop.station_id
          WHERE stop.train_id = boarding.train_id ORDER BY stop.position LIMIT 1),
        (SELECT station.name FROM trains_stop stop JOIN trains_station station ON station.id = stop.station_id
@@ -219,6 +239,12 @@ SELECT boarding.train_id, train.train_number, train.name, train.total_seats, tra
   JOIN trains_train train ON train.id = boarding.train_id
  WHERE origin.id = %s AND target.id = %s AND train.withdrawn_at IS NULL
 """
+# With a class asked for: only the trains having a coach of that class (index coach_unique_position).
+_CALLS_OF_CLASS = (
+    _CALLS  # noqa: S608 (a constant text: the class is a parameter)
+    + "   AND EXISTS (SELECT 1 FROM trains_coach coach\n"
+    + "                WHERE coach.train_id = train.id AND coach.travel_class = %s)\n"
+)
 CALL_FIELDS = (
     "train_id",
     "train__train_number",
@@ -231,9 +257,11 @@ CALL_FIELDS = (
     "boarding_position",
     "boarding_arrival",
     "boarding_departure",
+    "boarding_distance_km",
     "alighting_position",
     "alighting_arrival",
     "alighting_departure",
+    "alighting_distance_km",
     "route_source",
     "route_destination",
     "route_source_time_zone",
@@ -277,19 +305,24 @@ def trains_between_on(
     journey_date: dt.date | None,
     after_train_number: int = 0,
     limit: int = 200,
+    travel_class: str | None = None,
 ) -> list[TrainAvailability]:
     """Return the rows of trains_between from the database `database`, dated and ordered here.
 
-    Five queries at most: the stations asked for (trains.selectors.stations_resolve: a code or
-    a name each; StationAmbiguous for a name several stations have), the trains calling at both,
-    the exceptions of their start dates, and the page's journeys and their seats free on the
-    segments asked for. A station that does not exist has no trains.
+    Six queries at most: the stations asked for (trains.selectors.stations_resolve: a code or
+    a name each; StationAmbiguous for a name several stations have), the trains calling at both
+    (of them, those having `travel_class`, when given), the exceptions of their start dates, the
+    page's trains' classes with their fares, and the page's journeys and their seats free on the
+    segments asked for, by class. A station that does not exist has no trains.
     """
     stations = stations_resolve(stations={"source": source, "destination": destination}, database=database)
     dated = []
     if stations["source"] is not None and stations["destination"] is not None:
         with connections[database].cursor() as cursor:
-            cursor.execute(_CALLS, [stations["source"], stations["destination"]])
+            if travel_class is None:
+                cursor.execute(_CALLS, [stations["source"], stations["destination"]])
+            else:
+                cursor.execute(_CALLS_OF_CLASS, [stations["source"], stations["destination"], travel_class])
             dated = [dict(zip(CALL_FIELDS, row, strict=True)) for row in cursor.fetchall()]
     if journey_date is None:
         # Today where the passenger boards: every row boards at the one station asked for.
@@ -340,28 +373,65 @@ def trains_between_on(
         limit += 1
     page = running[:limit]
 
+    seating = trains_seating(database=database, train_ids={call["train_id"] for call in page})
     free = seats_free_on_journeys(
         database=database,
         segments={
             (call["train_id"], call["start_date"]): (call["boarding_position"], call["alighting_position"])
             for call in page
         },
+        seat_classes={train_id: train.seat_classes for train_id, train in seating.items()},
     )
     rows = [
-        TrainAvailability(
-            train_number=call["train__train_number"],
-            name=call["train__name"],
-            source=call["route_source"],
-            destination=call["route_destination"],
-            total_seats=call["train__total_seats"],
-            available_seats=free.get((call["train_id"], call["start_date"]), call["train__total_seats"]),
-            journey_date=call["start_date"],
-            departure=call["departure"],
-            arrival=call["arrival"],
+        _train_availability(
+            call,
+            seating=seating.get(call["train_id"], TrainSeating(classes=[], seat_classes=[], fares={})),
+            free=free.get((call["train_id"], call["start_date"])),
+            travel_class=travel_class,
         )
         for call in page
     ]
     return _rows_after(rows, after_train_number=after_train_number, journey_date=journey_date)
+
+
+def _segment_km(call: dict) -> Decimal:
+    """Return the kilometres from the call's source to its destination; 0 when a stop's distance is
+    unknown, which makes every class's fare its minimum."""
+    boarding = decimal_value(call["boarding_distance_km"])
+    alighting = decimal_value(call["alighting_distance_km"])
+    if boarding is None or alighting is None:
+        return Decimal(0)
+    return alighting - boarding
+
+
+def _train_availability(
+    call: dict, *, seating: TrainSeating, free: dict[int, int] | None, travel_class: str | None
+) -> TrainAvailability:
+    """Return a dated call's row, with its seats free (None: its journey is not open) by class."""
+    km = _segment_km(call)
+    classes = []
+    for index, seat_class in enumerate(seating.classes):
+        if travel_class is not None and seat_class.travel_class != travel_class:
+            continue
+        classes.append(
+            ClassAvailability(
+                travel_class=seat_class.travel_class,
+                available_seats=seat_class.seats if free is None else free.get(index, 0),
+                fare=class_fare(fares=seating.fares, travel_class=seat_class.travel_class, km=km),
+            )
+        )
+    return TrainAvailability(
+        train_number=call["train__train_number"],
+        name=call["train__name"],
+        source=call["route_source"],
+        destination=call["route_destination"],
+        total_seats=call["train__total_seats"],
+        available_seats=call["train__total_seats"] if free is None else sum(free.values()),
+        journey_date=call["start_date"],
+        departure=call["departure"],
+        arrival=call["arrival"],
+        classes=classes,
+    )
 
 
 def train_has_bookings(*, train: Train) -> bool:
@@ -377,33 +447,56 @@ def train_highest_seat_held(*, train: Train) -> int:
 
 
 def seats_free_on_journeys(
-    *, database: str = DEFAULT_DB_ALIAS, segments: dict[tuple[int, dt.date], tuple[int, int]]
-) -> dict[tuple[int, dt.date], int]:
-    """Return, for each open journey (train id, date) of `segments`, its seats free on its segment.
+    *,
+    database: str = DEFAULT_DB_ALIAS,
+    segments: dict[tuple[int, dt.date], tuple[int, int]],
+    seat_classes: dict[int, list[tuple[int, int, int]]],
+) -> dict[tuple[int, dt.date], dict[int, int]]:
+    """Return, for each open journey (train id, date) of `segments`, its seats free on its segment
+    by class: {index of the class: seats}.
 
-    A journey not open yet (no booking ever) is missing from the answer: all its seats are free.
+    `seat_classes` gives each train's (index of the class, first, last seat number) ranges, as
+    TrainSeating.seat_classes: every seat of a train is in one of them, as every seat is in a
+    coach. A journey not open yet (no booking ever) is missing from the answer: all its seats
+    are free.
     """
     if not segments:
         return {}
     # SQL texts, the same on both databases: composing them with the ORM cost more than running them.
     journeys = " OR ".join(["(train_id = %s AND date = %s)"] * len(segments))
-    covering = " OR ".join(
-        ["(train_id = %s AND journey_date = %s AND from_position <= %s AND to_position >= %s)"]
-        * len(segments)
-    )
     with connections[database].cursor() as cursor:
         cursor.execute(
             f"SELECT train_id, date FROM bookings_journey WHERE {journeys}",  # noqa: S608
             [value for journey in segments for value in journey],
         )
-        free = {(train_id, date_value(day)): 0 for train_id, day in cursor.fetchall()}
+        free: dict[tuple[int, dt.date], dict[int, int]] = {
+            (train_id, date_value(day)): {} for train_id, day in cursor.fetchall()
+        }
+        # Counted by class in the same query: one VALUES row per (journey, seat-number range of a
+        # class), each counting the free stretches that lie in its range and cover its segment by
+        # a range scan of the primary key (train, journey_date, seat_number, ...); no sort, no
+        # grouping of the stretches.
+        ranges = [
+            (train_id, journey_date, *segments[(train_id, journey_date)], first, last, index)
+            for train_id, journey_date in free
+            for index, first, last in seat_classes.get(train_id, [])
+        ]
+        if not ranges:
+            return free
         cursor.execute(
-            "SELECT train_id, journey_date, COUNT(*) FROM bookings_freestretch"  # noqa: S608
-            f" WHERE {covering} GROUP BY train_id, journey_date",
-            [value for journey, segment in segments.items() for value in (*journey, *segment)],
+            "SELECT seat_range.column1, seat_range.column2, seat_range.column7,"  # noqa: S608
+            " (SELECT COUNT(*) FROM bookings_freestretch stretch"
+            "   WHERE stretch.train_id = seat_range.column1 AND stretch.journey_date = seat_range.column2"
+            "     AND stretch.seat_number BETWEEN seat_range.column5 AND seat_range.column6"
+            "     AND stretch.from_position <= seat_range.column3"
+            "     AND stretch.to_position >= seat_range.column4)"
+            " FROM (VALUES " + ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(ranges)) + ") seat_range",
+            [value for seat_range in ranges for value in seat_range],
         )
-        for train_id, journey_date, count in cursor.fetchall():
-            free[(train_id, date_value(journey_date))] = count
+        for train_id, journey_date, class_index, count in cursor.fetchall():
+            seats = free[(train_id, date_value(journey_date))]
+            # Two runs of coaches of one class add up.
+            seats[class_index] = seats.get(class_index, 0) + count
     return free
 
 

@@ -17,3 +17,13 @@ def seat_in_coach(*, coach_seats: Sequence[int], seat_number: int) -> tuple[int,
             return index, seat_number - first + 1
         first += seats
     raise ValueError(f"The train has {first - 1} seats, not seat {seat_number}.")
+
+
+def coach_seat_ranges(*, coach_seats: Sequence[int]) -> list[tuple[int, int]]:
+    """Return the (first, last) train-wide seat numbers of each coach, in the coaches' order."""
+    ranges = []
+    first = 1
+    for seats in coach_seats:
+        ranges.append((first, first + seats - 1))
+        first += seats
+    return ranges

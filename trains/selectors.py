@@ -1,10 +1,12 @@
 """Reads on the network."""
 
 import datetime
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db import DEFAULT_DB_ALIAS, connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Upper
 from django.utils import timezone
@@ -21,6 +23,7 @@ from trains.models import (
     WordStartsWith,
     station_key,
 )
+from trains.seat_numbers import coach_seat_ranges
 from trains.time_zones import in_zone, journey_start, local_date, service_time_zone
 from trains.variants import Calendar, calendars_sharing_a_date
 
@@ -347,6 +350,12 @@ def duration_value(value: datetime.timedelta | int | None) -> datetime.timedelta
     return datetime.timedelta(microseconds=value)
 
 
+def decimal_value(value: Decimal | float | int | str | None) -> Decimal | None:
+    """Return a decimal column's value read by SQL text: PostgreSQL's as it is, SQLite's number exactly
+    as it prints (1.45, not the binary fraction nearest to it)."""
+    return value if value is None or isinstance(value, Decimal) else Decimal(str(value))
+
+
 def train_on_day(
     *, train_number: int, day: datetime.date | None, now: datetime.datetime | None = None
 ) -> TrainOnDay | None:
@@ -489,3 +498,70 @@ def stations_find(*, words: list[str], limit: int, after: tuple[str, str] | None
         ],
         next_after=(rows[-1][0], rows[-1][1]) if more else None,
     )
+
+
+@dataclass(frozen=True)
+class SeatClass:
+    travel_class: str
+    # The seats of all the class's coaches.
+    seats: int
+
+
+@dataclass(frozen=True)
+class TrainSeating:
+    """A train's classes in its coaches' order, and which of them each range of its seat numbers is in."""
+
+    classes: list[SeatClass]
+    # (index in `classes`, first seat number, last seat number), one per run of coaches of a class.
+    seat_classes: list[tuple[int, int, int]]
+    # Each class's fare: (per_km, minimum); a class without one is missing.
+    fares: dict[str, tuple[Decimal, Decimal]]
+
+
+# The coaches of some trains in order, each with its class's fare (NULLs without one).
+_COACHES = """
+SELECT coach.train_id, coach.travel_class, coach.seats, fare.per_km, fare.minimum
+  FROM trains_coach coach
+  LEFT JOIN trains_fare fare ON fare.train_id = coach.train_id AND fare.travel_class = coach.travel_class
+ WHERE coach.train_id IN ({trains})
+ ORDER BY coach.train_id, coach.position
+"""
+
+
+def trains_seating(*, database: str = DEFAULT_DB_ALIAS, train_ids: set[int]) -> dict[int, TrainSeating]:
+    """Return the classes, seat ranges and fares of the trains `train_ids`, in one query."""
+    if not train_ids:
+        return {}
+    coaches: dict[int, list[tuple]] = {}
+    with connections[database].cursor() as cursor:
+        cursor.execute(
+            _COACHES.format(trains=", ".join(["%s"] * len(train_ids))),
+            sorted(train_ids),
+        )
+        for train_id, *coach in cursor.fetchall():
+            coaches.setdefault(train_id, []).append(coach)
+    seating = {}
+    for train_id, train_coaches in coaches.items():
+        ranges = coach_seat_ranges(coach_seats=[seats for _, seats, _, _ in train_coaches])
+        index_of: dict[str, int] = {}
+        seats: Counter[str] = Counter()
+        fares = {}
+        seat_classes = []
+        for (travel_class, coach_seats, per_km, minimum), (first, last) in zip(
+            train_coaches, ranges, strict=True
+        ):
+            index = index_of.setdefault(travel_class, len(index_of))
+            seats[travel_class] += coach_seats
+            if seat_classes and seat_classes[-1][0] == index:
+                # The next coach of the same class: one range for both.
+                seat_classes[-1] = (index, seat_classes[-1][1], last)
+            else:
+                seat_classes.append((index, first, last))
+            if per_km is not None:
+                fares[travel_class] = (decimal_value(per_km), decimal_value(minimum))
+        seating[train_id] = TrainSeating(
+            classes=[SeatClass(travel_class=name, seats=seats[name]) for name in index_of],
+            seat_classes=seat_classes,
+            fares=fares,
+        )
+    return seating

@@ -131,6 +131,7 @@ def test_an_overnight_train_is_found_from_an_intermediate_stop_on_the_next_day(o
         "journey_date": "2026-11-26",
         "departure": "2026-11-27T03:00:00Z",
         "arrival": "2026-11-27T06:00:00Z",
+        "classes": [{"travel_class": "GEN", "available_seats": 5, "fare": "0.00"}],
     }
     # From its first station it leaves on its start date; on Thursday it reaches Agra from no
     # journey, since it starts on Thursdays only.

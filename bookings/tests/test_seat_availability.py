@@ -41,6 +41,7 @@ def test_it_lists_every_train_calling_at_both_stations_in_order(owner_client, ma
             "journey_date": "2026-11-26",
             "departure": "2026-11-26T00:00:00Z",
             "arrival": "2026-11-26T00:00:00Z",
+            "classes": [{"travel_class": "GEN", "available_seats": 5, "fare": "0.00"}],
         },
         {
             "train_number": 20,
@@ -52,6 +53,7 @@ def test_it_lists_every_train_calling_at_both_stations_in_order(owner_client, ma
             "journey_date": "2026-11-26",
             "departure": "2026-11-26T00:00:00Z",
             "arrival": "2026-11-26T00:00:00Z",
+            "classes": [{"travel_class": "GEN", "available_seats": 4, "fare": "0.00"}],
         },
         {
             "train_number": 30,
@@ -63,6 +65,7 @@ def test_it_lists_every_train_calling_at_both_stations_in_order(owner_client, ma
             "journey_date": "2026-11-26",
             "departure": "2026-11-26T00:00:00Z",
             "arrival": "2026-11-26T00:00:00Z",
+            "classes": [{"travel_class": "GEN", "available_seats": 8, "fare": "0.00"}],
         },
     ]
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from trains.seat_numbers import seat_in_coach
+from trains.seat_numbers import coach_seat_ranges, seat_in_coach
 
 # B1 and B2 of 72 berths, then a coach of 10.
 COACHES = [72, 72, 10]
@@ -26,3 +26,12 @@ def test_every_seat_of_the_train_is_in_exactly_one_coach_in_order():
 def test_a_number_outside_the_train_is_no_seat(seat_number):
     with pytest.raises(ValueError):
         seat_in_coach(coach_seats=COACHES, seat_number=seat_number)
+
+
+def test_each_coach_holds_the_range_of_train_wide_numbers_its_seats_have():
+    ranges = coach_seat_ranges(coach_seats=COACHES)
+
+    assert ranges == [(1, 72), (73, 144), (145, 154)]
+    for index, (first, last) in enumerate(ranges):
+        assert seat_in_coach(coach_seats=COACHES, seat_number=first) == (index, 1)
+        assert seat_in_coach(coach_seats=COACHES, seat_number=last) == (index, COACHES[index])
