@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -158,6 +159,8 @@ class StoredTrain:
     station_time_zones: tuple[str, ...]
     times: tuple[StopTimes, ...]
     has_bookings: bool
+    # Each stop's distance_km, origin first (None where unknown).
+    distances: tuple[Decimal | None, ...] = ()
 
     @property
     def of_a_feed(self) -> bool:
@@ -355,14 +358,14 @@ def stored_trains(*, agencies: set[str]) -> list[StoredTrain]:
     }
     shared_times: dict[StopTimes, StopTimes] = {}
     stops: dict[int, list[tuple]] = {row[0]: [] for row in rows}
-    for train_id, station_id, arrival, departure in (
+    for train_id, station_id, arrival, departure, distance in (
         Stop.objects.filter(train__in=trains)
         .order_by("train_id", "position")
-        .values_list("train_id", "station_id", "arrival", "departure")
+        .values_list("train_id", "station_id", "arrival", "departure", "distance_km")
     ):
         times = shared_times.setdefault((arrival, departure), (arrival, departure))
         code, name, time_zone = stations[station_id]
-        stops[train_id].append((code, name, times, time_zone))
+        stops[train_id].append((code, name, times, time_zone, distance))
     booked = set(
         Booking.objects.filter(train__in=trains).order_by().values_list("train_id", flat=True).distinct()
     )
@@ -379,6 +382,7 @@ def stored_trains(*, agencies: set[str]) -> list[StoredTrain]:
             station_time_zones=tuple(stop[3] for stop in stops[pk]),
             times=tuple(stop[2] for stop in stops[pk]),
             has_bookings=pk in booked,
+            distances=tuple(stop[4] for stop in stops[pk]),
         )
         for pk, number, name, agency_id, trip_id, departs_at, runs_on, service_from, service_until in rows
     ]
@@ -494,6 +498,7 @@ def _action(train: gtfs.Train, timetable: Timetable, old: StoredTrain) -> str:
         return Action.REPLACE if old.has_bookings else Action.UPDATE
     same = (
         tuple(stop_times_of(train)) == old.times
+        and tuple(call.distance_km for call in train.calls) == old.distances
         and timetable == old.timetable
         and (train.number, train.name, train.agency_id, train.source_key)
         == (old.train_number, old.name, old.agency_id, old.trip_id)
@@ -789,13 +794,13 @@ def _batch_apply(
     # Stops are most of a timetable's rows: written in bulk, past the ORM's per-row work.
     rows_insert(
         Stop,
-        ["train", "station", "position", "arrival", "departure"],
+        ["train", "station", "position", "arrival", "departure", "distance_km"],
         (
-            (train.pk, stations[code].pk, position, *times)
+            (train.pk, stations[call.station].pk, position, *times, call.distance_km)
             for train, change in written
             if change.feed is not None
-            for position, (code, times) in enumerate(
-                zip(change.feed.route, stop_times_of(change.feed), strict=True)
+            for position, (call, times) in enumerate(
+                zip(change.feed.calls, stop_times_of(change.feed), strict=True)
             )
         ),
     )

@@ -15,6 +15,7 @@ from trains.coach_plans import CoachPlan
 from trains.coach_specs import CoachSpecInvalid, coaches_from_spec
 from trains.errors import CoachesInvalid
 from trains.gtfs import Feed, GtfsFeedInvalid, RejectedTrip, read_feed, read_feed_skipping_invalid
+from trains.gtfs.distances import SHAPE_DIST_UNITS
 from trains.services import coaches_total_check
 
 # Rejected trips printed in full; past them, only counted, so that a huge feed's report stays readable.
@@ -48,6 +49,13 @@ class Command(BaseCommand):
             "(B1-B4 is coaches B1 to B4 of 64 seats each; layout seats-2x2 unless given); without it, "
             "the --seats in class GEN",
         )
+        parser.add_argument(
+            "--shape-dist-unit",
+            choices=sorted(SHAPE_DIST_UNITS),
+            default="km",
+            help="the unit of stop_times.txt's shape_dist_traveled, which GTFS leaves to the feed "
+            "(default km); stops' distances come from it, else from the stops' coordinates",
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
         parser.add_argument(
             "--skip-invalid",
@@ -75,6 +83,7 @@ class Command(BaseCommand):
         feed: Path,
         seats: int | None,
         coaches: list[CoachPlan] | None,
+        shape_dist_unit: str,
         no_progress: bool,
         skip_invalid: bool,
         dry_run: bool,
@@ -92,9 +101,14 @@ class Command(BaseCommand):
             with tqdm(desc="reading", unit=" rows", disable=not bars, file=self.stderr) as bar:
                 on_progress = functools.partial(reading_progress, bar)
                 if skip_invalid:
-                    parsed, rejected = read_feed_skipping_invalid(feed, progress=on_progress)
+                    parsed, rejected = read_feed_skipping_invalid(
+                        feed, progress=on_progress, shape_dist_unit=shape_dist_unit
+                    )
                 else:
-                    parsed, rejected = read_feed(feed, progress=on_progress), ()
+                    parsed, rejected = (
+                        read_feed(feed, progress=on_progress, shape_dist_unit=shape_dist_unit),
+                        (),
+                    )
         except GtfsFeedInvalid as invalid:
             raise CommandError(f"{feed} is not a valid feed; nothing was imported.\n{invalid}") from None
 
