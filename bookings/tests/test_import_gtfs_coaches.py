@@ -88,7 +88,7 @@ def test_coaches_no_train_can_have_are_refused_before_the_feed_is_read(tmp_path,
     with pytest.raises(CommandError, match=error) as refused:
         import_feed(write_feed(tmp_path, MINIMAL_FEED), f"--coaches={coaches}")
 
-    assert str(refused.value).startswith("--coaches")
+    assert "argument --coaches" in str(refused.value)
     assert not Train.objects.exists()
 
 

@@ -1,5 +1,6 @@
 """`manage.py import_gtfs FEED.zip --seats 500` (or `--coaches ...`): load a GTFS timetable (docs/gtfs.md)."""
 
+import argparse
 import functools
 import json
 from pathlib import Path
@@ -171,14 +172,18 @@ class Command(BaseCommand):
 
 
 def coaches_argument(text: str) -> list[CoachPlan]:
-    """Return the coaches --coaches names, refusing any that no train can have."""
+    """Return the coaches --coaches names, refusing any that no train can have.
+
+    Refused as the parser refuses any bad argument: a usage error on the command line, a
+    CommandError through call_command.
+    """
     try:
         coaches = coaches_from_spec(text)
         return coaches_total_check(coaches=coaches, total_seats=sum(coach.seats for coach in coaches))
     except CoachSpecInvalid as invalid:
-        raise CommandError(f"--coaches: {invalid}") from None
+        raise argparse.ArgumentTypeError(str(invalid)) from None
     except CoachesInvalid as invalid:
-        raise CommandError(f"--coaches: {invalid.detail}") from None
+        raise argparse.ArgumentTypeError(invalid.detail) from None
 
 
 def total_seats_of(*, seats: int | None, coaches: list[CoachPlan] | None) -> int:
