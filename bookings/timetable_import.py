@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -37,7 +38,8 @@ from bookings.models import Booking, ImportLease, Journey
 from railway.db.bulk import rows_insert, rows_update
 from railway.db.statistics import statistics_refresh
 from trains import gtfs
-from trains.coach_plans import default_coaches
+from trains.coach_plans import CoachPlan, default_coaches
+from trains.errors import CoachesInvalid
 from trains.models import (
     Coach,
     ServiceException,
@@ -49,7 +51,13 @@ from trains.models import (
     station_words,
 )
 from trains.selectors import runs_on_from, stations_with_code, stop_offset, train_calendars
-from trains.services import StopTimes, route_validate, station_rename, stop_times_validate
+from trains.services import (
+    StopTimes,
+    coaches_total_check,
+    route_validate,
+    station_rename,
+    stop_times_validate,
+)
 from trains.time_zones import in_zone, journey_start, service_day_start
 from trains.variants import Calendar, RunningDates, calendar_dates, calendars_sharing_a_date, calendars_span
 
@@ -151,6 +159,8 @@ class StoredTrain:
     station_time_zones: tuple[str, ...]
     times: tuple[StopTimes, ...]
     has_bookings: bool
+    # Each stop's distance_km, origin first (None where unknown).
+    distances: tuple[Decimal | None, ...] = ()
 
     @property
     def of_a_feed(self) -> bool:
@@ -268,11 +278,16 @@ class ImportReport:
 # 1. Validation
 
 
-def feed_problems(feed: gtfs.Feed, *, total_seats: int) -> list[str]:
+def feed_problems(feed: gtfs.Feed, *, total_seats: int, coaches: list[CoachPlan] | None = None) -> list[str]:
     """Return what keeps the feed from being imported, beyond what its reader checked."""
     problems = []
     if not 1 <= total_seats <= Train.MAX_SEATS:
         problems.append(f"The seat count must be between 1 and {Train.MAX_SEATS}, not {total_seats}.")
+    elif coaches is not None:
+        try:
+            coaches_total_check(coaches=coaches, total_seats=total_seats)
+        except CoachesInvalid as invalid:
+            problems.append(str(invalid.detail))
     agency_max = Train._meta.get_field("agency_id").max_length
     trip_max = Train._meta.get_field("trip_id").max_length
     for train in feed.trains:
@@ -343,14 +358,14 @@ def stored_trains(*, agencies: set[str]) -> list[StoredTrain]:
     }
     shared_times: dict[StopTimes, StopTimes] = {}
     stops: dict[int, list[tuple]] = {row[0]: [] for row in rows}
-    for train_id, station_id, arrival, departure in (
+    for train_id, station_id, arrival, departure, distance in (
         Stop.objects.filter(train__in=trains)
         .order_by("train_id", "position")
-        .values_list("train_id", "station_id", "arrival", "departure")
+        .values_list("train_id", "station_id", "arrival", "departure", "distance_km")
     ):
         times = shared_times.setdefault((arrival, departure), (arrival, departure))
         code, name, time_zone = stations[station_id]
-        stops[train_id].append((code, name, times, time_zone))
+        stops[train_id].append((code, name, times, time_zone, distance))
     booked = set(
         Booking.objects.filter(train__in=trains).order_by().values_list("train_id", flat=True).distinct()
     )
@@ -367,6 +382,7 @@ def stored_trains(*, agencies: set[str]) -> list[StoredTrain]:
             station_time_zones=tuple(stop[3] for stop in stops[pk]),
             times=tuple(stop[2] for stop in stops[pk]),
             has_bookings=pk in booked,
+            distances=tuple(stop[4] for stop in stops[pk]),
         )
         for pk, number, name, agency_id, trip_id, departs_at, runs_on, service_from, service_until in rows
     ]
@@ -482,6 +498,7 @@ def _action(train: gtfs.Train, timetable: Timetable, old: StoredTrain) -> str:
         return Action.REPLACE if old.has_bookings else Action.UPDATE
     same = (
         tuple(stop_times_of(train)) == old.times
+        and tuple(call.distance_km for call in train.calls) == old.distances
         and timetable == old.timetable
         and (train.number, train.name, train.agency_id, train.source_key)
         == (old.train_number, old.name, old.agency_id, old.trip_id)
@@ -651,15 +668,17 @@ def feed_import(
     feed: gtfs.Feed,
     *,
     total_seats: int,
+    coaches: list[CoachPlan] | None = None,
     dry_run: bool = False,
     progress: Callable[[Iterable[TrainChange]], Iterable[TrainChange]] = iter,
 ) -> ImportReport:
-    """Make the timetable of the feed's agencies the feed's; new trains get `total_seats` seats.
+    """Make the timetable of the feed's agencies the feed's; new trains get `total_seats` seats, in
+    `coaches` (which must hold exactly that many), else in the default coaches.
 
     Raise FeedImportRefused, having written nothing, when the feed cannot be imported as a whole.
     With `dry_run`, return what the import would do and write nothing.
     """
-    problems = feed_problems(feed, total_seats=total_seats)
+    problems = feed_problems(feed, total_seats=total_seats, coaches=coaches)
     if problems:
         raise FeedImportRefused(problems)
     today = timezone.localdate()
@@ -670,7 +689,12 @@ def feed_import(
         plan = import_plan(feed, today=today)
         stations = feed_stations_import(feed)
         disrupted = import_plan_apply(
-            plan, holder=holder, stations=stations, total_seats=total_seats, today=today, progress=progress
+            plan,
+            holder=holder,
+            stations=stations,
+            coaches=coaches or default_coaches(total_seats=total_seats),
+            today=today,
+            progress=progress,
         )
     # Searches and sales on the new trains are planned for the tables as they are now.
     statistics_refresh(Station, StationWord, Train, Stop, Coach, ServiceException)
@@ -693,27 +717,27 @@ def import_plan_apply(
     *,
     holder: str,
     stations: dict[str, Station],
-    total_seats: int,
+    coaches: list[CoachPlan],
     today: datetime.date,
     progress: Callable[[Iterable[TrainChange]], Iterable[TrainChange]] = iter,
 ) -> list[DisruptedBooking]:
     """Write the plan's changes in batches of IMPORT_BATCH_TRAINS trains, one transaction each.
 
     `holder` holds the import's lease (import_lock), renewed with each batch. `stations` are the
-    feed's, by code (feed_stations_import). Return the bookings disrupted, as read under each
-    batch's locks.
+    feed's, by code (feed_stations_import); `coaches` those of each train created. Return the
+    bookings disrupted, as read under each batch's locks.
     """
     written = (change for change in progress(plan.changes) if change.action != Action.UNCHANGED)
     disrupted: list[DisruptedBooking] = []
     while batch := list(itertools.islice(written, IMPORT_BATCH_TRAINS)):
         with transaction.atomic():
             import_lease_renew(holder)
-            disrupted += _batch_apply(batch, stations=stations, total_seats=total_seats, today=today)
+            disrupted += _batch_apply(batch, stations=stations, coaches=coaches, today=today)
     return disrupted
 
 
 def _batch_apply(
-    batch: list[TrainChange], *, stations: dict[str, Station], total_seats: int, today: datetime.date
+    batch: list[TrainChange], *, stations: dict[str, Station], coaches: list[CoachPlan], today: datetime.date
 ) -> list[DisruptedBooking]:
     """Write one batch of changes in the caller's transaction; return the bookings they disrupt."""
     stored_ids = sorted(change.stored.id for change in batch if change.stored is not None)
@@ -759,6 +783,7 @@ def _batch_apply(
         TRAIN_FIELDS,
         ((train.pk, *(getattr(train, name) for name in TRAIN_FIELDS)) for train in updated),
     )
+    total_seats = sum(coach.seats for coach in coaches)
     created = Train.objects.bulk_create(
         _train_of(change, Train(total_seats=total_seats)) for change in new if change.feed is not None
     )
@@ -769,18 +794,17 @@ def _batch_apply(
     # Stops are most of a timetable's rows: written in bulk, past the ORM's per-row work.
     rows_insert(
         Stop,
-        ["train", "station", "position", "arrival", "departure"],
+        ["train", "station", "position", "arrival", "departure", "distance_km"],
         (
-            (train.pk, stations[code].pk, position, *times)
+            (train.pk, stations[call.station].pk, position, *times, call.distance_km)
             for train, change in written
             if change.feed is not None
-            for position, (code, times) in enumerate(
-                zip(change.feed.route, stop_times_of(change.feed), strict=True)
+            for position, (call, times) in enumerate(
+                zip(change.feed.calls, stop_times_of(change.feed), strict=True)
             )
         ),
     )
-    # New trains have their seats in the default coaches; a train the import updates keeps its own.
-    coaches = default_coaches(total_seats=total_seats)
+    # New trains have their seats in the import's coaches; a train the import updates keeps its own.
     rows_insert(
         Coach,
         ["train", "position", "coach", "travel_class", "seats", "layout"],

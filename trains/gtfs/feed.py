@@ -3,6 +3,7 @@
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 
 from trains.gtfs.times import format_time
 from trains.variants import EMPTY, RunningDates
@@ -29,11 +30,13 @@ class Station:
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """A train's call at a station (its code), its times in seconds after the train's first departure."""
+    """A train's call at a station (its code), its times in seconds after the train's first departure,
+    and its distance from the train's first call in kilometres, one decimal (None: unknown)."""
 
     station: str
     arrival_offset: int
     departure_offset: int
+    distance_km: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from types import MappingProxyType
 
 from trains.gtfs import agency, stop_times
 from trains.gtfs import stations as stops
+from trains.gtfs.distances import SHAPE_DIST_UNITS
 from trains.gtfs.errors import RejectedTrip
 from trains.gtfs.feed import Call, Feed, Train
 from trains.gtfs.frequencies import FREQUENCIES_FILE, read_frequencies
@@ -46,18 +47,21 @@ OPTIONAL_FILES = {
 }
 
 
-def read_feed(path: str | os.PathLike[str], *, progress: ProgressCallback | None = None) -> Feed:
+def read_feed(
+    path: str | os.PathLike[str], *, progress: ProgressCallback | None = None, shape_dist_unit: str = "km"
+) -> Feed:
     """Return the feed at `path`, a .zip file or a folder, or raise GtfsFeedInvalid listing every problem.
 
     `progress(done_rows, total_rows)`, when given, is called once the rows are counted, then
     every thousand rows read and at the end of each file, the last time with done = total.
+    `shape_dist_unit` is the unit of stop_times.txt's shape_dist_traveled: km, m or mi.
     """
-    feed, _ = _read(Path(path), progress, skip_invalid=False)
+    feed, _ = _read(Path(path), progress, skip_invalid=False, shape_dist_unit=shape_dist_unit)
     return feed
 
 
 def read_feed_skipping_invalid(
-    path: str | os.PathLike[str], *, progress: ProgressCallback | None = None
+    path: str | os.PathLike[str], *, progress: ProgressCallback | None = None, shape_dist_unit: str = "km"
 ) -> tuple[Feed, tuple[RejectedTrip, ...]]:
     """Return the feed's valid trips, and each trip left out with its problems, in the order of trips.txt.
 
@@ -66,12 +70,14 @@ def read_feed_skipping_invalid(
     column, an unreadable line, a wrong row of stops.txt, routes.txt or the calendars) still
     raises GtfsFeedInvalid, as read_feed does.
     """
-    return _read(Path(path), progress, skip_invalid=True)
+    return _read(Path(path), progress, skip_invalid=True, shape_dist_unit=shape_dist_unit)
 
 
 def _read(
-    path: Path, progress: ProgressCallback | None, *, skip_invalid: bool
+    path: Path, progress: ProgressCallback | None, *, skip_invalid: bool, shape_dist_unit: str
 ) -> tuple[Feed, tuple[RejectedTrip, ...]]:
+    if shape_dist_unit not in SHAPE_DIST_UNITS:
+        raise ValueError(f"shape_dist_unit is one of {', '.join(SHAPE_DIST_UNITS)}, not {shape_dist_unit!r}.")
     with open_feed(path, [*REQUIRED_FILES, *CALENDAR_FILES, *OPTIONAL_FILES]) as source:
         source.skip_invalid = skip_invalid
         files = _check_files(source)
@@ -85,7 +91,7 @@ def _read(
         services = read_services(source)
         trips = read_trips(source, read_routes(source), services)
         departures = read_frequencies(source, trips) if source.has(FREQUENCIES_FILE) else {}
-        timetables = _read_timetables(source, trips, index)
+        timetables = _read_timetables(source, trips, index, shape_dist_unit=shape_dist_unit)
         # Trips already rejected take no number, so that they leave theirs to the trips imported.
         kept = {trip_id: trip for trip_id, trip in trips.items() if trip_id not in source.trip_errors}
         kept_departures = {trip_id: times for trip_id, times in departures.items() if trip_id in kept}
@@ -126,7 +132,7 @@ def _check_files(source: FeedSource) -> list[str]:
 
 
 def _read_timetables(
-    source: FeedSource, trips: dict[str, Trip], index: StationIndex
+    source: FeedSource, trips: dict[str, Trip], index: StationIndex, *, shape_dist_unit: str
 ) -> dict[str, tuple[int, tuple[Call, ...]]]:
     """Return each trip's first departure and calls, from stop_times.txt, for the trips without errors."""
     stop_times_by_trip, broken_trips = stop_times.read_stop_times(source, trips, index)
@@ -136,7 +142,7 @@ def _read_timetables(
         rows = stop_times_by_trip.pop(trip.trip_id, [])
         if trip.trip_id in broken_trips:
             continue
-        timetable = stop_times.train_timetable(source, trip, rows)
+        timetable = stop_times.train_timetable(source, trip, rows, shape_dist_unit=shape_dist_unit)
         if timetable is not None:
             timetables[trip.trip_id] = timetable
     return timetables

@@ -2,8 +2,10 @@
 
 A station is a stop_id: its code in the service. A platform (a stop with a parent_station)
 stands for its parent station; stops of one name are distinct stations all the same.
+A stop's coordinates (stop_lat, stop_lon) are its own, else its parent station's.
 """
 
+import re
 from dataclasses import dataclass, field
 
 from trains.gtfs.feed import Station
@@ -13,7 +15,9 @@ from trains.time_zones import is_time_zone
 
 STOPS_FILE = "stops.txt"
 REQUIRED_COLUMNS = ("stop_id", "stop_name")
-COLUMNS = (*REQUIRED_COLUMNS, "location_type", "parent_station", "stop_timezone")
+COLUMNS = (*REQUIRED_COLUMNS, "location_type", "parent_station", "stop_timezone", "stop_lat", "stop_lon")
+# A coordinate in decimal degrees: a sign, digits, a decimal part; no exponent, no NaN.
+DEGREES = re.compile(r"[-+]?[0-9]{1,3}(\.[0-9]{1,20})?")
 
 STOP, STATION = "0", "1"
 # Parts of a station's building, which trains do not call at.
@@ -33,6 +37,8 @@ class StopRow:
     parent_station: str
     # Its stop_timezone, else the agencies'.
     time_zone: str
+    # (stop_lat, stop_lon) in degrees, or None where it has none.
+    coordinates: tuple[float, float] | None
 
 
 @dataclass
@@ -46,6 +52,8 @@ class StationIndex:
     unreadable: set[str] = field(default_factory=set)
     # The line of each station's row by its code in upper case: the service's codes ignore case.
     code_lines: dict[str, int] = field(default_factory=dict)
+    # (latitude, longitude) of each stop_id that has them, its own or its parent station's.
+    coordinates: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def add_station(self, name: str, stop_id: str, time_zone: str) -> None:
         """Record `stop_id` as a station named `name`, with `stop_id` for its code, in `time_zone`."""
@@ -92,10 +100,13 @@ def _read_stop_rows(source: FeedSource, index: StationIndex, time_zone: str) -> 
             location_type=values["location_type"] or STOP,
             parent_station=values["parent_station"],
             time_zone=values["stop_timezone"] or time_zone,
+            coordinates=_coordinates(source, line, values["stop_lat"], values["stop_lon"]),
         )
         first = rows.get(row.stop_id)
         if not source.id_is_new(STOPS_FILE, line, "stop_id", row.stop_id, first.line if first else None):
             continue
+        if row.coordinates is not None:
+            index.coordinates[row.stop_id] = row.coordinates
         if row.location_type not in (STOP, STATION, *NOT_STOPS):
             source.error(STOPS_FILE, line, f"location_type '{row.location_type}' is not 0, 1, 2, 3 or 4")
             index.unreadable.add(row.stop_id)
@@ -104,6 +115,23 @@ def _read_stop_rows(source: FeedSource, index: StationIndex, time_zone: str) -> 
             index.unreadable.add(row.stop_id)
         rows[row.stop_id] = row
     return rows
+
+
+def _coordinates(source: FeedSource, line: int, lat: str, lon: str) -> tuple[float, float] | None:
+    """Return the row's (latitude, longitude), or None when it has neither or (after an error) a wrong one."""
+    if not lat and not lon:
+        return None
+    for column, text, bound in (("stop_lat", lat, 90), ("stop_lon", lon, 180)):
+        if not text:
+            other = "stop_lon" if column == "stop_lat" else "stop_lat"
+            source.error(STOPS_FILE, line, f"{column} is empty but {other} is given; give both or neither")
+            return None
+        if not DEGREES.fullmatch(text) or not -bound <= float(text) <= bound:
+            source.error(
+                STOPS_FILE, line, f"{column} '{text}' is not a number of degrees from -{bound} to {bound}"
+            )
+            return None
+    return float(lat), float(lon)
 
 
 def _add_station(source: FeedSource, index: StationIndex, row: StopRow) -> None:
@@ -145,5 +173,7 @@ def _add_platform(source: FeedSource, index: StationIndex, row: StopRow, rows: d
         )
     else:
         index.add_platform(row.stop_id, index.station_of_stop[parent.stop_id])
+        if row.stop_id not in index.coordinates and parent.coordinates is not None:
+            index.coordinates[row.stop_id] = parent.coordinates
         return
     index.unreadable.add(row.stop_id)

@@ -3,12 +3,21 @@
 Times are seconds after midnight of the day the train runs on, and go past 24:00:00 for a
 train that runs past midnight. An intermediate stop with one time only (timepoint=0 feeds)
 keeps it as both its arrival and departure; one with neither gets a time spaced evenly, by
-count of stops, between the departure before it and the arrival after it.
+count of stops, between the departure before it and the arrival after it. Each call's distance
+from the first comes from shape_dist_traveled or the stops' coordinates (trains.gtfs.distances).
 """
 
 import itertools
+import re
+from decimal import Decimal
 from typing import NamedTuple
 
+from trains.gtfs.distances import (
+    DISTANCE_MAX_KM,
+    SHAPE_DIST_UNITS,
+    distances_by_coordinates,
+    distances_by_shape,
+)
 from trains.gtfs.feed import Call
 from trains.gtfs.source import FeedSource
 from trains.gtfs.stations import StationIndex
@@ -17,6 +26,9 @@ from trains.gtfs.trips import TRIPS_FILE, Trip
 
 STOP_TIMES_FILE = "stop_times.txt"
 REQUIRED_COLUMNS = ("trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence")
+COLUMNS = (*REQUIRED_COLUMNS, "shape_dist_traveled")
+# A distance along the shape: digits and a decimal part, at most 12 digits before the point.
+SHAPE_DIST = re.compile(r"[0-9]{1,12}(\.[0-9]{1,9})?")
 
 # GTFS gives no bound; a feed's sequences are small, and a bound keeps any number readable.
 SEQUENCE_MAX = 2_147_483_647
@@ -30,6 +42,9 @@ class StopTime(NamedTuple):
     arrival: int | None
     departure: int | None
     line: int
+    shape_dist: Decimal | None
+    # The stop's (latitude, longitude), or None.
+    coordinates: tuple[float, float] | None
 
 
 def read_stop_times(
@@ -38,7 +53,7 @@ def read_stop_times(
     """Return the stop times of each trip, and the trip_ids of which a row has an error."""
     stop_times: dict[str, list[StopTime]] = {}
     broken_trips: set[str] = set()
-    for line, values in source.rows(STOP_TIMES_FILE, REQUIRED_COLUMNS, trip_column="trip_id"):
+    for line, values in source.rows(STOP_TIMES_FILE, COLUMNS, trip_column="trip_id"):
         errors_before = source.error_count
         trip_id = values["trip_id"]
         if trip_id not in trips:
@@ -47,10 +62,14 @@ def read_stop_times(
         sequence = _sequence(source, line, values["stop_sequence"], trip_id)
         arrival = _time(source, line, values, "arrival_time", trip_id)
         departure = _time(source, line, values, "departure_time", trip_id)
+        shape_dist = _shape_dist(source, line, values["shape_dist_traveled"], trip_id)
         if source.error_count > errors_before or station is None or sequence is None:
             broken_trips.add(trip_id)
             continue
-        stop_times.setdefault(trip_id, []).append(StopTime(sequence, station, arrival, departure, line))
+        coordinates = stations.coordinates.get(values["stop_id"])
+        stop_times.setdefault(trip_id, []).append(
+            StopTime(sequence, station, arrival, departure, line, shape_dist, coordinates)
+        )
     return stop_times, broken_trips
 
 
@@ -77,6 +96,17 @@ def _sequence(source: FeedSource, line: int, text: str, trip_id: str) -> int | N
     return None
 
 
+def _shape_dist(source: FeedSource, line: int, text: str, trip_id: str) -> Decimal | None:
+    """Return the row's shape_dist_traveled, or None when it is empty or (after an error) wrong."""
+    if not text:
+        return None
+    if not SHAPE_DIST.fullmatch(text):
+        message = f"shape_dist_traveled '{text}' is not a non-negative decimal number"
+        source.error(STOP_TIMES_FILE, line, message, trip_id=trip_id)
+        return None
+    return Decimal(text)
+
+
 def _time(source: FeedSource, line: int, values: dict[str, str], column: str, trip_id: str) -> int | None:
     """Return the column's time, or None when it is empty or (after an error) wrong."""
     text = values[column]
@@ -89,9 +119,12 @@ def _time(source: FeedSource, line: int, values: dict[str, str], column: str, tr
 
 
 def train_timetable(
-    source: FeedSource, trip: Trip, stop_times: list[StopTime]
+    source: FeedSource, trip: Trip, stop_times: list[StopTime], *, shape_dist_unit: str = "km"
 ) -> tuple[int, tuple[Call, ...]] | None:
-    """Return the trip's first departure and its calls, or None after recording what is wrong."""
+    """Return the trip's first departure and its calls, or None after recording what is wrong.
+
+    shape_dist_traveled is in `shape_dist_unit`, one of SHAPE_DIST_UNITS.
+    """
     errors_before = source.error_count
     stop_times = sorted(stop_times, key=lambda stop_time: (stop_time.sequence, stop_time.line))
     _check_sequences_once(source, trip, stop_times)
@@ -106,6 +139,10 @@ def train_timetable(
         return None
     times = [_carried(stop_time) for stop_time in stop_times]
     _check_times_in_order(source, trip, stop_times, times)
+    _check_shape_dists_rise(source, trip, stop_times)
+    if source.error_count > errors_before:
+        return None
+    distances = _distances(source, trip, stop_times, km_per_unit=SHAPE_DIST_UNITS[shape_dist_unit])
     if source.error_count > errors_before:
         return None
     completed = _interpolated(times)
@@ -113,10 +150,52 @@ def train_timetable(
     # A train neither arrives at its origin nor leaves its destination in the service.
     completed[0], completed[-1] = (first_departure, first_departure), (last_arrival, last_arrival)
     calls = tuple(
-        Call(stop_time.station, arrival - first_departure, departure - first_departure)
-        for stop_time, (arrival, departure) in zip(stop_times, completed, strict=True)
+        Call(stop_time.station, arrival - first_departure, departure - first_departure, distance)
+        for stop_time, (arrival, departure), distance in zip(stop_times, completed, distances, strict=True)
     )
     return first_departure, calls
+
+
+def _check_shape_dists_rise(source: FeedSource, trip: Trip, stop_times: list[StopTime]) -> None:
+    """Record an error where a stop's shape_dist_traveled is less than that of the stop before with one."""
+    previous: StopTime | None = None
+    for stop_time in stop_times:
+        if stop_time.shape_dist is None:
+            continue
+        if (
+            previous is not None
+            and previous.shape_dist is not None
+            and stop_time.shape_dist < previous.shape_dist
+        ):
+            message = (
+                f"shape_dist_traveled {stop_time.shape_dist} is less than {previous.shape_dist} on line "
+                f"{previous.line}, a stop before it on trip '{trip.trip_id}'"
+            )
+            source.error(STOP_TIMES_FILE, stop_time.line, message, trip_id=trip.trip_id)
+        previous = stop_time
+
+
+def _distances(
+    source: FeedSource, trip: Trip, stop_times: list[StopTime], *, km_per_unit: Decimal
+) -> list[Decimal | None]:
+    """Return each stop's distance from the first: by shape_dist_traveled if every stop has one, else by
+    coordinates if every stop has them, else unknown; an error if the last is beyond what a stop holds."""
+    shape_dists = [stop_time.shape_dist for stop_time in stop_times]
+    points = [stop_time.coordinates for stop_time in stop_times]
+    distances: list[Decimal | None]
+    if all(value is not None for value in shape_dists):
+        distances = list(distances_by_shape(shape_dists, km_per_unit=km_per_unit))  # type: ignore[arg-type]
+    elif all(point is not None for point in points):
+        distances = list(distances_by_coordinates(points))  # type: ignore[arg-type]
+    else:
+        return [None] * len(stop_times)
+    last = distances[-1]
+    if last is not None and last > DISTANCE_MAX_KM:
+        message = (
+            f"trip '{trip.trip_id}' runs {last} km; a train's stops are at most {DISTANCE_MAX_KM} km apart"
+        )
+        source.error(STOP_TIMES_FILE, stop_times[-1].line, message, trip_id=trip.trip_id)
+    return distances
 
 
 def _check_sequences_once(source: FeedSource, trip: Trip, stop_times: list[StopTime]) -> None:

@@ -75,6 +75,11 @@ def test_it_reads_the_specifications_sample_feed(tmp_path, form):
     assert set(feed.services) == {"FULLW", "WE"}
 
 
+def timed(calls) -> tuple:
+    """Return each call's station and times, leaving out its distance."""
+    return tuple((call.station, call.arrival_offset, call.departure_offset) for call in calls)
+
+
 def test_the_sample_feeds_trains_keep_their_calls_and_times(tmp_path):
     trains = trains_by_trip(write_feed(tmp_path, SAMPLE_FEED))
 
@@ -82,9 +87,9 @@ def test_the_sample_feeds_trains_keep_their_calls_and_times(tmp_path):
     assert ab1.name == "Airport - Bullfrog (to Bullfrog)"
     assert ab1.service_id == "FULLW"
     assert ab1.first_departure == 8 * 3600
-    assert ab1.calls == (Call("BEATTY_AIRPORT", 0, 0), Call("BULLFROG", 600, 600))
+    assert timed(ab1.calls) == (("BEATTY_AIRPORT", 0, 0), ("BULLFROG", 600, 600))
     assert trains["CITY1"].name == "City"
-    assert trains["CITY1"].calls[1] == Call("NANAA", 5 * 60, 7 * 60)
+    assert timed(trains["CITY1"].calls)[1] == ("NANAA", 5 * 60, 7 * 60)
     assert trains["CITY1"].route == ("STAGECOACH", "NANAA", "NADAV", "DADAN", "EMSI")
 
 
@@ -212,10 +217,10 @@ def test_a_night_train_runs_past_midnight_on_the_day_it_left(tmp_path):
     night = trains_by_trip(write_feed(tmp_path, RAIL_FEED))["NT_1"]
 
     assert night.first_departure == 23 * 3600 + 50 * 60
-    assert night.calls == (
-        Call("CEN", 0, 0),
-        Call("MID", 50 * 60, 52 * 60),  # 24:40:00 and 24:42:00
-        Call("NOR", 105 * 60, 105 * 60),  # 25:35:00
+    assert timed(night.calls) == (
+        ("CEN", 0, 0),
+        ("MID", 50 * 60, 52 * 60),  # 24:40:00 and 24:42:00
+        ("NOR", 105 * 60, 105 * 60),  # 25:35:00
     )
 
 
@@ -223,11 +228,11 @@ def test_a_stop_with_one_time_takes_it_for_both_and_one_without_is_spaced_evenly
     ic_101 = trains_by_trip(write_feed(tmp_path, RAIL_FEED))["IC_101"]
 
     assert ic_101.first_departure == 8 * 3600
-    assert ic_101.calls == (
-        Call("CEN", 0, 0),  # arrives 07:58:00, but a train does not arrive at its origin
-        Call("HAR", 20 * 60, 20 * 60),  # departure 08:20:00 only
-        Call("MID", 40 * 60, 40 * 60),  # no times: halfway from 08:20:00 to 09:00:00
-        Call("NOR", 60 * 60, 60 * 60),  # leaves at 09:05:00, but a train does not leave its destination
+    assert timed(ic_101.calls) == (
+        ("CEN", 0, 0),  # arrives 07:58:00, but a train does not arrive at its origin
+        ("HAR", 20 * 60, 20 * 60),  # departure 08:20:00 only
+        ("MID", 40 * 60, 40 * 60),  # no times: halfway from 08:20:00 to 09:00:00
+        ("NOR", 60 * 60, 60 * 60),  # leaves at 09:05:00, but a train does not leave its destination
     )
 
 
@@ -254,7 +259,7 @@ def test_calls_follow_stop_sequence_whatever_the_order_of_rows_and_gaps(tmp_path
     ic_102 = trains_by_trip(write_feed(tmp_path, RAIL_FEED))["IC_102"]
 
     assert ic_102.route == ("NOR", "HAR", "CEN")
-    assert ic_102.calls[1] == Call("HAR", 15 * 60, 16 * 60)
+    assert timed(ic_102.calls)[1] == ("HAR", 15 * 60, 16 * 60)
 
 
 # Train numbers and names

@@ -1,5 +1,6 @@
-"""`python manage.py import_gtfs FEED.zip --seats 500`: load a GTFS timetable (docs/gtfs.md)."""
+"""`manage.py import_gtfs FEED.zip --seats 500` (or `--coaches ...`): load a GTFS timetable (docs/gtfs.md)."""
 
+import argparse
 import functools
 import json
 from pathlib import Path
@@ -11,7 +12,12 @@ from tqdm import tqdm
 from bookings.errors import BookingAlreadyCancelled
 from bookings.services import booking_cancel_for_disruption
 from bookings.timetable_import import FeedImportRefused, ImportReport, feed_import
+from trains.coach_plans import CoachPlan
+from trains.coach_specs import CoachSpecInvalid, coaches_from_spec
+from trains.errors import CoachesInvalid
 from trains.gtfs import Feed, GtfsFeedInvalid, RejectedTrip, read_feed, read_feed_skipping_invalid
+from trains.gtfs.distances import SHAPE_DIST_UNITS
+from trains.services import coaches_total_check
 
 # Rejected trips printed in full; past them, only counted, so that a huge feed's report stays readable.
 REJECTED_SHOWN_MAX = 100
@@ -30,7 +36,27 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("feed", type=Path, help="the feed: a .zip file or a folder of .txt files")
-        parser.add_argument("--seats", type=int, required=True, help="seats of each train the import creates")
+        parser.add_argument(
+            "--seats",
+            type=int,
+            help="seats of each train the import creates; required unless --coaches is given, and then "
+            "their total if given",
+        )
+        parser.add_argument(
+            "--coaches",
+            type=coaches_argument,
+            metavar="CLASS:CODES:SEATS[:LAYOUT],...",
+            help="the coaches of each train the import creates, e.g. 3A:B1-B4:64,SL:S1-S10:72:berths-8 "
+            "(B1-B4 is coaches B1 to B4 of 64 seats each; layout seats-2x2 unless given); without it, "
+            "the --seats in class GEN",
+        )
+        parser.add_argument(
+            "--shape-dist-unit",
+            choices=sorted(SHAPE_DIST_UNITS),
+            default="km",
+            help="the unit of stop_times.txt's shape_dist_traveled, which GTFS leaves to the feed "
+            "(default km); stops' distances come from it, else from the stops' coordinates",
+        )
         parser.add_argument("--no-progress", action="store_true", help="no progress bars")
         parser.add_argument(
             "--skip-invalid",
@@ -56,7 +82,9 @@ class Command(BaseCommand):
         self,
         *args: Any,
         feed: Path,
-        seats: int,
+        seats: int | None,
+        coaches: list[CoachPlan] | None,
+        shape_dist_unit: str,
         no_progress: bool,
         skip_invalid: bool,
         dry_run: bool,
@@ -66,6 +94,7 @@ class Command(BaseCommand):
     ) -> None:
         if dry_run and cancel_disrupted:
             raise CommandError("--dry-run writes nothing, so it cannot --cancel-disrupted.")
+        seats = total_seats_of(seats=seats, coaches=coaches)
         if not feed.exists():
             raise CommandError(f"{feed}: no such file or folder.")
         bars = not no_progress
@@ -73,9 +102,14 @@ class Command(BaseCommand):
             with tqdm(desc="reading", unit=" rows", disable=not bars, file=self.stderr) as bar:
                 on_progress = functools.partial(reading_progress, bar)
                 if skip_invalid:
-                    parsed, rejected = read_feed_skipping_invalid(feed, progress=on_progress)
+                    parsed, rejected = read_feed_skipping_invalid(
+                        feed, progress=on_progress, shape_dist_unit=shape_dist_unit
+                    )
                 else:
-                    parsed, rejected = read_feed(feed, progress=on_progress), ()
+                    parsed, rejected = (
+                        read_feed(feed, progress=on_progress, shape_dist_unit=shape_dist_unit),
+                        (),
+                    )
         except GtfsFeedInvalid as invalid:
             raise CommandError(f"{feed} is not a valid feed; nothing was imported.\n{invalid}") from None
 
@@ -83,7 +117,9 @@ class Command(BaseCommand):
             return tqdm(trains, desc="importing", unit=" trains", disable=not bars, file=self.stderr)
 
         try:
-            result = feed_import(parsed, total_seats=seats, dry_run=dry_run, progress=importing)
+            result = feed_import(
+                parsed, total_seats=seats, coaches=coaches, dry_run=dry_run, progress=importing
+            )
         except FeedImportRefused as refused:
             raise CommandError(f"Nothing was imported:\n{refused}") from None
         if cancel_disrupted:
@@ -133,6 +169,33 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.WARNING(f"... and {len(rejected) - REJECTED_SHOWN_MAX:,} more trips rejected.")
             )
+
+
+def coaches_argument(text: str) -> list[CoachPlan]:
+    """Return the coaches --coaches names, refusing any that no train can have.
+
+    Refused as the parser refuses any bad argument: a usage error on the command line, a
+    CommandError through call_command.
+    """
+    try:
+        coaches = coaches_from_spec(text)
+        return coaches_total_check(coaches=coaches, total_seats=sum(coach.seats for coach in coaches))
+    except CoachSpecInvalid as invalid:
+        raise argparse.ArgumentTypeError(str(invalid)) from None
+    except CoachesInvalid as invalid:
+        raise argparse.ArgumentTypeError(invalid.detail) from None
+
+
+def total_seats_of(*, seats: int | None, coaches: list[CoachPlan] | None) -> int:
+    """Return the seats of each train created: --seats, which --coaches must add up to if both are given."""
+    if coaches is None:
+        if seats is None:
+            raise CommandError("Give --seats, or --coaches and the seats follow from them.")
+        return seats
+    total = sum(coach.seats for coach in coaches)
+    if seats is not None and seats != total:
+        raise CommandError(f"The coaches of --coaches have {total} seats, but --seats is {seats}.")
+    return total
 
 
 def report_json(feed: Path, result: ImportReport, *, dry_run: bool) -> dict:
