@@ -91,6 +91,14 @@ class BookingConflictSerializer(ErrorSerializer):
 SEARCH_DATES = (datetime.date(2000, 1, 1), datetime.date(2999, 12, 31))
 
 
+def search_date_validate(value: datetime.date) -> datetime.date:
+    """Return a date the search and the seat map take, or raise a ValidationError saying which they take."""
+    first, last = SEARCH_DATES
+    if not first <= value <= last:
+        raise serializers.ValidationError(f"Ask for a date from {first.isoformat()} to {last.isoformat()}.")
+    return value
+
+
 class StationParameter(StrictCharField):
     """A station: its code (ignoring case), or else its name (ignoring case, accents and dashes)."""
 
@@ -246,12 +254,7 @@ class SeatAvailabilityApi(APIView):
         )
 
         def validate_journey_date(self, value: datetime.date) -> datetime.date:
-            first, last = SEARCH_DATES
-            if not first <= value <= last:
-                raise serializers.ValidationError(
-                    f"Ask for a date from {first.isoformat()} to {last.isoformat()}."
-                )
-            return value
+            return search_date_validate(value)
 
     class OutputSerializer(serializers.Serializer):
         train_number = serializers.IntegerField()
@@ -423,12 +426,7 @@ class SeatMapApi(APIView):
         journey_date = StrictDateField()
 
         def validate_journey_date(self, value: datetime.date) -> datetime.date:
-            first, last = SEARCH_DATES
-            if not first <= value <= last:
-                raise serializers.ValidationError(
-                    f"Ask for a date from {first.isoformat()} to {last.isoformat()}."
-                )
-            return value
+            return search_date_validate(value)
 
     class OutputSerializer(serializers.Serializer):
         train_number = serializers.IntegerField()

@@ -66,6 +66,17 @@ DAY = datetime.timedelta(days=1)
 IMPORT_BATCH_TRAINS = 100
 # Stations looked up or written per query: well within any database's limit on parameters.
 STATIONS_READ_AT_ONCE = 1_000
+# What an import sets of a train, and reads back to compare (the seat count stays the train's).
+TRAIN_FIELDS = [
+    "train_number",
+    "name",
+    "agency_id",
+    "trip_id",
+    "departs_at",
+    "runs_on",
+    "service_from",
+    "service_until",
+]
 
 
 class FeedImportRefused(Exception):
@@ -327,21 +338,7 @@ def stored_trains(*, agencies: set[str]) -> list[StoredTrain]:
     feed_trains = Q(withdrawn_at__isnull=True) & (
         (Q(agency_id__in=agencies) & ~Q(trip_id="")) | Q(trip_id="")
     )
-    rows = list(
-        Train.objects.filter(feed_trains)
-        .order_by("pk")
-        .values_list(
-            "pk",
-            "train_number",
-            "name",
-            "agency_id",
-            "trip_id",
-            "departs_at",
-            "runs_on",
-            "service_from",
-            "service_until",
-        )
-    )
+    rows = list(Train.objects.filter(feed_trains).order_by("pk").values_list("pk", *TRAIN_FIELDS))
     trains = Train.objects.filter(feed_trains).values("pk")
     exceptions: dict[int, dict[datetime.date, bool]] = {row[0]: {} for row in rows}
     for train_id, day, runs in (
@@ -825,18 +822,6 @@ def _batch_apply(
         ),
     )
     return disrupted
-
-
-TRAIN_FIELDS = [
-    "train_number",
-    "name",
-    "agency_id",
-    "trip_id",
-    "departs_at",
-    "runs_on",
-    "service_from",
-    "service_until",
-]
 
 
 def _train_of(change: TrainChange, train: Train) -> Train:

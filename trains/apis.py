@@ -20,7 +20,7 @@ from railway.pagination import PageLimitField, next_page_link
 from railway.throttling import STATION_SEARCH_THROTTLES
 from trains.coach_plans import CoachPlan
 from trains.fares import FarePlan
-from trains.models import CODE_MAX_LENGTH, Coach, Train, station_words
+from trains.models import CODE_MAX_LENGTH, Coach, Train, is_code, station_words
 from trains.seat_positions import DEFAULT_LAYOUT, LAYOUT_POSITIONS
 from trains.selectors import stations_find, train_coaches, train_fares, train_route
 from trains.services import train_create
@@ -39,7 +39,6 @@ class StationNameField(StrictCharField):
         super().__init__(max_length=100, **kwargs)
 
 
-_CODE = re.compile(rf"[A-Za-z0-9]{{1,{CODE_MAX_LENGTH}}}")
 # Money as the API writes it: digits, a point, two decimals.
 _MONEY = re.compile(r"[0-9]{1,8}\.[0-9]{2}")
 
@@ -51,7 +50,7 @@ class CodeField(StrictCharField):
 
     def to_internal_value(self, data: Any) -> str:
         text = super().to_internal_value(data)
-        if not _CODE.fullmatch(text):
+        if not is_code(text):
             self.fail("invalid_code", max_length=CODE_MAX_LENGTH)
         return text.upper()
 

@@ -8,11 +8,10 @@ layout (trains.seat_positions; seats-2x2 when not given). Coaches are in the ord
 import re
 
 from trains.coach_plans import COACH_MAX_SEATS, CoachPlan
-from trains.models import CODE_MAX_LENGTH, Train
+from trains.models import CODE_MAX_LENGTH, Train, is_code
 from trains.seat_positions import DEFAULT_LAYOUT, LAYOUT_POSITIONS
 
 MAX_COACHES = Train.MAX_COACHES
-_CODE = re.compile(rf"[A-Za-z0-9]{{1,{CODE_MAX_LENGTH}}}")
 # A range's ends: one prefix, then a number with no leading zero.
 _NUMBERED = re.compile(r"([A-Za-z0-9]*?)([1-9][0-9]*)")
 
@@ -37,7 +36,7 @@ def _part_coaches(part: str) -> list[CoachPlan]:
         raise CoachSpecInvalid(f"'{part}' is not CLASS:CODES:SEATS or CLASS:CODES:SEATS:LAYOUT.")
     travel_class, codes, seats_text = fields[:3]
     layout = fields[3] if len(fields) == 4 else DEFAULT_LAYOUT
-    if not _CODE.fullmatch(travel_class):
+    if not is_code(travel_class):
         raise CoachSpecInvalid(f"'{part}': the class must be 1 to {CODE_MAX_LENGTH} letters or digits.")
     seats_readable = seats_text.isascii() and seats_text.isdigit() and len(seats_text) <= 3
     if not seats_readable or not 1 <= int(seats_text) <= COACH_MAX_SEATS:
@@ -54,11 +53,11 @@ def _codes(part: str, codes: str) -> list[str]:
     """Return the coach codes of `codes`: one code, or FIRST-LAST of one prefix, numbers rising."""
     first, dash, last = codes.partition("-")
     if not dash:
-        if not _CODE.fullmatch(first):
+        if not is_code(first):
             raise CoachSpecInvalid(f"'{part}': a coach code is 1 to {CODE_MAX_LENGTH} letters or digits.")
         return [first.upper()]
     start, end = _NUMBERED.fullmatch(first), _NUMBERED.fullmatch(last)
-    if start is None or end is None or not _CODE.fullmatch(first) or not _CODE.fullmatch(last):
+    if start is None or end is None or not is_code(first) or not is_code(last):
         raise CoachSpecInvalid(
             f"'{part}': a range of coaches is FIRST-LAST, codes of 1 to {CODE_MAX_LENGTH} letters or "
             "digits ending in a number (B1-B4)."

@@ -1,6 +1,7 @@
 """The network: stations, trains with their timetables, and the ordered stops of each train's route."""
 
 import datetime
+import re
 
 from django.db import models
 from django.db.models.functions import Length, Upper
@@ -235,6 +236,13 @@ class Stop(models.Model):
 # a final newline.
 CODE_MAX_LENGTH = 8
 _NOT_A_CODE_CHARACTER = r"[^ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789]"
+# As input takes a code: in either case, stored in upper case.
+_CODE_TEXT = re.compile(rf"[A-Za-z0-9]{{1,{CODE_MAX_LENGTH}}}")
+
+
+def is_code(text: str) -> bool:
+    """Return whether `text` is a coach's or class's code, in either case."""
+    return _CODE_TEXT.fullmatch(text) is not None
 
 
 def _code_constraint(field: str, name: str) -> models.CheckConstraint:
