@@ -122,6 +122,14 @@ def test_wishes_are_met_in_one_coach_when_no_run_is_free():
     assert seated(candidates, [None, None], coach_starts=[1, 9]) == seats((2, 1), (6, 1))
 
 
+def test_coaches_compete_on_wishes_met_before_fit():
+    # No run is free. Coach 1-8 has the tightest pair, aisles 2 and 6; coach 9- a looser pair,
+    # window 9 and aisle 11.
+    candidates = seats((2, 1), (6, 1), (9, 3), (11, 3))
+    assert numbers(seated(candidates, [None, None], coach_starts=[1, 9])) == [2, 6]
+    assert numbers(seated(candidates, [None, "window"], coach_starts=[1, 9])) == [11, 9]
+
+
 def test_a_party_is_refused_only_when_the_class_has_fewer_free_seats_than_passengers():
     candidates = seats((1, 1), (7, 1))
     assert seated(candidates, ["window"] * 3, coach_starts=[1, 5]) is None
@@ -140,7 +148,15 @@ def parties(draw: st.DrawFn):
     """A small train of 1-3 coaches, up to 14 of its seats free for the segment, and a party of 1-4."""
     coach_seats = draw(st.lists(st.integers(1, 8), min_size=1, max_size=3))
     layouts = draw(st.lists(st.sampled_from(sorted(LAYOUT_POSITIONS)), min_size=len(coach_seats), max_size=3))
-    free = draw(st.lists(st.integers(1, sum(coach_seats)), unique=True, max_size=14))
+    # Every other seat at most, at times, so that no run of two is free and coaches compete.
+    step = draw(st.sampled_from([1, 2]))
+    free = draw(
+        st.lists(
+            st.integers(1, sum(coach_seats)).filter(lambda seat: seat % step == 1 % step),
+            unique=True,
+            max_size=14,
+        )
+    )
     candidates = [Candidate(seat, 0, draw(st.integers(1, 4))) for seat in free]
     wished = sorted({position for layout in layouts for position in LAYOUT_POSITIONS[layout]})
     preferences = draw(st.lists(st.none() | st.sampled_from(wished), min_size=1, max_size=4))
