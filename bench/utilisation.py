@@ -586,6 +586,12 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--no-offline", action="store_true", help="skip the min-cost-flow bound")
     parser.add_argument("--json", metavar="PATH", help="also write the results here")
+    parser.add_argument(
+        "--classes",
+        type=int,
+        metavar="STOPS",
+        help="run the trains of several classes instead, on routes of STOPS stops",
+    )
     arguments = parser.parse_args(argv)
     if (arguments.stops is None) != (arguments.seats is None) or (
         arguments.stops and len(arguments.stops) != len(arguments.seats)
@@ -594,8 +600,52 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     return arguments
 
 
+def main_classes(arguments: argparse.Namespace) -> None:
+    """Run and print the trains of several classes (`MIXED_TRAINS`)."""
+    started = time.perf_counter()
+    results = [
+        (
+            train,
+            simulate_classes(
+                stops=arguments.classes,
+                coaches=coaches,
+                demand=demand,
+                offered_load=arguments.load,
+                trials=arguments.trials,
+                seed=arguments.seed,
+                policies=CLASS_POLICIES,
+            ),
+        )
+        for train, coaches in MIXED_TRAINS.items()
+        for demand in arguments.demand
+    ]
+    header = f"{'train':<12}{'demand':<9}{'policy':<20}{'seat-legs':>10}{'bound':>8}{'util':>9}{'min':>9}"
+    header += f"{'apart':>7}{'across':>8}{'wishes':>8}"
+    print(header)
+    for train, result in results:
+        for name, figures in result["policies"].items():
+            print(
+                f"{train:<12}{result['demand']:<9}{name:<20}{figures['seat_legs_median']:>10.0f}"
+                f"{result['bound_seat_legs_median']:>8.0f}{figures['utilisation_median']:>9.2%}"
+                f"{figures['utilisation_min']:>9.2%}{figures['groups_apart_median']:>7.0%}"
+                f"{figures['groups_across_coaches_median']:>8.0%}{figures['wishes_met_median']:>8.0%}"
+            )
+    elapsed = time.perf_counter() - started
+    print(f"{arguments.trials} trials per row, seed {arguments.seed}, {elapsed:.1f} s", file=sys.stderr)
+    if arguments.json:
+        with open(arguments.json, "w") as output:
+            json.dump(
+                {"arguments": vars(arguments), "seconds": elapsed, "results": [r for _, r in results]},
+                output,
+                indent=2,
+            )
+
+
 def main(argv: list[str] | None = None) -> None:
     arguments = parse_arguments(argv)
+    if arguments.classes:
+        main_classes(arguments)
+        return
     shapes = list(zip(arguments.stops, arguments.seats, strict=True)) if arguments.stops else DEFAULT_SHAPES
     started = time.perf_counter()
     results = [

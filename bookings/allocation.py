@@ -215,22 +215,38 @@ def _best_run(
     wanting: Mapping[str, int],
     position: Mapping[int, str],
 ) -> list[Candidate] | None:
-    """Return the run of `count` consecutive seat numbers in one coach that tier 1 picks, or None."""
+    """Return the run of `count` consecutive seat numbers in one coach that tier 1 picks, or None.
+
+    One pass in seat order, keeping the window's total length and how many of its seats have
+    each wished position, so that a class of a few thousand seats costs a few thousand steps.
+    """
     by_number = sorted(by_fit, key=lambda candidate: candidate.seat_number)
     best: tuple[int, int, int] | None = None  # (- wishes met, total length, first seat)
     best_index = 0
-    for index in range(len(by_number) - count + 1):
-        first, last = by_number[index].seat_number, by_number[index + count - 1].seat_number
-        if last - first != count - 1 or not in_one_coach(first=first, last=last, coach_starts=coach_starts):
-            continue
-        run = by_number[index : index + count]
-        score = (
-            -wishes_met(run, wanting=wanting, position=position),
-            sum(candidate.length for candidate in run),
-            first,
-        )
-        if best is None or score < best:
-            best, best_index = score, index
+    low, total = 0, 0
+    having: Counter[str] = Counter()
+    for index, candidate in enumerate(by_number):
+        seat = candidate.seat_number
+        if index > low and not (
+            by_number[index - 1].seat_number == seat - 1
+            and in_one_coach(first=seat - 1, last=seat, coach_starts=coach_starts)
+        ):
+            low, total = index, 0
+            having.clear()
+        total += candidate.length
+        if position[seat] in wanting:
+            having[position[seat]] += 1
+        if index - low == count:
+            dropped = by_number[low]
+            total -= dropped.length
+            if position[dropped.seat_number] in wanting:
+                having[position[dropped.seat_number]] -= 1
+            low += 1
+        if index - low + 1 == count:
+            met = sum(min(wanted, having[wanted_position]) for wanted_position, wanted in wanting.items())
+            score = (-met, total, by_number[low].seat_number)
+            if best is None or score < best:
+                best, best_index = score, low
     return None if best is None else by_number[best_index : best_index + count]
 
 
