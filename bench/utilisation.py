@@ -13,10 +13,12 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from bookings.allocation import Candidate, choose_seats
+from bookings.allocation import Candidate, choose_seats, coach_of, party_seats, preferences_met
+from trains.seat_numbers import coach_seat_ranges
+from trains.seat_positions import LAYOUT_POSITIONS, seat_position
 
 DEFAULT_SHAPES = ((20, 100), (8, 50), (40, 200))
 GROUP_SIZES = (1, 2, 3, 4)
@@ -30,6 +32,9 @@ class BookingRequest:
     start: int
     end: int
     seats: int
+    # On a train of several classes: the class booked, and each passenger's wished position.
+    travel_class: str = ""
+    preferences: tuple[str | None, ...] = ()
 
     @property
     def seat_legs(self) -> int:
@@ -330,6 +335,247 @@ def simulate(
     }
 
 
+@dataclass(frozen=True)
+class CoachPlan:
+    """One coach of a simulated train: its class, its seat count and its layout."""
+
+    travel_class: str
+    seats: int
+    layout: str
+
+
+# Trains of several classes, with coaches of different sizes and layouts.
+MIXED_TRAINS: dict[str, tuple[CoachPlan, ...]] = {
+    "sleeper": (
+        CoachPlan("1A", 24, "berths-4"),
+        CoachPlan("2A", 48, "berths-6"),
+        CoachPlan("2A", 48, "berths-6"),
+        CoachPlan("SL", 72, "berths-8"),
+        CoachPlan("SL", 72, "berths-8"),
+        CoachPlan("SL", 72, "berths-8"),
+    ),
+    "chair car": (
+        CoachPlan("EC", 56, "seats-2x2"),
+        CoachPlan("CC", 78, "seats-3x2"),
+        CoachPlan("CC", 78, "seats-3x2"),
+    ),
+}
+# Each passenger of a request on a mixed train wishes for a position with this chance.
+WISH_SHARE = 0.5
+
+
+@dataclass(frozen=True)
+class TrainSeats:
+    """Where a mixed train's seats are: each class's numbers, its coaches' first seats, its positions."""
+
+    classes: dict[str, list[int]]
+    coach_starts: list[int]
+    positions: dict[int, str]
+
+    @classmethod
+    def of(cls, coaches: Sequence[CoachPlan]) -> "TrainSeats":
+        ranges = coach_seat_ranges(coach_seats=[coach.seats for coach in coaches])
+        classes: dict[str, list[int]] = {}
+        positions: dict[int, str] = {}
+        for coach, (first, last) in zip(coaches, ranges, strict=True):
+            classes.setdefault(coach.travel_class, []).extend(range(first, last + 1))
+            for seat in range(first, last + 1):
+                positions[seat] = seat_position(layout=coach.layout, seat_in_coach=seat - first + 1)
+        return cls(classes=classes, coach_starts=[first for first, _ in ranges], positions=positions)
+
+
+# A policy on a mixed train gets the occupancy, where the seats are and a request of one class.
+ClassPolicy = Callable[[Mapping[int, int], TrainSeats, int, BookingRequest, random.Random], list[int] | None]
+
+
+def class_request_stream(
+    rng: random.Random, *, stops: int, coaches: Sequence[CoachPlan], demand: str, offered_load: float
+) -> list[BookingRequest]:
+    """Return random requests of random classes (weighted by their seats) until their seat-legs
+    reach `offered_load` times the train's; each passenger wishes for a position of the class's
+    layouts with chance `WISH_SHARE`."""
+    leg_count = stops - 1
+    class_seats: dict[str, int] = {}
+    class_positions: dict[str, set[str]] = {}
+    for coach in coaches:
+        class_seats[coach.travel_class] = class_seats.get(coach.travel_class, 0) + coach.seats
+        class_positions.setdefault(coach.travel_class, set()).update(LAYOUT_POSITIONS[coach.layout])
+    names = sorted(class_seats)
+    target = offered_load * sum(class_seats.values()) * leg_count
+    stream: list[BookingRequest] = []
+    offered = 0
+    while offered < target:
+        start, end = draw_segment(rng, leg_count, demand)
+        travel_class = rng.choices(names, weights=[class_seats[name] for name in names])[0]
+        count = rng.choices(GROUP_SIZES, weights=GROUP_WEIGHTS)[0]
+        wishes = sorted(class_positions[travel_class])
+        preferences = tuple(rng.choice(wishes) if rng.random() < WISH_SHARE else None for _ in range(count))
+        request = BookingRequest(start, end, count, travel_class, preferences)
+        stream.append(request)
+        offered += request.seat_legs
+    return stream
+
+
+def class_candidates(
+    occupied: Mapping[int, int], seats: TrainSeats, leg_count: int, request: BookingRequest
+) -> list[Candidate]:
+    """Return the candidates of the request's class, in the rule's order (fewest legs, then seat)."""
+    wanted = segment_mask(request.start, request.end)
+    candidates = []
+    for seat in seats.classes[request.travel_class]:
+        mask = occupied.get(seat, 0)
+        if not mask & wanted:
+            left, right = stranded(mask, request, leg_count)
+            candidates.append(Candidate(seat, request.start - left, request.end + right))
+    candidates.sort(key=lambda candidate: (candidate.length, candidate.seat_number))
+    return candidates
+
+
+def ours_in_coaches(occupied, seats: TrainSeats, leg_count, request, rng):
+    """The engine's seat rule for a party with no wishes: choose_seats over the class's seats,
+    runs within one coach."""
+    candidates = class_candidates(occupied, seats, leg_count, request)
+    chosen = choose_seats(
+        tightest=candidates,
+        neighbours={},
+        count=request.seats,
+        complete=True,
+        coach_starts=seats.coach_starts,
+    )
+    return None if chosen is None else [candidate.seat_number for candidate in chosen]
+
+
+def ours_with_wishes(occupied, seats: TrainSeats, leg_count, request, rng):
+    """The engine's seat rule for a party with its wishes: party_seats over the class's seats."""
+    chosen = party_seats(
+        candidates=class_candidates(occupied, seats, leg_count, request),
+        coach_starts=seats.coach_starts,
+        preferences=request.preferences,
+        position_of=seats.positions.__getitem__,
+    )
+    return None if chosen is None else [candidate.seat_number for candidate in chosen]
+
+
+def first_fit_in_class(occupied, seats: TrainSeats, leg_count, request, rng):
+    """The lowest free seat numbers of the request's class."""
+    wanted = segment_mask(request.start, request.end)
+    free = [seat for seat in seats.classes[request.travel_class] if not occupied.get(seat, 0) & wanted]
+    return free[: request.seats] if len(free) >= request.seats else None
+
+
+CLASS_POLICIES: dict[str, ClassPolicy] = {
+    "ours": ours_in_coaches,
+    "ours, with wishes": ours_with_wishes,
+    "first-fit": first_fit_in_class,
+}
+
+
+@dataclass(frozen=True)
+class ClassSales:
+    """What a policy sold on a mixed train: seat-legs, and shares of sold groups not on consecutive
+    seats (apart), not in one coach (across coaches), and of wishes met."""
+
+    seat_legs: int
+    apart: float
+    across_coaches: float
+    wishes_met: float
+
+
+def sell_in_classes(
+    policy: ClassPolicy, stream: list[BookingRequest], *, seats: TrainSeats, leg_count: int, seed: int
+) -> ClassSales:
+    """Sell `stream` with `policy`, checking every seat it hands out is of the class and free."""
+    rng = random.Random(seed)
+    occupied: dict[int, int] = {}
+    of_class = {name: set(numbers) for name, numbers in seats.classes.items()}
+    sold, groups, apart, across, wishes, met = 0, 0, 0, 0, 0, 0
+    for request in stream:
+        chosen = policy(occupied, seats, leg_count, request, rng)
+        if chosen is None:
+            continue
+        wanted = segment_mask(request.start, request.end)
+        assert len(set(chosen)) == request.seats
+        for seat in chosen:
+            assert seat in of_class[request.travel_class] and not occupied.get(seat, 0) & wanted
+            occupied[seat] = occupied.get(seat, 0) | wanted
+        sold += request.seat_legs
+        if request.seats > 1:
+            groups += 1
+            apart += max(chosen) - min(chosen) + 1 != request.seats
+            across += len({coach_of(seat, coach_starts=seats.coach_starts) for seat in chosen}) > 1
+        answers = preferences_met(
+            seats=[Candidate(seat, 0, 0) for seat in chosen],
+            preferences=request.preferences,
+            position_of=seats.positions.__getitem__,
+        )
+        wishes += sum(answer is not None for answer in answers)
+        met += answers.count(True)
+    return ClassSales(
+        seat_legs=sold,
+        apart=apart / groups if groups else 0.0,
+        across_coaches=across / groups if groups else 0.0,
+        wishes_met=met / wishes if wishes else 0.0,
+    )
+
+
+def simulate_classes(
+    *,
+    stops: int,
+    coaches: Sequence[CoachPlan],
+    demand: str,
+    offered_load: float,
+    trials: int,
+    seed: int,
+    policies: Mapping[str, ClassPolicy],
+) -> dict:
+    """Run `trials` seeded streams on a train of several classes and return per-policy medians.
+
+    The bound is the sum over classes of each class's per-leg counter on that class's requests:
+    a booking is sold in its class only, so no assignment of seats can do better.
+    """
+    leg_count = stops - 1
+    seats = TrainSeats.of(coaches)
+    name = "+".join(f"{coach.travel_class}:{coach.seats}" for coach in coaches)
+    figures: dict[str, list[tuple[float, ClassSales]]] = {policy: [] for policy in policies}
+    bounds = []
+    for trial in range(trials):
+        trial_seed = random.Random(f"{seed}/{stops}/{name}/{demand}/{trial}").getrandbits(32)
+        stream = class_request_stream(
+            random.Random(trial_seed), stops=stops, coaches=coaches, demand=demand, offered_load=offered_load
+        )
+        bound = sum(
+            counter_bound(
+                [request for request in stream if request.travel_class == travel_class],
+                seats=len(numbers),
+                leg_count=leg_count,
+            )
+            for travel_class, numbers in seats.classes.items()
+        )
+        bounds.append(bound)
+        for policy_name, policy in policies.items():
+            sales = sell_in_classes(policy, stream, seats=seats, leg_count=leg_count, seed=trial_seed)
+            figures[policy_name].append((sales.seat_legs / bound, sales))
+    return {
+        "stops": stops,
+        "coaches": [vars(coach) for coach in coaches],
+        "demand": demand,
+        "offered_load": offered_load,
+        "trials": trials,
+        "bound_seat_legs_median": statistics.median(bounds),
+        "policies": {
+            policy_name: {
+                "seat_legs_median": statistics.median(sales.seat_legs for _, sales in runs),
+                "utilisation_median": statistics.median(utilisation for utilisation, _ in runs),
+                "utilisation_min": min(utilisation for utilisation, _ in runs),
+                "groups_apart_median": statistics.median(sales.apart for _, sales in runs),
+                "groups_across_coaches_median": statistics.median(sales.across_coaches for _, sales in runs),
+                "wishes_met_median": statistics.median(sales.wishes_met for _, sales in runs),
+            }
+            for policy_name, runs in figures.items()
+        },
+    }
+
+
 def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stops", type=int, nargs="+", help="stops per route (pairs with --seats)")
@@ -340,6 +586,12 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--no-offline", action="store_true", help="skip the min-cost-flow bound")
     parser.add_argument("--json", metavar="PATH", help="also write the results here")
+    parser.add_argument(
+        "--classes",
+        type=int,
+        metavar="STOPS",
+        help="run the trains of several classes instead, on routes of STOPS stops",
+    )
     arguments = parser.parse_args(argv)
     if (arguments.stops is None) != (arguments.seats is None) or (
         arguments.stops and len(arguments.stops) != len(arguments.seats)
@@ -348,8 +600,52 @@ def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     return arguments
 
 
+def main_classes(arguments: argparse.Namespace) -> None:
+    """Run and print the trains of several classes (`MIXED_TRAINS`)."""
+    started = time.perf_counter()
+    results = [
+        (
+            train,
+            simulate_classes(
+                stops=arguments.classes,
+                coaches=coaches,
+                demand=demand,
+                offered_load=arguments.load,
+                trials=arguments.trials,
+                seed=arguments.seed,
+                policies=CLASS_POLICIES,
+            ),
+        )
+        for train, coaches in MIXED_TRAINS.items()
+        for demand in arguments.demand
+    ]
+    header = f"{'train':<12}{'demand':<9}{'policy':<20}{'seat-legs':>10}{'bound':>8}{'util':>9}{'min':>9}"
+    header += f"{'apart':>7}{'across':>8}{'wishes':>8}"
+    print(header)
+    for train, result in results:
+        for name, figures in result["policies"].items():
+            print(
+                f"{train:<12}{result['demand']:<9}{name:<20}{figures['seat_legs_median']:>10.0f}"
+                f"{result['bound_seat_legs_median']:>8.0f}{figures['utilisation_median']:>9.2%}"
+                f"{figures['utilisation_min']:>9.2%}{figures['groups_apart_median']:>7.0%}"
+                f"{figures['groups_across_coaches_median']:>8.0%}{figures['wishes_met_median']:>8.0%}"
+            )
+    elapsed = time.perf_counter() - started
+    print(f"{arguments.trials} trials per row, seed {arguments.seed}, {elapsed:.1f} s", file=sys.stderr)
+    if arguments.json:
+        with open(arguments.json, "w") as output:
+            json.dump(
+                {"arguments": vars(arguments), "seconds": elapsed, "results": [r for _, r in results]},
+                output,
+                indent=2,
+            )
+
+
 def main(argv: list[str] | None = None) -> None:
     arguments = parse_arguments(argv)
+    if arguments.classes:
+        main_classes(arguments)
+        return
     shapes = list(zip(arguments.stops, arguments.seats, strict=True)) if arguments.stops else DEFAULT_SHAPES
     started = time.perf_counter()
     results = [

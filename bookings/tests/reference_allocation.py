@@ -1,9 +1,12 @@
 """Choosing seats for a segment: pure functions over per-seat masks of occupied legs.
 
 A seat's mask has bit i set when leg i (stop i to stop i+1) is sold on that seat.
+`party_choice` weighs every choice of seats for a party with wishes, for small instances.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import combinations, permutations
 
 
 def segment_mask(from_position: int, to_position: int) -> int:
@@ -84,3 +87,50 @@ def choose_seats(
     if best_run is not None:
         return list(range(best_run[1], best_run[1] + count))
     return sorted(tightest)
+
+
+@dataclass(frozen=True)
+class PartyChoice:
+    """What the best choice of seats for a party scores: its tier (1: a run in one coach, 2: one
+    coach, 3: anywhere), the most wishes it can meet, its total length, and its lowest seat."""
+
+    tier: int
+    met: int
+    total_length: int
+    first_seat: int
+
+
+def party_tier(seats: Sequence[int], *, coach_of: Mapping[int, int]) -> int:
+    """Return 1 when `seats` are consecutive numbers in one coach, 2 when in one coach, else 3."""
+    if len({coach_of[seat] for seat in seats}) > 1:
+        return 3
+    ordered = sorted(seats)
+    return 1 if ordered == list(range(ordered[0], ordered[0] + len(ordered))) else 2
+
+
+def party_choice(
+    *,
+    lengths: Mapping[int, int],
+    coach_of: Mapping[int, int],
+    position_of: Mapping[int, str],
+    preferences: Sequence[str | None],
+) -> PartyChoice | None:
+    """Return the score of the best seats for the party, trying every set of seats and every way
+    of handing them out; None when there are fewer candidates (`lengths`: seat -> legs) than passengers.
+
+    Best: the lowest tier, then the most wishes met, then the least total length, then the
+    lowest first seat.
+    """
+    best: tuple[int, int, int, int] | None = None
+    for seats in combinations(sorted(lengths), len(preferences)):
+        met = max(
+            sum(position_of[seat] == wish for seat, wish in zip(handed, preferences, strict=True))
+            for handed in permutations(seats)
+        )
+        score = (party_tier(seats, coach_of=coach_of), -met, sum(lengths[seat] for seat in seats), seats[0])
+        if best is None or score < best:
+            best = score
+    if best is None:
+        return None
+    tier, least_unmet, total_length, first_seat = best
+    return PartyChoice(tier=tier, met=-least_unmet, total_length=total_length, first_seat=first_seat)

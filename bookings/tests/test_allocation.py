@@ -5,6 +5,8 @@ The engine reads the tightest candidates first and more only when the rule asks 
 be those the reference allocator picks when it looks at every seat at once.
 """
 
+from collections.abc import Sequence
+
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -35,7 +37,7 @@ def candidates_of(
 
 
 def choose_reading_a_few_at_a_time(
-    candidates: list[Candidate], *, count: int, first_look: int
+    candidates: list[Candidate], *, count: int, first_look: int, coach_starts: Sequence[int] = ()
 ) -> list[int] | None:
     """Drive choose_seats as the engine does: a prefix of the candidates, growing until the rule settles."""
     by_seat = {candidate.seat_number: candidate for candidate in candidates}
@@ -44,7 +46,11 @@ def choose_reading_a_few_at_a_time(
     while True:
         tightest = candidates[:size]
         chosen = choose_seats(
-            tightest=tightest, neighbours=neighbours, count=count, complete=len(tightest) < size
+            tightest=tightest,
+            neighbours=neighbours,
+            count=count,
+            complete=len(tightest) < size,
+            coach_starts=coach_starts,
         )
         if chosen is not NEED_MORE:
             return None if chosen is None else sorted(candidate.seat_number for candidate in chosen)
