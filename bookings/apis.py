@@ -2,16 +2,21 @@
 
 import dataclasses
 import datetime
+from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bookings.errors import BookingNotFound
 from bookings.idempotency import idempotent
-from bookings.models import Booking
+from bookings.models import Booking, Passenger
+from bookings.passengers import PASSENGERS_MAX, PassengerRequest
+from bookings.pnrs import pnr_normalise
 from bookings.seat_maps import SeatMap, journey_seat_map
 from bookings.selectors import (
     TrainAvailability,
@@ -20,7 +25,13 @@ from bookings.selectors import (
     booking_row,
     trains_between,
 )
-from bookings.services import booking_cancel, booking_create, booking_list_access_check
+from bookings.services import (
+    booking_by_pnr,
+    booking_cancel,
+    booking_create,
+    booking_list_access_check,
+    passengers_cancel,
+)
 from railway.api import FlatInputSerializer, StrictCharField, StrictDateField, StrictIntegerField
 from railway.db.statements import Writes
 from railway.errors import Forbidden
@@ -33,9 +44,87 @@ from railway.pagination import (
     next_page_link,
     page_split,
 )
-from railway.throttling import BOOKING_THROTTLES
+from railway.throttling import BOOKING_THROTTLES, PNR_THROTTLES
 from trains.apis import CodeField
 from trains.seat_positions import LAYOUT_POSITIONS, POSITIONS
+
+
+class FareTotalSerializer(serializers.Serializer):
+    total = serializers.DecimalField(
+        max_digits=12, decimal_places=2, source="fare_total", help_text='Two decimals, such as "2900.00".'
+    )
+    currency = serializers.CharField(help_text="FARE_CURRENCY when the booking was made, such as INR.")
+
+
+class RefundSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, source="refund_total", help_text='Two decimals, such as "1390.00".'
+    )
+    currency = serializers.CharField()
+
+
+class PassengerInputSerializer(serializers.Serializer):
+    name = StrictCharField(min_length=1, max_length=100)
+    age = StrictIntegerField(min_value=0, max_value=125)
+    preference = serializers.ChoiceField(
+        choices=POSITIONS, required=False, help_text="A seat position, met where a free seat allows."
+    )
+
+    def validate_name(self, value: str) -> str:
+        if not value.strip():
+            raise serializers.ValidationError("A name is not blank.")
+        return value.strip()
+
+
+@extend_schema_field(PassengerInputSerializer(many=True))
+class PassengersField(serializers.Field):
+    """1 to PASSENGERS_MAX passengers, each checked by PassengerInputSerializer."""
+
+    default_error_messages = {
+        "not_a_list": "Give a list of passengers.",
+        "size": "Name 1 to {most} passengers.",
+    }
+
+    def to_internal_value(self, data: Any) -> list[PassengerRequest]:
+        if not isinstance(data, list):
+            self.fail("not_a_list")
+        if not 1 <= len(data) <= PASSENGERS_MAX:
+            self.fail("size", most=PASSENGERS_MAX)
+        items = PassengerInputSerializer(data=data, many=True)
+        items.is_valid(raise_exception=True)
+        return [PassengerRequest(**item) for item in items.validated_data]
+
+
+class BlankAsNullField(serializers.CharField):
+    """A text stored blank for "none", written as null."""
+
+    def to_representation(self, value: str) -> str | None:
+        return value or None
+
+
+class PassengerOutputSerializer(serializers.Serializer):
+    passenger_id = serializers.IntegerField(help_text="The passenger's number in the booking, from 1.")
+    name = serializers.CharField(allow_null=True, help_text="None for an anonymous passenger.")
+    age = serializers.IntegerField(allow_null=True)
+    preference = BlankAsNullField(allow_null=True, help_text="The seat position asked for; None if none.")
+    coach = serializers.CharField()
+    seat = serializers.IntegerField(help_text="The seat's number in its coach, from 1.")
+    seat_number = serializers.IntegerField(help_text="The seat's number in the train, as in `seat_numbers`.")
+    position = serializers.ChoiceField(choices=POSITIONS)
+    preference_met = serializers.BooleanField(
+        allow_null=True,
+        help_text="Whether the seat is in the position asked for; None when none was asked for.",
+    )
+    status = serializers.ChoiceField(choices=Passenger.Status.choices)
+    fare = serializers.DecimalField(
+        max_digits=10, decimal_places=2, help_text='What this passenger paid, two decimals ("1450.00").'
+    )
+    refund = serializers.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        allow_null=True,
+        help_text="What this passenger's cancellation refunded; None while confirmed.",
+    )
 
 
 class BookingOutputSerializer(serializers.Serializer):
@@ -50,6 +139,22 @@ class BookingOutputSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Booking.Status.choices)
     # Always UTC, whatever the service's TIME_ZONE.
     created_at = serializers.DateTimeField(default_timezone=datetime.UTC)
+    pnr = serializers.CharField(
+        help_text="The booking's code: 10 characters of Crockford base 32, random; `GET /bookings/<pnr>/`."
+    )
+    travel_class = serializers.CharField()
+    fare = FareTotalSerializer(source="*", help_text="What all the passengers paid: the sum of their fares.")
+    passengers = PassengerOutputSerializer(many=True, source="passengers.all")
+    refunded = RefundSerializer(source="*", help_text="What the cancellations of its passengers refunded.")
+
+
+class CancellationOutputSerializer(BookingOutputSerializer):
+    refund = RefundSerializer(help_text="What this cancellation refunds, by the refund bands.")
+
+
+def refund_output(amount: Decimal, currency: str) -> dict:
+    """Return a refund as the API writes it (RefundSerializer)."""
+    return {"amount": f"{amount:.2f}", "currency": currency}
 
 
 def booking_output(row: dict) -> dict:
@@ -69,6 +174,36 @@ def booking_output(row: dict) -> dict:
         "seat_numbers": row["seat_numbers"],
         "status": row["status"],
         "created_at": api_timestamp(row["created_at"]),
+        "pnr": row["pnr"],
+        "travel_class": row["travel_class"],
+        "fare": {"total": f"{row['fare_total']:.2f}", "currency": row["currency"]},
+        "passengers": [passenger_output(passenger) for passenger in row["passengers"]],
+        "refunded": refund_output(row["refund_total"], row["currency"]),
+    }
+
+
+def passenger_output(passenger: Passenger) -> dict:
+    return {
+        "passenger_id": passenger.passenger_id,
+        "name": passenger.name,
+        "age": passenger.age,
+        "preference": passenger.preference or None,
+        "coach": passenger.coach,
+        "seat": passenger.seat,
+        "seat_number": passenger.seat_number,
+        "position": passenger.position,
+        "preference_met": passenger.preference_met,
+        "status": passenger.status,
+        "fare": f"{passenger.fare:.2f}",
+        "refund": None if passenger.refund is None else f"{passenger.refund:.2f}",
+    }
+
+
+def cancellation_output(booking: Booking) -> dict:
+    """Return a booking just cancelled, whole or in part, with what this cancellation refunds."""
+    return {
+        **booking_output(booking_row(booking)),
+        "refund": refund_output(booking.refund_now, booking.currency),
     }
 
 
@@ -124,7 +259,26 @@ class BookSeatApi(APIView):
         train_number = StrictIntegerField(min_value=1, max_value=2_147_483_647)
         # Any integer but the token user's id is a 403, not a 400 (the contract): no range here.
         user_id = StrictIntegerField(required=False)
-        seat_count = StrictIntegerField(min_value=1, max_value=settings.BOOKING_MAX_SEATS)
+        seat_count = StrictIntegerField(
+            min_value=1,
+            max_value=settings.BOOKING_MAX_SEATS,
+            required=False,
+            help_text="How many seats; required without `passengers`, and equal to their number with them.",
+        )
+        travel_class = CodeField(
+            required=False,
+            help_text=(
+                "The class to travel in, such as 3A (ignoring case); required on a train of several "
+                "classes (`travel_class_required`, listing them)."
+            ),
+        )
+        passengers = PassengersField(
+            required=False,
+            help_text=(
+                "The travellers, 1 to 6: `name` (1-100 characters), `age` (0-125), optional `preference` "
+                "(a seat position). Without them, `seat_count` anonymous passengers."
+            ),
+        )
         journey_date = StrictDateField(
             required=False,
             help_text=(
@@ -134,6 +288,12 @@ class BookSeatApi(APIView):
         )
         source = StationParameter(required=False)
         destination = StationParameter(required=False)
+
+        def validate(self, attrs: dict) -> dict:
+            if "seat_count" not in attrs and "passengers" not in attrs:
+                required = serializers.ErrorDetail("This field is required.", code="required")
+                raise serializers.ValidationError({"seat_count": [required]})
+            return attrs
 
     @extend_schema(
         request=InputSerializer,
@@ -193,7 +353,9 @@ class BookSeatApi(APIView):
         if params.pop("user_id", request.user.pk) != request.user.pk:
             raise Forbidden("You may only book for yourself.")
         booking = booking_create(user=request.user, **params, writes=writes)
-        return Response(booking_output(booking_row(booking)), status=status.HTTP_201_CREATED)
+        return Response(
+            booking_output(booking_row(booking, booking.passengers_sold)), status=status.HTTP_201_CREATED
+        )
 
 
 class ClassAvailabilitySerializer(serializers.Serializer):
@@ -387,7 +549,92 @@ class CancelBookingApi(APIView):
     )
     def post(self, request: Request, booking_id: int) -> Response:
         booking = booking_cancel(booking_id=booking_id, actor=request.user)
+        return Response(cancellation_output(booking))
+
+
+def pnr_of_path(text: str) -> str:
+    """Return the PNR a path names, read as Crockford's base 32 reads; none is a booking not found."""
+    pnr = pnr_normalise(text)
+    if pnr is None:
+        raise BookingNotFound.of_pnr()
+    return pnr
+
+
+PNR_PARAMETER = OpenApiParameter(
+    "pnr",
+    location=OpenApiParameter.PATH,
+    type={"type": "string", "minLength": 10, "maxLength": 10},
+    description="The booking's PNR (ignoring case; I and L read as 1, O as 0).",
+)
+
+
+class BookingApi(APIView):
+    """Read a booking by its PNR: its passengers, their seats, fares and refunds.
+
+    For the booking's owner, and for staff who may view bookings; anyone else gets 404, as for a
+    PNR that is no booking's, so that a PNR's existence is not revealed. Throttled per user.
+    """
+
+    throttle_classes = PNR_THROTTLES
+
+    @extend_schema(
+        parameters=[PNR_PARAMETER],
+        responses={
+            200: BookingOutputSerializer,
+            404: error_response("`booking_not_found`: no booking of yours has this PNR."),
+        },
+    )
+    def get(self, request: Request, pnr: str) -> Response:
+        booking = booking_by_pnr(pnr=pnr_of_path(pnr), actor=request.user)
         return Response(booking_output(booking_row(booking)))
+
+
+class CancelPassengersApi(APIView):
+    """Cancel passengers of a booking by its PNR; their seats are free again at once, on its segment only.
+
+    Without `passenger_ids`, every passenger still holding a seat. Each cancelled passenger is
+    refunded by how long before the train leaves the boarding station they cancel (the refund
+    bands, REFUND_BANDS); the booking stays `confirmed` while one passenger is. Staff who may
+    change bookings may cancel anyone's.
+    """
+
+    throttle_classes = PNR_THROTTLES
+
+    class InputSerializer(serializers.Serializer):
+        passenger_ids = serializers.ListField(
+            child=StrictIntegerField(min_value=1, max_value=32_767),
+            min_length=1,
+            max_length=settings.BOOKING_MAX_SEATS,
+            required=False,
+            help_text="The passengers to cancel, by `passenger_id`; by default all still confirmed.",
+        )
+
+    @extend_schema(
+        parameters=[PNR_PARAMETER],
+        request=InputSerializer,
+        responses={
+            200: CancellationOutputSerializer,
+            400: bad_request(
+                "`passenger_ids` is not a list of 1 to 10 ids, names passengers the booking does not have "
+                "(`unknown_passenger`, listing them), or the train has left the booking's boarding "
+                "station (`train_departed`)."
+            ),
+            403: error_response("`not_booking_owner`: staff who may view but not change bookings."),
+            404: error_response("`booking_not_found`: no booking of yours has this PNR."),
+            409: error_response(
+                "`already_cancelled`: the booking, or a passenger named (listed in `passenger_ids`), is "
+                "already cancelled; nobody is cancelled."
+            ),
+        },
+    )
+    def post(self, request: Request, pnr: str) -> Response:
+        pnr = pnr_of_path(pnr)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        booking = passengers_cancel(
+            pnr=pnr, actor=request.user, passenger_ids=data.validated_data.get("passenger_ids")
+        )
+        return Response(cancellation_output(booking))
 
 
 class SeatOnMapSerializer(serializers.Serializer):

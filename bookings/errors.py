@@ -16,6 +16,10 @@ class BookingNotFound(NotFound):
     default_detail = "No booking with this id."
     default_code = "booking_not_found"
 
+    @classmethod
+    def of_pnr(cls) -> "BookingNotFound":
+        return cls("No booking with this PNR.")
+
 
 class UserNotFound(NotFound):
     default_detail = "No user with this id."
@@ -72,6 +76,41 @@ class SeatsTaken(Conflict):
 class BookingAlreadyCancelled(Conflict):
     default_detail = "This booking is already cancelled."
     default_code = "already_cancelled"
+
+
+class PassengerAlreadyCancelled(Conflict):
+    """Passengers of a booking asked to be cancelled who were cancelled before; `passenger_ids` lists them."""
+
+    default_code = "already_cancelled"
+
+    def __init__(self, *, passenger_ids: list[int]) -> None:
+        super().__init__(
+            f"Passengers {', '.join(map(str, passenger_ids))} of this booking are already cancelled.",
+            extra={"passenger_ids": passenger_ids},
+        )
+
+
+class PassengerUnknown(Invalid):
+    """Passenger ids that are none of the booking's; `passenger_ids` lists them."""
+
+    default_code = "unknown_passenger"
+
+    def __init__(self, *, passenger_ids: list[int]) -> None:
+        super().__init__(
+            f"This booking has no passengers {', '.join(map(str, passenger_ids))}.",
+            field="passenger_ids",
+            extra={"passenger_ids": passenger_ids},
+        )
+
+
+class SeatCountMismatch(Invalid):
+    default_code = "seat_count_mismatch"
+
+    def __init__(self, *, seat_count: int, passengers: int) -> None:
+        super().__init__(
+            f"seat_count is {seat_count} but {passengers} passengers are named: leave it out.",
+            field="seat_count",
+        )
 
 
 class CancellationTooLate(Invalid):

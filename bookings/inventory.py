@@ -31,20 +31,31 @@ BookingSeat rows, and ``journey_inventory_repair`` rewrites them.
 import datetime
 import json
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from bookings.allocation import NEED_MORE, Candidate, choose_seats, free_stretches, stretches_left
+from bookings.allocation import (
+    NEED_MORE,
+    Candidate,
+    choose_seats,
+    free_stretches,
+    party_seats,
+    stretches_left,
+)
 from bookings.errors import InsufficientSeats
-from bookings.models import Booking, BookingSeat, FreeStretch, Journey
+from bookings.models import Booking, BookingSeat, FreeStretch, Journey, Passenger
 from railway.db.statements import Statement, Writes, rows_of_last
 from trains.models import Stop, Train
 
 # How many of the tightest candidates a group's first look reads, per seat of the group.
 GROUP_FIRST_LOOK = 4
+
+# The train-wide seat numbers (first, last) of a class's coaches; none for every seat of the train.
+SeatRanges = tuple[tuple[int, int], ...]
 
 
 # The hot path's statements are SQL texts, the same on both databases: composing them with the
@@ -64,6 +75,16 @@ def journey_lock(*, train_id: int, journey_date: datetime.date) -> Journey | Non
 
 class TrainWithdrawn(Exception):
     """The train was withdrawn (by a timetable import) after the sale had read it."""
+
+
+class CoachesChanged(Exception):
+    """The train's coaches changed (an edit in the admin) after the sale had read them."""
+
+
+def coaches_fingerprint(coaches: Sequence) -> str | None:
+    """Return a train's coaches in order (each with coach, travel_class, seats, layout) as _COACHES_CHANGED
+    writes them."""
+    return ",".join(f"{c.coach}:{c.travel_class}:{c.seats}:{c.layout}" for c in coaches) or None
 
 
 def _train_share_lock(*, train: Train) -> int:
@@ -142,14 +163,19 @@ _STRETCHES_OF_SEATS = (
     "SELECT seat_number, from_position, to_position FROM bookings_freestretch"
     " WHERE train_id = %s AND journey_date = %s"
 )
-# The first of them in the seat rule's order (index freestretch_tightest), as rows (1, seat,
-# from, to, 0): as wide as the row of a sale's other facts, which they follow. Parameters:
-# _COVERING's and how many.
-_TIGHTEST = (
-    " SELECT 1, seat_number, from_position, to_position, 0 FROM ("  # noqa: S608
-    + _CANDIDATES
-    + " ORDER BY length, seat_number LIMIT %s) tightest"
-)
+
+
+def _tightest_sql(seat_ranges: SeatRanges) -> str:
+    """Return the first candidates of a class in the seat rule's order (index freestretch_tightest), as
+    rows (1, seat, from, to, 0): as wide as the row of a sale's other facts, which they follow.
+
+    Parameters: _COVERING's, the ranges' bounds and how many.
+    """
+    return (
+        " SELECT 1, seat_number, from_position, to_position, 0 FROM ("  # noqa: S608
+        + _candidates_sql(seat_ranges=seat_ranges, order_and_limit=True)
+        + ") tightest"
+    )
 
 
 def _covering(*, train_id: int, journey_date: datetime.date, from_position: int, to_position: int) -> list:
@@ -157,16 +183,36 @@ def _covering(*, train_id: int, journey_date: datetime.date, from_position: int,
     return [train_id, journey_date, to_position - from_position, from_position, to_position]
 
 
-def seats_free_count(*, journey: Journey, from_position: int, to_position: int) -> int:
-    """Return how many seats of the journey are free on every leg of the segment."""
+def _in_ranges(seat_ranges: SeatRanges) -> Statement:
+    """Return the condition that keeps a class's seats, the train-wide ranges (first, last) of its coaches.
+
+    None given: every seat of the train, and no condition.
+    """
+    if not seat_ranges:
+        return "", []
+    condition = " OR ".join(["seat_number BETWEEN %s AND %s"] * len(seat_ranges))
+    return f" AND ({condition})", [bound for seat_range in seat_ranges for bound in seat_range]
+
+
+def _candidates_sql(*, seat_ranges: SeatRanges, order_and_limit: bool) -> str:
+    """Return the query of the candidates of a class (_CANDIDATES), in the seat rule's order if asked."""
+    sql = _CANDIDATES + _in_ranges(seat_ranges)[0]
+    return sql + " ORDER BY length, seat_number LIMIT %s" if order_and_limit else sql
+
+
+def seats_free_count(
+    *, journey: Journey, from_position: int, to_position: int, seat_ranges: SeatRanges = ()
+) -> int:
+    """Return how many seats of the journey (of a class: `seat_ranges`) are free on all of the segment."""
     covering = _covering(
         train_id=journey.train_id,
         journey_date=journey.date,
         from_position=from_position,
         to_position=to_position,
     )
+    condition, bounds = _in_ranges(seat_ranges)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*)" + _COVERING, covering)
+        cursor.execute("SELECT COUNT(*)" + _COVERING + condition, [*covering, *bounds])
         return cursor.fetchone()[0]
 
 
@@ -222,13 +268,13 @@ def _neighbours(*, state: "SaleState", tightest: list[Candidate]) -> dict[int, C
 # The seats a user's confirmed bookings hold on a journey: what the seat cap counts. Parameters:
 # train id, journey date, user id.
 _SEATS_HELD = (
-    "SELECT COALESCE(SUM(seat_count), 0) FROM bookings_booking"
+    "SELECT COALESCE(SUM(seat_count - seats_cancelled), 0) FROM bookings_booking"
     " WHERE train_id = %s AND journey_date = %s AND user_id = %s AND status = 'confirmed'"
 )
 # The seats a user's confirmed bookings hold on every journey from a date on: what the cap across
 # journeys counts. Parameters: user id, the first date.
 _SEATS_HELD_AHEAD = (
-    "SELECT COALESCE(SUM(seat_count), 0) FROM bookings_booking"
+    "SELECT COALESCE(SUM(seat_count - seats_cancelled), 0) FROM bookings_booking"
     " WHERE user_id = %s AND journey_date >= %s AND status = 'confirmed'"
 )
 # What a sale decides on besides the candidates, as a row of kind 0: whether it holds the
@@ -254,8 +300,16 @@ _USER_LOCK = "SELECT 1 FROM users_user WHERE id = %s FOR NO KEY UPDATE"
 # -1 when the train has been withdrawn (a timetable import) since the sale read it: the sale may
 # have waited for the lock while the import wrote it. Parameters: train id, the mark.
 _WITHDRAWN = "EXISTS (SELECT 1 FROM trains_train WHERE id = %s AND withdrawn_at IS NOT NULL)"
+# -2 when the train's coaches are no longer those the sale read before its lock (an edit of
+# the train in the admin): the seats of its class may have moved. Parameters: train id, the
+# coaches as coaches_fingerprint writes them.
+_COACHES_CHANGED = (
+    "(SELECT string_agg(coach.coach || ':' || coach.travel_class || ':' || coach.seats"
+    " || ':' || coach.layout, ',' ORDER BY coach.position)"
+    " FROM trains_coach coach WHERE coach.train_id = %s) IS DISTINCT FROM %s"
+)
 _LOCKED_POSTGRESQL = (
-    f"CASE WHEN {_WITHDRAWN} THEN -1"
+    f"CASE WHEN {_WITHDRAWN} THEN -1 WHEN {_COACHES_CHANGED} THEN -2"
     " WHEN current_setting('railway.journey_locked', true) = %s THEN 1 ELSE 0 END"
 )
 _BOOKING_ID_POSTGRESQL = "nextval('bookings_booking_id_seq')"
@@ -284,6 +338,8 @@ class SaleState:
     look: Look
     # The id the booking takes, where the database reserves it ahead of the insert.
     booking_id: int | None
+    # The seats of the class sold; none when the train has one class.
+    seat_ranges: SeatRanges = ()
 
     @property
     def journey(self) -> Journey:
@@ -299,19 +355,24 @@ def sale_lock(
     to_position: int,
     count: int,
     today: datetime.date,
+    seat_ranges: SeatRanges = (),
+    coaches: str | None = None,
 ) -> SaleState | None:
     """Lock the buyer and the journey, and read what a sale of `count` seats on the segment decides on.
 
     None when the train has no journey on the date yet. On PostgreSQL the locks and the read go
     in one round trip; the read is a statement of its own, so that it sees every sale that
     committed while this one waited for a lock. Journeys from `today` on count as not started.
+    The candidates are the seats of `seat_ranges` (bookings of a class). On PostgreSQL, where the
+    coaches were read before the lock, `coaches` is what was read (coaches_fingerprint): raise
+    CoachesChanged if they are no longer so, and TrainWithdrawn if the train was withdrawn.
     """
     if connection.vendor == "postgresql":
         mark = f"{train_id}:{journey_date.isoformat()}"
         locks = [(_USER_LOCK, [user_id]), (_JOURNEY_LOCK_MARKED, [mark, train_id, journey_date])]
         facts = (
             _SALE_FACTS.format(locked=_LOCKED_POSTGRESQL, booking_id=_BOOKING_ID_POSTGRESQL),
-            [train_id, mark],
+            [train_id, train_id, coaches, mark],
         )
     else:
         locks = []
@@ -324,13 +385,25 @@ def sale_lock(
     )
     size = _first_look(count)
     read = (
-        facts[0] + _TIGHTEST,
-        [*facts[1], train_id, journey_date, user_id, user_id, today, *covering, size],
+        facts[0] + _tightest_sql(seat_ranges),
+        [
+            *facts[1],
+            train_id,
+            journey_date,
+            user_id,
+            user_id,
+            today,
+            *covering,
+            *_in_ranges(seat_ranges)[1],
+            size,
+        ],
     )
     rows = rows_of_last([*locks, read])
     _, locked, seats_held, seats_held_ahead, reserved_id = next(row for row in rows if row[0] == 0)
-    if locked < 0:
+    if locked == -1:
         raise TrainWithdrawn()
+    if locked == -2:
+        raise CoachesChanged()
     if not locked:
         return None
     return SaleState(
@@ -343,15 +416,64 @@ def sale_lock(
         seats_held_ahead=seats_held_ahead,
         look=Look(size=size, tightest=_tightest_of(rows), neighbours=None),
         booking_id=reserved_id,
+        seat_ranges=seat_ranges,
     )
 
 
-def seats_choose(*, state: SaleState) -> list[Candidate]:
-    """Return the seats the seat rule picks for the sale, or raise InsufficientSeats.
+def _candidates_read(*, state: SaleState, size: int | None) -> list[Candidate]:
+    """Return the first `size` candidates of the sale's class in the seat rule's order; all for None."""
+    covering = _covering(
+        train_id=state.train_id,
+        journey_date=state.journey_date,
+        from_position=state.from_position,
+        to_position=state.to_position,
+    )
+    bounds = _in_ranges(state.seat_ranges)[1]
+    if size is not None:
+        return _tightest_of(rows_of_last([(_tightest_sql(state.seat_ranges), [*covering, *bounds, size])]))
+    sql = _candidates_sql(seat_ranges=state.seat_ranges, order_and_limit=False)
+    rows = rows_of_last([(sql, [*covering, *bounds])])
+    return sorted(
+        (Candidate(*row) for row in rows), key=lambda candidate: (candidate.length, candidate.seat_number)
+    )
 
-    Decides from the look the sale took under the lock, and looks further only when the rule
-    asks for it: one row for a single seat, a few for a group.
+
+def _insufficient(state: SaleState) -> InsufficientSeats:
+    return InsufficientSeats(
+        available_seats=seats_free_count(
+            journey=state.journey,
+            from_position=state.from_position,
+            to_position=state.to_position,
+            seat_ranges=state.seat_ranges,
+        )
+    )
+
+
+def seats_choose(
+    *,
+    state: SaleState,
+    coach_starts: Sequence[int] = (),
+    preferences: Sequence[str | None] = (),
+    position_of: Callable[[int], str] | None = None,
+) -> list[Candidate]:
+    """Return the seats the seat rule picks for the sale, one per passenger in their order, or raise
+    InsufficientSeats.
+
+    `coach_starts` are the first seat numbers of the train's coaches, which a group's run may
+    not cross. Without preferences, the rule decides from the look the sale took under the lock,
+    and looks further only when it asks for it: one row for a single seat, a few for a group.
+    Preferences weigh every seat of the class against each other: all its candidates are read.
     """
+    if any(preferences) and position_of is not None:
+        chosen = party_seats(
+            candidates=_candidates_read(state=state, size=None),
+            coach_starts=coach_starts,
+            preferences=preferences,
+            position_of=position_of,
+        )
+        if chosen is None:
+            raise _insufficient(state)
+        return chosen
     look = state.look
     while True:
         choice = choose_seats(
@@ -359,13 +481,10 @@ def seats_choose(*, state: SaleState) -> list[Candidate]:
             neighbours=look.neighbours,
             count=state.count,
             complete=len(look.tightest) < look.size,
+            coach_starts=coach_starts,
         )
         if choice is None:
-            raise InsufficientSeats(
-                available_seats=seats_free_count(
-                    journey=state.journey, from_position=state.from_position, to_position=state.to_position
-                )
-            )
+            raise _insufficient(state)
         if choice is not NEED_MORE:
             return choice
         if look.neighbours is None and state.count > 1:
@@ -376,15 +495,7 @@ def seats_choose(*, state: SaleState) -> list[Candidate]:
             )
             continue
         size = look.size * 4
-        covering = _covering(
-            train_id=state.train_id,
-            journey_date=state.journey_date,
-            from_position=state.from_position,
-            to_position=state.to_position,
-        )
-        look = Look(
-            size=size, tightest=_tightest_of(rows_of_last([(_TIGHTEST, [*covering, size])])), neighbours=None
-        )
+        look = Look(size=size, tightest=_candidates_read(state=state, size=size), neighbours=None)
 
 
 def _rows_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> Statement:
@@ -399,33 +510,56 @@ def _rows_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> Sta
 
 _BOOKING_INSERT = (
     "INSERT INTO bookings_booking (id, user_id, train_id, journey_date, from_position, to_position,"
-    " seat_count, seat_numbers, status, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " seat_count, seat_numbers, status, created_at, pnr, travel_class, fare_total, refund_total, currency,"
+    " seats_cancelled) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0)"
+)
+_PASSENGER_COLUMNS = (
+    "booking_id",
+    "passenger_id",
+    "name",
+    "age",
+    "preference",
+    "coach",
+    "seat",
+    "seat_number",
+    "position",
+    "preference_met",
+    "fare",
+    "status",
 )
 
 
 def sale_write(
-    *, user, train: Train, state: SaleState, chosen: list[Candidate], writes: Writes | None = None
+    *,
+    user,
+    train: Train,
+    state: SaleState,
+    chosen: list[Candidate],
+    sold: Booking,
+    passengers: list[Passenger],
+    writes: Writes | None = None,
 ) -> Booking:
-    """Write the sale of the `chosen` seats: the booking, the seats it holds, and what stays free.
+    """Write the sale of the `chosen` seats: the booking `sold` (its class, PNR and fare filled), its
+    `passengers` (their seats filled), the seats they hold, and what stays free.
 
     The stretches chosen were read under the journey lock, so they are there to replace. With
     the booking's id reserved (PostgreSQL), every write goes in one round trip; with `writes`,
     they join the caller's, who runs them.
     """
     journey_date, from_position, to_position = state.journey_date, state.from_position, state.to_position
-    seats = sorted(candidate.seat_number for candidate in chosen)
-    booking = Booking(
-        id=state.booking_id,
-        user=user,
-        train=train,
-        journey_date=journey_date,
-        from_position=from_position,
-        to_position=to_position,
-        seat_count=len(seats),
-        seat_numbers=seats,
-        status=Booking.Status.CONFIRMED,
-        created_at=timezone.now(),
-    )
+    stretch_of = {candidate.seat_number: candidate for candidate in chosen}
+    seats = sorted(stretch_of)
+    booking = sold
+    booking.id = state.booking_id
+    booking.user = user
+    booking.train = train
+    booking.journey_date = journey_date
+    booking.from_position = from_position
+    booking.to_position = to_position
+    booking.seat_count = len(seats)
+    booking.seat_numbers = seats
+    booking.status = Booking.Status.CONFIRMED
+    booking.created_at = timezone.now()
     booking._state.adding = False
     created = (
         _BOOKING_INSERT,
@@ -440,6 +574,11 @@ def sale_write(
             json.dumps(seats),
             booking.status,
             connection.ops.adapt_datetimefield_value(booking.created_at),
+            booking.pnr,
+            booking.travel_class,
+            connection.ops.adapt_decimalfield_value(booking.fare_total, 12, 2),
+            connection.ops.adapt_decimalfield_value(booking.refund_total, 12, 2),
+            booking.currency,
         ],
     )
     if booking.pk is None:
@@ -448,6 +587,29 @@ def sale_write(
             booking.pk = cursor.lastrowid
         created = ("", [])
     train_id = train.pk
+    for passenger in passengers:
+        passenger.booking = booking
+    travellers = _rows_insert(
+        "bookings_passenger",
+        _PASSENGER_COLUMNS,
+        [
+            (
+                booking.pk,
+                passenger.passenger_id,
+                passenger.name,
+                passenger.age,
+                passenger.preference,
+                passenger.coach,
+                passenger.seat,
+                passenger.seat_number,
+                passenger.position,
+                passenger.preference_met,
+                connection.ops.adapt_decimalfield_value(passenger.fare, 10, 2),
+                passenger.status,
+            )
+            for passenger in passengers
+        ],
+    )
     held = _rows_insert(
         "bookings_bookingseat",
         ("booking_id", "seat_number", "train_id", "journey_date", "from_position", "to_position"),
@@ -463,22 +625,25 @@ def sale_write(
         "bookings_freestretch",
         ("train_id", "journey_date", "seat_number", "from_position", "to_position"),
         [
-            (train_id, journey_date, candidate.seat_number, first, last)
-            for candidate in chosen
-            for first, last in stretches_left(candidate, from_position=from_position, to_position=to_position)
+            (train_id, journey_date, seat, first, last)
+            for seat in seats
+            for first, last in stretches_left(
+                stretch_of[seat], from_position=from_position, to_position=to_position
+            )
         ],
     )
     own = writes is None
     writes = Writes() if writes is None else writes
-    for statement in (created, held, taken, left):
+    for statement in (created, travellers, held, taken, left):
         writes.add(statement)
     if own:
         writes.run()
     return booking
 
 
-def seats_release(*, booking: Booking, journey_open: bool = True) -> None:
-    """Free the seats `booking` holds on its segment, joining them to the free legs either side.
+def seats_release(*, booking: Booking, seats: Sequence[int] | None = None, journey_open: bool = True) -> None:
+    """Free the `seats` `booking` holds on its segment (default: all it holds), joining them to the free
+    legs either side.
 
     A journey no longer open (purged once finished) keeps no free stretches: only the seats
     held go.
@@ -486,6 +651,8 @@ def seats_release(*, booking: Booking, journey_open: bool = True) -> None:
     journey_rows = {"train_id": booking.train_id, "journey_date": booking.journey_date}
     from_position, to_position = booking.from_position, booking.to_position
     held = BookingSeat.objects.filter(**journey_rows, booking=booking)
+    if seats is not None:
+        held = held.filter(seat_number__in=list(seats))
     seats = list(held.values_list("seat_number", flat=True))
     held.delete()
     if not journey_open:

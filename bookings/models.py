@@ -1,11 +1,19 @@
 """Journeys and their free seats, bookings and the seats they hold, and stored responses for retries."""
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
 
-from trains.models import Train
+from bookings.pnrs import PNR_LENGTH, pnr_new
+from trains.coach_plans import DEFAULT_CLASS
+from trains.models import CODE_MAX_LENGTH, Train
+from trains.seat_positions import POSITIONS
+
+
+def fare_currency() -> str:
+    return settings.FARE_CURRENCY
 
 
 class Journey(models.Model):
@@ -104,6 +112,16 @@ class Booking(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CONFIRMED)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The booking's code for its passengers (bookings.pnrs): random, so that it tells nothing of
+    # other bookings; the unique index refuses the rare draw that repeats one.
+    pnr = models.CharField(max_length=PNR_LENGTH, unique=True, default=pnr_new)
+    travel_class = models.CharField(max_length=CODE_MAX_LENGTH, default=DEFAULT_CLASS)
+    # What the passengers paid, each passenger's fare added up; and what cancellations refunded.
+    fare_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    refund_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    currency = models.CharField(max_length=3, default=fare_currency)
+    # Passengers cancelled one by one while others ride on: the seats held are seat_count less these.
+    seats_cancelled = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -120,6 +138,18 @@ class Booking(models.Model):
                 condition=models.Q(status="cancelled", cancelled_at__isnull=False)
                 | models.Q(status="confirmed", cancelled_at__isnull=True),
                 name="booking_cancelled_at_matches_status",
+            ),
+            # Confirmed while one passenger holds a seat; cancelled once none does.
+            models.CheckConstraint(
+                condition=models.Q(status="confirmed", seats_cancelled__lt=models.F("seat_count"))
+                | models.Q(status="cancelled", seats_cancelled=models.F("seat_count")),
+                name="booking_seats_cancelled_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    fare_total__gte=0, refund_total__gte=0, refund_total__lte=models.F("fare_total")
+                ),
+                name="booking_money_in_range",
             ),
         ]
         indexes = [
@@ -195,6 +225,64 @@ class BookingSeat(models.Model):
 
     def __str__(self) -> str:
         return f"seat {self.seat_number} of booking {self.booking_id}"
+
+
+class Passenger(models.Model):
+    """One traveller of a booking, the seat they hold and what they paid, numbered from 1 in the booking.
+
+    A booking without named passengers has anonymous ones (no name, no age), one per seat.
+    Cancelled alone or with the booking, a passenger keeps the seat they held, for the record;
+    their BookingSeat row, which held it, is gone.
+    """
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    pk = models.CompositePrimaryKey("booking", "passenger_id")
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="passengers", db_index=False)
+    passenger_id = models.PositiveSmallIntegerField()
+    # None for an anonymous passenger, as the API writes it: no name is not an empty one.
+    name = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
+    age = models.PositiveSmallIntegerField(null=True, blank=True)
+    preference = models.CharField(max_length=12, blank=True, default="")
+    # The seat as the passenger's ticket names it, copied from the coaches as they were at the sale.
+    coach = models.CharField(max_length=CODE_MAX_LENGTH)
+    seat = models.PositiveSmallIntegerField()
+    seat_number = models.PositiveSmallIntegerField()
+    position = models.CharField(max_length=12)
+    preference_met = models.BooleanField(null=True, blank=True)
+    fare = models.DecimalField(max_digits=10, decimal_places=2)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CONFIRMED)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    refund = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["booking", "passenger_id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(passenger_id__gte=1), name="passenger_id_positive"),
+            models.CheckConstraint(
+                condition=models.Q(age__isnull=True) | models.Q(age__lte=125), name="passenger_age_in_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(preference__in=["", *POSITIONS]), name="passenger_preference_known"
+            ),
+            # A refund, at most the fare, exactly when cancelled.
+            models.CheckConstraint(
+                condition=models.Q(status="confirmed", cancelled_at__isnull=True, refund__isnull=True)
+                | models.Q(
+                    status="cancelled",
+                    cancelled_at__isnull=False,
+                    refund__gte=0,
+                    refund__lte=models.F("fare"),
+                ),
+                name="passenger_refund_matches_status",
+            ),
+            models.CheckConstraint(condition=models.Q(fare__gte=0), name="passenger_fare_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"passenger {self.passenger_id} of booking {self.booking_id}"
 
 
 class IdempotencyRecord(models.Model):

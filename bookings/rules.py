@@ -11,11 +11,14 @@ from django.conf import settings
 from bookings.errors import (
     CancellationTooLate,
     JourneyDateInvalid,
+    PassengerAlreadyCancelled,
+    PassengerUnknown,
     SeatCapReached,
     SeatCountInvalid,
+    SeatCountMismatch,
     SegmentInvalid,
 )
-from trains.errors import StationAmbiguous
+from trains.errors import StationAmbiguous, TravelClassRequired, TravelClassUnknown
 from trains.models import station_key
 
 
@@ -118,6 +121,52 @@ def cancellation_window_check(
     """
     if (boards_at is not None and now >= boards_at) or (boards_at is None and boarding_date < today):
         raise CancellationTooLate(boards_at=boards_at, boarding_date=boarding_date)
+
+
+def travel_class_resolve(*, classes: list[str], travel_class: str | None) -> str:
+    """Return the class a sale is of: the one asked for, else the train's only class.
+
+    A train of several classes needs one named (TravelClassRequired); one it has not is
+    TravelClassUnknown. Both list the train's classes.
+    """
+    if travel_class is None:
+        if len(classes) > 1:
+            raise TravelClassRequired(classes=classes)
+        return classes[0]
+    wanted = travel_class.strip().upper()
+    if wanted not in classes:
+        raise TravelClassUnknown(travel_class=travel_class, classes=classes)
+    return wanted
+
+
+def party_size_check(*, seat_count: int | None, passengers: int | None) -> int:
+    """Return how many seats a sale is for: its passengers, or `seat_count` for anonymous ones.
+
+    With both, they must agree (SeatCountMismatch).
+    """
+    if passengers is None:
+        assert seat_count is not None, "a sale names its passengers or counts its seats"
+        return seat_count
+    if seat_count is not None and seat_count != passengers:
+        raise SeatCountMismatch(seat_count=seat_count, passengers=passengers)
+    return passengers
+
+
+def passengers_to_cancel(*, confirmed: list[int], cancelled: list[int], asked: list[int] | None) -> list[int]:
+    """Return the passengers a cancellation cancels: those `asked` for, else every one still confirmed.
+
+    Ids that are none of the booking's are PassengerUnknown; ids cancelled before are
+    PassengerAlreadyCancelled, and nobody is cancelled.
+    """
+    if asked is None:
+        return sorted(confirmed)
+    unknown = sorted(set(asked) - set(confirmed) - set(cancelled))
+    if unknown:
+        raise PassengerUnknown(passenger_ids=unknown)
+    again = sorted(set(asked) & set(cancelled))
+    if again:
+        raise PassengerAlreadyCancelled(passenger_ids=again)
+    return sorted(set(asked))
 
 
 def seat_cap_check(*, seats_held: int, seats_held_ahead: int, seat_count: int) -> None:

@@ -12,7 +12,7 @@ from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subqu
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from bookings.models import Booking, BookingSeat, Journey
+from bookings.models import Booking, BookingSeat, Journey, Passenger
 from railway.errors import Invalid
 from railway.pagination import page_split
 from trains.fares import class_fare
@@ -93,6 +93,11 @@ BOOKING_ROW_FIELDS = (
     "seat_numbers",
     "status",
     "created_at",
+    "pnr",
+    "travel_class",
+    "fare_total",
+    "refund_total",
+    "currency",
 )
 
 
@@ -100,12 +105,20 @@ def booking_page(*, user_id: int, limit: int, before: tuple[datetime, int] | Non
     """Return the page of bookings_of_user(user_id, before) of `limit` rows, as plain rows."""
     rows = list(bookings_of_user(user_id=user_id, before=before).values(*BOOKING_ROW_FIELDS)[: limit + 1])
     rows, more = page_split(rows, limit=limit)
+    passengers: dict[int, list[Passenger]] = {row["id"]: [] for row in rows}
+    # The page's passengers in one query, in order (Passenger.Meta.ordering).
+    for passenger in Passenger.objects.filter(booking_id__in=list(passengers)):
+        passengers[passenger.booking_id].append(passenger)
+    for row in rows:
+        row["passengers"] = passengers[row["id"]]
     return BookingPage(rows=rows, next_before=(rows[-1]["created_at"], rows[-1]["id"]) if more else None)
 
 
-def booking_row(booking: Booking) -> dict:
-    """Return a booking with its train and station names as a row of BOOKING_ROW_FIELDS."""
+def booking_row(booking: Booking, passengers: list[Passenger] | None = None) -> dict:
+    """Return a booking with its train and station names as a row of BOOKING_ROW_FIELDS, with its
+    `passengers` (default: read from the booking)."""
     return {
+        "passengers": list(booking.passengers.all()) if passengers is None else passengers,
         "id": booking.pk,
         "train__train_number": booking.train.train_number,
         "journey_date": booking.journey_date,
@@ -116,12 +129,18 @@ def booking_row(booking: Booking) -> dict:
         "seat_numbers": booking.seat_numbers,
         "status": booking.status,
         "created_at": booking.created_at,
+        "pnr": booking.pnr,
+        "travel_class": booking.travel_class,
+        "fare_total": booking.fare_total,
+        "refund_total": booking.refund_total,
+        "currency": booking.currency,
     }
 
 
-def booking_with_stations(*, booking_id: int) -> Booking:
-    """Return one booking with the names of its boarding and alighting stations."""
-    return bookings_with_stations(bookings=Booking.objects.filter(pk=booking_id)).get()
+def booking_of_pnr(*, pnr: str) -> Booking | None:
+    """Return the booking of a PNR with its train, its stations' names and its passengers; None if none."""
+    bookings = bookings_with_stations(bookings=Booking.objects.filter(pnr=pnr)).prefetch_related("passengers")
+    return bookings.first()
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,12 @@ choose seats by the one seat rule (bookings.allocation) and write them (bookings
 import datetime
 import functools
 from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from bookings import inventory, rules
@@ -22,11 +26,17 @@ from bookings.errors import (
     TrainNotFound,
     UserNotFound,
 )
-from bookings.models import Booking
-from bookings.selectors import booking_with_stations
+from bookings.models import Booking, Passenger
+from bookings.passengers import PassengerRequest, passengers_seated, seat_position_of
+from bookings.pnrs import pnr_new
+from bookings.refunds import departure_ahead, refund_due
+from bookings.selectors import booking_of_pnr
 from railway.db.statements import Writes
-from trains.models import Train
+from trains.coach_plans import default_coaches
+from trains.fares import class_fare
+from trains.seat_numbers import class_seat_ranges
 from trains.selectors import (
+    CoachOnDay,
     RouteStop,
     TrainOnDay,
     journey_leaves_stop,
@@ -88,6 +98,46 @@ def _segment_check(
     return from_position, to_position
 
 
+@dataclass(frozen=True)
+class SaleClass:
+    """The class a sale is of, and where its seats are: the ranges of its coaches' seats and where every
+    coach of the train starts, which a group's run does not cross."""
+
+    travel_class: str
+    seat_ranges: inventory.SeatRanges
+    coach_starts: tuple[int, ...]
+
+
+def train_coaches_on_day(on_day: TrainOnDay) -> tuple[CoachOnDay, ...]:
+    """Return the coaches of the train read: those stored, or for a train stored without any, the coaches
+    a train given none has (trains.coach_plans)."""
+    if on_day.coaches:
+        return on_day.coaches
+    first = 1
+    coaches = []
+    for plan in default_coaches(total_seats=on_day.train.total_seats):
+        coaches.append(CoachOnDay(plan.coach, plan.travel_class, plan.seats, plan.layout, first))
+        first += plan.seats
+    return tuple(coaches)
+
+
+def _sale_class(*, on_day: TrainOnDay, travel_class: str | None) -> SaleClass:
+    """Return the class of a sale on the train read in `on_day`, or raise why it has none such."""
+    coaches = train_coaches_on_day(on_day)
+    classes = list(dict.fromkeys(coach.travel_class for coach in coaches))
+    chosen = rules.travel_class_resolve(classes=classes, travel_class=travel_class)
+    ranges = class_seat_ranges(
+        coaches=[(coach.travel_class, coach.first_seat, coach.last_seat) for coach in coaches],
+        travel_class=chosen,
+    )
+    # One class holds every seat: no condition on the candidates.
+    return SaleClass(
+        travel_class=chosen,
+        seat_ranges=() if len(classes) == 1 else ranges,
+        coach_starts=tuple(coach.first_seat for coach in coaches),
+    )
+
+
 def _journey_for_sale(
     *,
     user: User,
@@ -97,8 +147,9 @@ def _journey_for_sale(
     now: datetime.datetime,
     source: str | None,
     destination: str | None,
-) -> tuple[inventory.SaleState, Train, list[RouteStop]]:
-    """Lock the journey and return what the sale decides on, with the train and its route.
+    travel_class: str | None,
+) -> tuple[inventory.SaleState, TrainOnDay, SaleClass]:
+    """Lock the journey and return what the sale decides on, with the train read and the sale's class.
 
     Without a `journey_date`, the journey is today's at the train's first station. The journey
     is created on its first sale, once the request is known to be sellable, so that a refused
@@ -112,17 +163,21 @@ def _journey_for_sale(
         journey_date=journey_date,
         now=now,
         segment={"now": now, "source": source, "destination": destination},
+        travel_class=travel_class,
     )
     try:
         return sale()
-    except inventory.TrainWithdrawn:
-        # A timetable import withdrew the train while the sale waited for its lock: the variant
-        # running instead, read again, is the one sold; with none, the train is not found.
+    except (inventory.TrainWithdrawn, inventory.CoachesChanged):
+        # A timetable import withdrew the train, or staff changed its coaches, while the sale
+        # waited for its lock: the variant running instead, read again, is the one sold; with
+        # none, the train is not found.
         pass
     try:
         return sale()
     except inventory.TrainWithdrawn:
         raise TrainNotFound() from None
+    except inventory.CoachesChanged:
+        raise SeatsTaken() from None
 
 
 def _journey_of_variant(
@@ -133,10 +188,12 @@ def _journey_of_variant(
     journey_date: datetime.date | None,
     now: datetime.datetime,
     segment: dict,
-) -> tuple[inventory.SaleState, Train, list[RouteStop]]:
+    travel_class: str | None,
+) -> tuple[inventory.SaleState, TrainOnDay, SaleClass]:
     """_journey_for_sale on the variant of the number running on the date, as read now.
 
-    Raise inventory.TrainWithdrawn if that variant is withdrawn before its journey is locked.
+    Raise inventory.TrainWithdrawn if that variant is withdrawn before its journey is locked,
+    and inventory.CoachesChanged if its coaches change.
     """
     # Read before the lock, which is held for as short a time as it can be: a journey exists
     # only once its train is booked, and bookings freeze a train's route (bookings.network_changes).
@@ -145,9 +202,10 @@ def _journey_of_variant(
         raise TrainNotFound()
     journey_date = on_day.day
 
-    def lock_and_read(on_day: TrainOnDay) -> inventory.SaleState | None:
+    def lock_and_read(on_day: TrainOnDay) -> tuple[inventory.SaleState | None, SaleClass]:
         from_position, to_position = _segment_check(on_day=on_day, **segment)
-        return inventory.sale_lock(
+        sale_class = _sale_class(on_day=on_day, travel_class=travel_class)
+        state = inventory.sale_lock(
             train_id=on_day.train.pk,
             journey_date=journey_date,
             user_id=user.pk,
@@ -156,17 +214,20 @@ def _journey_of_variant(
             count=seat_count,
             # The journeys not yet started, for the cap on the seats one user holds on all of them.
             today=timezone.localdate(now),
+            seat_ranges=sale_class.seat_ranges,
+            coaches=inventory.coaches_fingerprint(on_day.coaches),
         )
+        return state, sale_class
 
-    state = lock_and_read(on_day)
+    state, sale_class = lock_and_read(on_day)
     if state is None:
         inventory.journey_open(train=on_day.train, journey_date=journey_date)
         # The route may have changed until the journey's creation held the train: read it again.
         on_day = train_on_day(train_number=train_number, day=journey_date, now=now)
         assert on_day is not None, "a train whose journey just opened is there"
-        state = lock_and_read(on_day)
+        state, sale_class = lock_and_read(on_day)
         assert state is not None, "a journey just opened is there to lock"
-    return state, on_day.train, on_day.route
+    return state, on_day, sale_class
 
 
 def _in_a_transaction() -> AbstractContextManager:
@@ -178,49 +239,95 @@ def _in_a_transaction() -> AbstractContextManager:
     return nullcontext() if connection.in_atomic_block else transaction.atomic()
 
 
+def segment_km(*, route: list[RouteStop], from_position: int, to_position: int) -> Decimal:
+    """Return the kilometres ridden from one stop to another; 0 where a stop's distance is unknown, which
+    makes every class's fare its minimum."""
+    boarding, alighting = route[from_position].distance_km, route[to_position].distance_km
+    if boarding is None or alighting is None:
+        return Decimal(0)
+    return alighting - boarding
+
+
 def booking_create(
     *,
     user: User,
     train_number: int,
-    seat_count: int,
+    seat_count: int | None = None,
     journey_date: datetime.date | None = None,
     source: str | None = None,
     destination: str | None = None,
+    travel_class: str | None = None,
+    passengers: list[PassengerRequest] | None = None,
     writes: Writes | None = None,
 ) -> Booking:
-    """Sell `seat_count` seats on the segment of the journey to `user`, or raise why not.
+    """Sell seats on the segment of the journey to `user`, in a class, or raise why not.
 
-    `journey_date` is the date the train leaves its first station; none means today there. The
-    booking comes back with its train and the names of its two stations. With `writes`, the
-    sale's writes join the caller's, who runs them in its transaction (bookings.idempotency
-    adds its record of the answer); a seat refused then by the database is the caller's to
-    handle.
+    The seats are for `passengers`, or else for `seat_count` anonymous ones; with both, their
+    numbers agree. `travel_class` may be left out on a train of one class. `journey_date` is the
+    date the train leaves its first station; none means today there. The booking comes back with
+    its train, the names of its two stations and its passengers (`passengers_sold`). With
+    `writes`, the sale's writes join the caller's, who runs them in its transaction
+    (bookings.idempotency adds its record of the answer); a seat refused then by the database is
+    the caller's to handle.
     """
     assert writes is None or connection.in_atomic_block, "writes are run in the caller's transaction"
-    rules.seat_count_check(seat_count=seat_count)
+    count = rules.party_size_check(
+        seat_count=seat_count, passengers=None if passengers is None else len(passengers)
+    )
+    rules.seat_count_check(seat_count=count)
+    requests = passengers if passengers is not None else [PassengerRequest()] * count
     now = timezone.now()
     try:
         with _in_a_transaction():
-            state, train, route = _journey_for_sale(
+            state, on_day, sale_class = _journey_for_sale(
                 user=user,
                 train_number=train_number,
-                seat_count=seat_count,
+                seat_count=count,
                 journey_date=journey_date,
                 now=now,
                 source=source,
                 destination=destination,
+                travel_class=travel_class,
             )
             # Counted under the locks: the user's other sales may be racing this one.
             rules.seat_cap_check(
-                seats_held=state.seats_held, seats_held_ahead=state.seats_held_ahead, seat_count=seat_count
+                seats_held=state.seats_held, seats_held_ahead=state.seats_held_ahead, seat_count=count
             )
-            chosen = inventory.seats_choose(state=state)
-            booking = inventory.sale_write(user=user, train=train, state=state, chosen=chosen, writes=writes)
+            coaches = train_coaches_on_day(on_day)
+            chosen = inventory.seats_choose(
+                state=state,
+                coach_starts=sale_class.coach_starts,
+                preferences=[request.preference for request in requests],
+                position_of=lambda seat_number: seat_position_of(coaches=coaches, seat_number=seat_number),
+            )
+            km = segment_km(
+                route=on_day.route, from_position=state.from_position, to_position=state.to_position
+            )
+            fare = class_fare(fares=on_day.fares, travel_class=sale_class.travel_class, km=km)
+            sold = passengers_seated(requests=requests, chosen=chosen, coaches=coaches, fare=fare)
+            booking = inventory.sale_write(
+                user=user,
+                train=on_day.train,
+                state=state,
+                chosen=chosen,
+                sold=Booking(
+                    pnr=pnr_new(),
+                    travel_class=sale_class.travel_class,
+                    fare_total=sum((passenger.fare for passenger in sold), Decimal("0.00")),
+                    refund_total=Decimal("0.00"),
+                    currency=settings.FARE_CURRENCY,
+                    seats_cancelled=0,
+                ),
+                passengers=sold,
+                writes=writes,
+            )
     except IntegrityError:
-        # bookingseat_no_double_sale refused a seat: only possible if the lock was bypassed.
+        # bookingseat_no_double_sale refused a seat: only possible if the lock was bypassed. (Or,
+        # once in a billion billion sales, the PNR drawn was taken: a retry draws another.)
         raise SeatsTaken() from None
-    booking.source_name = route[state.from_position].station_name
-    booking.destination_name = route[state.to_position].station_name
+    booking.source_name = on_day.route[state.from_position].station_name
+    booking.destination_name = on_day.route[state.to_position].station_name
+    booking.passengers_sold = sold
     return booking
 
 
@@ -238,10 +345,11 @@ def booking_list_access_check(*, actor: User, user_id: int) -> None:
 
 
 def booking_cancel(*, booking_id: int, actor: User) -> Booking:
-    """Cancel a confirmed booking and free exactly its seats on exactly its segment.
+    """Cancel every passenger of a confirmed booking and free exactly their seats on exactly its segment.
 
     Passengers cancel their own bookings; others' need the permission to change bookings. Once
-    the train has left the booking's boarding station, the booking stands.
+    the train has left the booking's boarding station, the booking stands. The booking comes
+    back with `refund_now`, what this cancellation refunds.
     """
     booking = Booking.objects.filter(pk=booking_id).first()
     if booking is None:
@@ -249,23 +357,49 @@ def booking_cancel(*, booking_id: int, actor: User) -> Booking:
     # The right the admin asks of staff to change a booking: is_staff alone opens no one's.
     if booking.user_id != actor.pk and not actor.has_perm("bookings.change_booking"):
         raise NotBookingOwner()
-    return _booking_cancel(booking=booking, passengers_window=True)
+    return _booking_cancel(booking=booking, passenger_ids=None, passengers_window=True)
+
+
+def booking_by_pnr(*, pnr: str, actor: User) -> Booking:
+    """Return the booking of a PNR with its stations and passengers, for its owner and for staff who may
+    view bookings; BookingNotFound for anyone else, so that a PNR's existence is not revealed."""
+    booking = booking_of_pnr(pnr=pnr)
+    if booking is None or (booking.user_id != actor.pk and not actor.has_perm("bookings.view_booking")):
+        raise BookingNotFound.of_pnr()
+    return booking
+
+
+def passengers_cancel(*, pnr: str, actor: User, passenger_ids: list[int] | None = None) -> Booking:
+    """Cancel some passengers of a booking (default: every one still holding a seat), freeing exactly their
+    seats on exactly its segment, and refund them by how long before departure they cancel.
+
+    Owners cancel their own; staff need the permission to change bookings. The booking comes
+    back with `refund_now`, what this cancellation refunds.
+    """
+    booking = booking_by_pnr(pnr=pnr, actor=actor)
+    if booking.user_id != actor.pk and not actor.has_perm("bookings.change_booking"):
+        raise NotBookingOwner()
+    return _booking_cancel(booking=booking, passenger_ids=passenger_ids, passengers_window=True)
 
 
 def booking_cancel_for_disruption(*, booking_id: int) -> Booking:
     """Cancel a confirmed booking whose journey a new timetable cancels, retimes or reroutes.
 
     The operator's decision, not the passenger's: the passenger's cancellation window does not
-    apply, since the journey booked is no longer the one that runs.
+    apply, since the journey booked is no longer the one that runs, and every fare is refunded whole.
     """
     booking = Booking.objects.filter(pk=booking_id).first()
     if booking is None:
         raise BookingNotFound()
-    return _booking_cancel(booking=booking, passengers_window=False)
+    return _booking_cancel(booking=booking, passenger_ids=None, passengers_window=False)
 
 
-def _booking_cancel(*, booking: Booking, passengers_window: bool) -> Booking:
-    """Cancel the booking under its journey's lock, the one way every cancellation frees seats."""
+def _booking_cancel(*, booking: Booking, passenger_ids: list[int] | None, passengers_window: bool) -> Booking:
+    """Cancel passengers of the booking under its journey's lock, the one way every cancellation frees seats.
+
+    `passenger_ids` None: all still confirmed. In the passenger's window a refund follows the
+    bands (bookings.refunds); otherwise (the operator's cancellation) it is the whole fare.
+    """
     with transaction.atomic():
         # The same lock as a sale's, taken first. A journey purged once finished keeps no free
         # seats; its bookings, gone with their train, no longer cancel.
@@ -273,6 +407,16 @@ def _booking_cancel(*, booking: Booking, passengers_window: bool) -> Booking:
         booking = Booking.objects.get(pk=booking.pk)
         if booking.status == Booking.Status.CANCELLED:
             raise BookingAlreadyCancelled()
+        passengers = {passenger.passenger_id: passenger for passenger in booking.passengers.all()}
+        leaving = rules.passengers_to_cancel(
+            confirmed=[
+                pid for pid, passenger in passengers.items() if passenger.status == Passenger.Status.CONFIRMED
+            ],
+            cancelled=[
+                pid for pid, passenger in passengers.items() if passenger.status == Passenger.Status.CANCELLED
+            ],
+            asked=passenger_ids,
+        )
         now = timezone.now()
         if passengers_window:
             boarding_date, boards_at, time_zone = journey_leaves_stop(
@@ -281,14 +425,42 @@ def _booking_cancel(*, booking: Booking, passengers_window: bool) -> Booking:
             rules.cancellation_window_check(
                 boarding_date=boarding_date, boards_at=boards_at, today=local_date(now, time_zone), now=now
             )
-        booking.status = Booking.Status.CANCELLED
-        booking.cancelled_at = now
+            ahead = departure_ahead(
+                boarding_date=boarding_date, boards_at=boards_at, time_zone=time_zone, now=now
+            )
+        refunds = {
+            pid: refund_due(fare=passengers[pid].fare, before_departure=ahead)
+            if passengers_window
+            else passengers[pid].fare
+            for pid in leaving
+        }
+        Passenger.objects.filter(booking=booking, passenger_id__in=leaving).update(
+            status=Passenger.Status.CANCELLED,
+            cancelled_at=now,
+            refund=Case(*(When(passenger_id=pid, then=Value(refund)) for pid, refund in refunds.items())),
+        )
+        booking.seats_cancelled += len(leaving)
+        booking.refund_total += sum(refunds.values(), Decimal("0.00"))
+        if booking.seats_cancelled == booking.seat_count:
+            booking.status = Booking.Status.CANCELLED
+            booking.cancelled_at = now
         # By the journey's key as well as the id, so that the write stays on the journey's shard.
         Booking.objects.filter(
             pk=booking.pk, train_id=booking.train_id, journey_date=booking.journey_date
-        ).update(status=booking.status, cancelled_at=booking.cancelled_at)
-        inventory.seats_release(booking=booking, journey_open=journey is not None)
-    return booking_with_stations(booking_id=booking.pk)
+        ).update(
+            status=booking.status,
+            cancelled_at=booking.cancelled_at,
+            seats_cancelled=booking.seats_cancelled,
+            refund_total=booking.refund_total,
+        )
+        inventory.seats_release(
+            booking=booking,
+            seats=[passengers[pid].seat_number for pid in leaving],
+            journey_open=journey is not None,
+        )
+    cancelled = booking_of_pnr(pnr=booking.pnr)
+    cancelled.refund_now = sum(refunds.values(), Decimal("0.00"))
+    return cancelled
 
 
 def bookings_cancel(*, booking_ids: list[int], actor: User) -> tuple[list[int], list[int]]:

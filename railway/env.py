@@ -1,6 +1,7 @@
 """Typed readers for settings that come from the environment; bad values fail at start-up."""
 
 import os
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ImproperlyConfigured
@@ -43,6 +44,43 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_money(name: str, default: str) -> Decimal:
+    """Read an amount of money, at least 0 and with at most two decimals, such as `60.00`."""
+    raw = os.environ.get(name)
+    raw = default if raw is None or raw.strip() == "" else raw.strip()
+    try:
+        value = Decimal(raw)
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name} must be an amount such as 60.00, got {raw!r}") from None
+    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+        raise ImproperlyConfigured(f"{name} must be an amount of at least 0 with two decimals, got {raw!r}")
+    return value.quantize(Decimal("0.01"))
+
+
+def env_refund_bands(name: str, default: str) -> tuple[tuple[int, str | Decimal], ...]:
+    """Read refund bands such as `48:fee,12:0.75,0:0.50`: hours before departure, and what is refunded
+    when cancelling more than that ahead (`fee`: the fare less the fee; or a share of the fare, 0 to 1).
+
+    The hours must fall from band to band, so that each moment ahead is in one band.
+    """
+    raw = os.environ.get(name)
+    raw = default if raw is None or raw.strip() == "" else raw
+    bands: list[tuple[int, str | Decimal]] = []
+    for item in raw.split(","):
+        hours, _, rule = item.strip().partition(":")
+        try:
+            hours_value = int(hours)
+            rule_value: str | Decimal = "fee" if rule.strip() == "fee" else Decimal(rule.strip())
+        except (ValueError, InvalidOperation):
+            raise ImproperlyConfigured(f"{name}: {item!r} is not HOURS:fee or HOURS:SHARE") from None
+        if hours_value < 0 or (isinstance(rule_value, Decimal) and not 0 <= rule_value <= 1):
+            raise ImproperlyConfigured(f"{name}: {item!r} needs hours of at least 0 and a share from 0 to 1")
+        if bands and hours_value >= bands[-1][0]:
+            raise ImproperlyConfigured(f"{name}: the hours must fall from band to band, got {raw!r}")
+        bands.append((hours_value, rule_value))
+    return tuple(bands)
 
 
 _RATE_PERIODS = {"s": "s", "sec": "s", "second": "s", "m": "m", "min": "m", "minute": "m"}

@@ -6,7 +6,16 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from railway.env import env_bool, env_cache, env_int, env_list, env_rate, env_str
+from railway.env import (
+    env_bool,
+    env_cache,
+    env_int,
+    env_list,
+    env_money,
+    env_rate,
+    env_refund_bands,
+    env_str,
+)
 from railway.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -204,6 +213,8 @@ REST_FRAMEWORK = {
         "booking_user": env_rate("THROTTLE_BOOKING_PER_USER", "30/min"),
         # A station finder is asked as a name is typed: several requests a second.
         "station_search_user": env_rate("THROTTLE_STATION_SEARCH_PER_USER", "300/min"),
+        # Reads and cancellations of bookings by PNR.
+        "pnr_user": env_rate("THROTTLE_PNR_PER_USER", "60/min"),
     },
 }
 
@@ -222,7 +233,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENFORCE_NON_BLANK_FIELDS": True,
-    "ENUM_NAME_OVERRIDES": {"BookingStatus": "bookings.models.Booking.Status"},
+    "ENUM_NAME_OVERRIDES": {
+        "BookingStatus": "bookings.models.Booking.Status",
+        "SeatPosition": "trains.seat_positions.POSITIONS",
+    },
     "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -263,6 +277,16 @@ BOOKING_MAX_SEATS_PER_USER = env_int("BOOKING_MAX_SEATS_PER_USER", 60, minimum=1
 BOOKING_CLOSES_MINUTES_BEFORE_DEPARTURE = env_int("BOOKING_CLOSES_MINUTES_BEFORE_DEPARTURE", 0, minimum=0)
 # How many days ahead of today (in TIME_ZONE) a journey may start and still be booked.
 BOOKING_HORIZON_DAYS = env_int("BOOKING_HORIZON_DAYS", 120, minimum=0)
+# The currency of every fare and refund (ISO 4217).
+FARE_CURRENCY = (env_str("FARE_CURRENCY", "INR") or "INR").strip().upper()
+if len(FARE_CURRENCY) != 3 or not FARE_CURRENCY.isalpha() or not FARE_CURRENCY.isascii():
+    raise ImproperlyConfigured(
+        f"FARE_CURRENCY must be a three-letter code such as INR, got {FARE_CURRENCY!r}"
+    )
+# What a passenger cancelling gets back, by hours before the train leaves the boarding station
+# (bookings.refunds): over 48 h the fare less CANCELLATION_FEE, over 12 h 75%, until departure 50%.
+CANCELLATION_FEE = env_money("CANCELLATION_FEE", "60.00")
+REFUND_BANDS = env_refund_bands("REFUND_BANDS", "48:fee,12:0.75,0:0.50")
 # How long a finished response is kept for replay under its Idempotency-Key.
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24, minimum=24)
 # How long a timetable import's lease lasts past its last batch: one import runs at a time, and

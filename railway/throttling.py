@@ -112,3 +112,12 @@ class StationSearchPerUserThrottle(UserThrottle):
 
 
 STATION_SEARCH_THROTTLES = [StationSearchPerUserThrottle]
+
+
+class PnrPerUserThrottle(UserThrottle):
+    """Reads and cancellations by PNR: enough for any passenger, too few to try codes at random."""
+
+    scope = "pnr_user"
+
+
+PNR_THROTTLES = [PnrPerUserThrottle]

@@ -5,7 +5,15 @@ from django.contrib import admin
 from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from bookings.apis import BookingDetailsApi, BookSeatApi, CancelBookingApi, SeatAvailabilityApi, SeatMapApi
+from bookings.apis import (
+    BookingApi,
+    BookingDetailsApi,
+    BookSeatApi,
+    CancelBookingApi,
+    CancelPassengersApi,
+    SeatAvailabilityApi,
+    SeatMapApi,
+)
 from railway.health import HealthzApi, ReadyzApi
 from trains.apis import AddTrainApi, StationSearchApi
 from users.apis import LoginApi, LogoutApi, RegisterApi
@@ -49,6 +57,8 @@ urlpatterns = [
     path("user/get_booking_details/<id:id>/", BookingDetailsApi.as_view(), name="booking-details"),
     path("user/cancel_booking/<id:booking_id>/", CancelBookingApi.as_view(), name="cancel-booking"),
     path("stations/", StationSearchApi.as_view(), name="stations"),
+    path("bookings/<str:pnr>/", BookingApi.as_view(), name="booking"),
+    path("bookings/<str:pnr>/cancel/", CancelPassengersApi.as_view(), name="cancel-passengers"),
     path(
         "trains/<id:train_number>/journeys/<str:journey_date>/seats/", SeatMapApi.as_view(), name="seat-map"
     ),

@@ -59,3 +59,16 @@ class TravelClassUnknown(Invalid):
             field="travel_class",
             extra={"classes": classes},
         )
+
+
+class TravelClassRequired(Invalid):
+    """A sale on a train of several classes that names none; `classes` lists them."""
+
+    default_code = "travel_class_required"
+
+    def __init__(self, *, classes: list[str]) -> None:
+        super().__init__(
+            f"This train has several classes: ask for one of {', '.join(classes)} as travel_class.",
+            field="travel_class",
+            extra={"classes": classes},
+        )

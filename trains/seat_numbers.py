@@ -27,3 +27,21 @@ def coach_seat_ranges(*, coach_seats: Sequence[int]) -> list[tuple[int, int]]:
         ranges.append((first, first + seats - 1))
         first += seats
     return ranges
+
+
+def class_seat_ranges(
+    *, coaches: Sequence[tuple[str, int, int]], travel_class: str
+) -> tuple[tuple[int, int], ...]:
+    """Return the train-wide (first, last) seat numbers of the class's coaches, adjacent coaches as one range.
+
+    `coaches` are (class, first seat, last seat) in the coaches' order.
+    """
+    ranges: list[tuple[int, int]] = []
+    for coach_class, first, last in coaches:
+        if coach_class != travel_class:
+            continue
+        if ranges and ranges[-1][1] + 1 == first:
+            ranges[-1] = (ranges[-1][0], last)
+        else:
+            ranges.append((first, last))
+    return tuple(ranges)

@@ -1,5 +1,6 @@
 """Reads on the network."""
 
+import dataclasses
 import datetime
 from collections import Counter
 from collections.abc import Iterable
@@ -233,6 +234,23 @@ class RouteStop:
     departure: datetime.timedelta | None
     # The station's time zone, in which the train's times there are written.
     time_zone: str = ""
+    # Kilometres from the train's first station; None where unknown.
+    distance_km: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class CoachOnDay:
+    """A coach of a train as a sale reads it: the train's seats first_seat .. last_seat."""
+
+    coach: str
+    travel_class: str
+    seats: int
+    layout: str
+    first_seat: int
+
+    @property
+    def last_seat(self) -> int:
+        return self.first_seat + self.seats - 1
 
 
 def stop_leaves_at(
@@ -294,6 +312,10 @@ class TrainOnDay:
     route: list[RouteStop]
     exception: bool | None
     day: datetime.date
+    # The train's coaches in order, and each class's fare: (per_km, minimum); a class without one
+    # is missing.
+    coaches: tuple[CoachOnDay, ...] = ()
+    fares: dict[str, tuple[Decimal, Decimal]] = dataclasses.field(default_factory=dict)
 
     @property
     def origin_time_zone(self) -> str:
@@ -302,15 +324,20 @@ class TrainOnDay:
 
 # A SQL text, the same on both databases: composing it with the ORM cost more than running it,
 # on every sale. SQLite returns times, dates and durations as text and integers: see time_value.
-# The active variants of the number are the rows with a train id first, their stops and their
-# exceptions in a span of dates the others: single-table selects, since a join costs PostgreSQL
-# more to plan than they cost to run. The casts give PostgreSQL the types of the columns only
-# the last select fills.
+# The active variants of the number are the rows with a train id first, their stops, their
+# exceptions in a span of dates, and their coaches with their classes' fares the others:
+# single-table selects, since a join costs PostgreSQL more to plan than they cost to run. The
+# casts give PostgreSQL the types of the columns only later selects fill.
+_ACTIVE_VARIANTS = (
+    "SELECT train.id FROM trains_train train WHERE train.train_number = %s AND train.withdrawn_at IS NULL"
+)
 _TRAIN_ON_DAY = """
 SELECT train.id, train.name, train.total_seats, train.departs_at, train.runs_on,
        train.service_from, train.service_until,
        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, CAST(NULL AS BIGINT), CAST(NULL AS DATE),
-       CAST(NULL AS BOOLEAN)
+       CAST(NULL AS BOOLEAN), CAST(NULL AS NUMERIC),
+       CAST(NULL AS BIGINT), CAST(NULL AS INTEGER), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR),
+       CAST(NULL AS INTEGER), CAST(NULL AS VARCHAR), CAST(NULL AS NUMERIC), CAST(NULL AS NUMERIC)
   FROM trains_train train
  WHERE train.train_number = %s AND train.withdrawn_at IS NULL
 UNION ALL
@@ -319,18 +346,28 @@ SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, stop.train_id, stop.position,
        (SELECT station.key FROM trains_station station WHERE station.id = stop.station_id),
        (SELECT station.name FROM trains_station station WHERE station.id = stop.station_id),
        (SELECT station.time_zone FROM trains_station station WHERE station.id = stop.station_id),
-       stop.arrival, stop.departure, NULL, NULL, NULL
+       stop.arrival, stop.departure, NULL, NULL, NULL, stop.distance_km,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
   FROM trains_stop stop
- WHERE stop.train_id IN (
-       SELECT train.id FROM trains_train train WHERE train.train_number = %s AND train.withdrawn_at IS NULL)
+ WHERE stop.train_id IN ({_ACTIVE_VARIANTS})
 UNION ALL
 SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       exception.train_id, exception.date, exception.runs
+       exception.train_id, exception.date, exception.runs, NULL,
+       NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
   FROM trains_serviceexception exception
- WHERE exception.train_id IN (
-       SELECT train.id FROM trains_train train WHERE train.train_number = %s AND train.withdrawn_at IS NULL)
+ WHERE exception.train_id IN ({_ACTIVE_VARIANTS})
    AND exception.date BETWEEN %s AND %s
-"""
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+       NULL, NULL, NULL, NULL,
+       coach.train_id, coach.position, coach.coach, coach.travel_class, coach.seats, coach.layout,
+       (SELECT fare.per_km FROM trains_fare fare
+         WHERE fare.train_id = coach.train_id AND fare.travel_class = coach.travel_class),
+       (SELECT fare.minimum FROM trains_fare fare
+         WHERE fare.train_id = coach.train_id AND fare.travel_class = coach.travel_class)
+  FROM trains_coach coach
+ WHERE coach.train_id IN ({_ACTIVE_VARIANTS})
+""".replace("{_ACTIVE_VARIANTS}", _ACTIVE_VARIANTS)
 
 
 def time_value(value: datetime.time | str) -> datetime.time:
@@ -374,16 +411,20 @@ def train_on_day(
     else:
         first = last = day
     with connection.cursor() as cursor:
-        cursor.execute(_TRAIN_ON_DAY, [train_number, train_number, train_number, first, last])
+        cursor.execute(_TRAIN_ON_DAY, [train_number, train_number, train_number, first, last, train_number])
         rows = cursor.fetchall()
     variants = []
     routes: dict[int, list[RouteStop]] = {}
     exceptions: dict[int, dict[datetime.date, bool]] = {}
+    coaches: dict[int, list[tuple]] = {}
     for row in rows:
         train_id, name, total_seats, departs_at, runs_on, service_from, service_until = row[:7]
         stop_train_id, position, code, key, station_name, time_zone, arrival, departure = row[7:15]
-        exception_train_id, date, runs = row[15:]
-        if train_id is not None:
+        exception_train_id, date, runs, distance_km = row[15:19]
+        coach_train_id = row[19]
+        if coach_train_id is not None:
+            coaches.setdefault(coach_train_id, []).append(row[20:])
+        elif train_id is not None:
             variants.append(
                 Train(
                     id=train_id,
@@ -405,6 +446,7 @@ def train_on_day(
                 duration_value(arrival),
                 duration_value(departure),
                 time_zone,
+                decimal_value(distance_km),
             )
             routes.setdefault(stop_train_id, []).append(stop)
         else:
@@ -418,13 +460,37 @@ def train_on_day(
         if train_day is None:
             train_day = local_date(now, route[0].time_zone) if route else timezone.localdate(now)
         exception = exceptions.get(train.pk, {}).get(train_day)
-        candidates.append(TrainOnDay(train=train, route=route, exception=exception, day=train_day))
+        train_coaches, fares = _coaches_on_day(coaches.get(train.pk, []))
+        candidates.append(
+            TrainOnDay(
+                train=train,
+                route=route,
+                exception=exception,
+                day=train_day,
+                coaches=train_coaches,
+                fares=fares,
+            )
+        )
     running = [
         candidate
         for candidate in candidates
         if train_starts_on_given(train=candidate.train, day=candidate.day, exception=candidate.exception)
     ]
     return (running or candidates)[0]
+
+
+def _coaches_on_day(rows: list[tuple]) -> tuple[tuple[CoachOnDay, ...], dict[str, tuple[Decimal, Decimal]]]:
+    """Return a train's coaches in order and its classes' fares from rows (position, coach, class,
+    seats, layout, per_km, minimum) in any order."""
+    coaches = []
+    fares = {}
+    first = 1
+    for _, code, travel_class, seats, layout, per_km, minimum in sorted(rows):
+        coaches.append(CoachOnDay(code, travel_class, seats, layout, first))
+        first += seats
+        if per_km is not None:
+            fares[travel_class] = (decimal_value(per_km), decimal_value(minimum))
+    return tuple(coaches), fares
 
 
 def train_calendars(*, trains: Iterable[Train]) -> dict[int, Calendar]:

@@ -1,6 +1,7 @@
 """The API calls that the booking tests make again and again, through a test client."""
 
 import re
+from decimal import Decimal
 
 BOOK_URL = "/user/book_seat/"
 AVAILABILITY_URL = "/user/get_seat_availability/"
@@ -35,3 +36,25 @@ def next_url(response):
     match = re.fullmatch(r'<(http://testserver/[^>]+)>; rel="next"', link)
     assert match, link
     return match[1]
+
+
+def cancelled_whole(booking, *, refunds=None, currency="INR"):
+    """Return the answer to cancelling every passenger of `booking` (an answer of book_seat), each refunded
+    `refunds[i]` (default nothing): the booking cancelled, with this cancellation's `refund`."""
+    refunds = refunds or ["0.00"] * len(booking["passengers"])
+    total = sum(Decimal(refund) for refund in refunds)
+    return {
+        **booking,
+        "status": "cancelled",
+        "passengers": [
+            {**passenger, "status": "cancelled", "refund": refund}
+            for passenger, refund in zip(booking["passengers"], refunds, strict=True)
+        ],
+        "refunded": {"amount": f"{total:.2f}", "currency": currency},
+        "refund": {"amount": f"{total:.2f}", "currency": currency},
+    }
+
+
+def as_listed(answer):
+    """Return a booking as a list of bookings shows it: what a cancellation answered, less its `refund`."""
+    return {key: value for key, value in answer.items() if key != "refund"}

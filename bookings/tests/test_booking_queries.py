@@ -12,10 +12,10 @@ URL = "/user/book_seat/"
 # tightest free seats, the booking's id): one round trip on PostgreSQL, one statement on SQLite,
 # whose transaction already holds the lock.
 LOCK_AND_READ = 1
-# The booking, the seats it holds, the free stretches sold and what is left of them: one round
-# trip on PostgreSQL, four statements on SQLite, which runs in process.
-WRITES = 1 if connection.vendor == "postgresql" else 4
-# Token; the train with its route and its exception for the date; then the sale.
+# The booking, its passengers, the seats they hold, the free stretches sold and what is left of
+# them: one round trip on PostgreSQL, five statements on SQLite, which runs in process.
+WRITES = 1 if connection.vendor == "postgresql" else 5
+# Token; the train with its route, its exception for the date, its coaches and fares; then the sale.
 ONE_SEAT = 2 + LOCK_AND_READ + WRITES
 # A group whose tightest seats hold a run that no run with a seat beside them could beat takes
 # it from the same read; otherwise it also reads the free seats beside them.

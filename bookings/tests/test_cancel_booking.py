@@ -3,7 +3,7 @@
 import pytest
 
 from bookings.models import Booking, BookingSeat
-from bookings.tests.client_calls import available, booked
+from bookings.tests.client_calls import available, booked, cancelled_whole
 from bookings.tests.invariants import assert_inventory_is_consistent
 from railway.tests.bodies import error_body
 
@@ -30,7 +30,7 @@ def test_it_answers_the_booking_marked_cancelled(owner_client, train):
     response = owner_client.post(url(booking["booking_id"]))
 
     assert response.status_code == 200, response.content
-    assert response.json() == {**booking, "status": "cancelled"}
+    assert response.json() == cancelled_whole(booking)
     assert Booking.objects.get(pk=booking["booking_id"]).status == "cancelled"
 
 

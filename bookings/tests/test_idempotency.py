@@ -245,7 +245,7 @@ def a_seat_rule_that_picks_seat_1_though_it_is_sold(monkeypatch):
     """Make the engine write seat 1 whatever is sold, as a sale bypassing the journey's lock would."""
     monkeypatch.setattr(
         "bookings.inventory.seats_choose",
-        lambda *, state: [Candidate(seat_number=1, from_position=0, to_position=2)],
+        lambda *, state, **rule: [Candidate(seat_number=1, from_position=0, to_position=2)],
     )
 
 

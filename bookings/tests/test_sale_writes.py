@@ -41,7 +41,16 @@ def test_every_write_of_a_sale_and_a_cancellation_carries_the_journeys_train(mak
         writes = writes_of(captured.captured_queries)
         assert writes
         for table, sql in writes:
-            assert table in {"bookings_booking", "bookings_bookingseat", "bookings_freestretch"}, sql
+            assert table in {
+                "bookings_booking",
+                "bookings_bookingseat",
+                "bookings_freestretch",
+                "bookings_passenger",
+            }, sql
+            if table == "bookings_passenger":
+                # A booking's passengers go with their booking, by its id.
+                assert re.search(rf"\b(VALUES \(|booking_id\"? = ){booking.pk}\b", sql), sql
+                continue
             # The journey's key is in every statement: as a column written, or as a condition.
             if sql.lstrip().upper().startswith("INSERT"):
                 columns = re.match(r'\s*INSERT INTO "?\w+"? \(([^)]*)\)', sql)

@@ -65,8 +65,8 @@ def test_each_row_lists_its_classes_in_coach_order_with_seats_and_fares(owner_cl
 def test_a_seat_sold_in_one_class_is_taken_from_that_class_alone(owner, owner_client):
     make_two_class_train()
     # Both seats of 2A, then one of SL, sold for the whole route.
-    assert booking_create(user=owner, train_number=7, seat_count=2).seat_numbers == [1, 2]
-    assert booking_create(user=owner, train_number=7, seat_count=1).seat_numbers == [3]
+    assert booking_create(user=owner, train_number=7, seat_count=2, travel_class="2A").seat_numbers == [1, 2]
+    assert booking_create(user=owner, train_number=7, seat_count=1, travel_class="SL").seat_numbers == [3]
 
     (row,) = search(owner_client)
 
@@ -79,7 +79,7 @@ def test_a_seat_sold_in_one_class_is_taken_from_that_class_alone(owner, owner_cl
 
 def test_the_seats_and_fare_are_those_of_the_segment_asked_for(owner, owner_client):
     make_two_class_train()
-    booking_create(user=owner, train_number=7, seat_count=2, destination="Lonavala")
+    booking_create(user=owner, train_number=7, seat_count=2, destination="Lonavala", travel_class="2A")
 
     assert classes_of(owner_client, "Lonavala", "Mumbai")[7] == [
         # 180 km: 2.45 x 180 = 441.00; 0.50 x 180 = 90.00, under SL's minimum of 100.00.
@@ -147,7 +147,9 @@ def test_counting_by_class_costs_no_query_per_train_or_class(owner, owner_client
     for number in range(1, 11):
         make_two_class_train(number)
         if number % 2:
-            booking_create(user=owner, train_number=number, seat_count=1, destination="Lonavala")
+            booking_create(
+                user=owner, train_number=number, seat_count=1, destination="Lonavala", travel_class="SL"
+            )
 
     with django_assert_num_queries(1 + SEARCH_QUERIES):  # the token, then the search
         rows = search(owner_client)
@@ -183,7 +185,7 @@ def test_a_class_whose_coaches_are_apart_counts_the_seats_of_all_of_them(owner, 
             CoachPlan(coach="S2", travel_class="SL", seats=3),
         ],
     )
-    assert booking_create(user=owner, train_number=9, seat_count=1).seat_numbers == [1]
+    assert booking_create(user=owner, train_number=9, seat_count=1, travel_class="SL").seat_numbers == [1]
 
     assert classes_of(owner_client)[9] == [
         {"travel_class": "SL", "available_seats": 4, "fare": "0.00"},

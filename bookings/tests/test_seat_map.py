@@ -95,7 +95,9 @@ def test_a_journey_not_sold_yet_has_every_seat_free_without_reading_stretches(
 
 
 def test_seats_booked_on_a_segment_are_taken_on_every_segment_overlapping_it(owner_client, sleeper):
-    booking = booked(owner_client, 700, 3, source="Nagpur", destination="Delhi", journey_date=TODAY)
+    booking = booked(
+        owner_client, 700, 3, travel_class="3A", source="Nagpur", destination="Delhi", journey_date=TODAY
+    )
     held = set(booking["seat_numbers"])
 
     for source, destination in [
@@ -111,7 +113,7 @@ def test_seats_booked_on_a_segment_are_taken_on_every_segment_overlapping_it(own
 def test_an_open_journey_reads_its_free_seats_in_one_more_query(
     owner_client, sleeper, django_assert_max_num_queries
 ):
-    booking = booked(owner_client, 700, 2, journey_date=TODAY)
+    booking = booked(owner_client, 700, 2, travel_class="3A", journey_date=TODAY)
 
     with django_assert_max_num_queries(5):
         answer = seat_map(owner_client, 700)
@@ -120,7 +122,7 @@ def test_an_open_journey_reads_its_free_seats_in_one_more_query(
 
 
 def test_seats_booked_on_a_segment_are_free_on_segments_that_do_not_overlap_it(owner_client, sleeper):
-    booked(owner_client, 700, 3, source="Nagpur", destination="Delhi", journey_date=TODAY)
+    booked(owner_client, 700, 3, travel_class="3A", source="Nagpur", destination="Delhi", journey_date=TODAY)
 
     for source, destination in [("Pune", "Nagpur"), ("Delhi", "Amritsar")]:
         answer = seat_map(owner_client, 700, source=source, destination=destination)
@@ -146,7 +148,7 @@ def test_it_reads_the_journey_of_the_date_asked_for(owner_client, make_train):
 
 
 def test_a_cancelled_booking_frees_its_seats_on_the_map(owner_client, sleeper):
-    booking = booked(owner_client, 700, 4, journey_date=TODAY)
+    booking = booked(owner_client, 700, 4, travel_class="3A", journey_date=TODAY)
     response = owner_client.post(f"/user/cancel_booking/{booking['booking_id']}/")
     assert response.status_code == 200, response.content
 
@@ -241,7 +243,7 @@ def test_an_unknown_or_withdrawn_train_is_not_found(owner_client, sleeper):
 
 
 def test_every_signed_in_user_may_read_it(owner_client, other_client, staff_client, sleeper):
-    booked(owner_client, 700, 2, journey_date=TODAY)
+    booked(owner_client, 700, 2, travel_class="3A", journey_date=TODAY)
 
     answers = [seat_map(client, 700) for client in (owner_client, other_client, staff_client)]
 

@@ -58,6 +58,8 @@ def test_the_inventory_covers_the_published_api():
         "GET /user/get_booking_details/{id}/",
         "POST /user/cancel_booking/{booking_id}/",
         "GET /stations/",
+        "GET /bookings/{pnr}/",
+        "POST /bookings/{pnr}/cancel/",
         "GET /trains/{train_number}/journeys/{journey_date}/seats/",
         "GET /healthz",
         "GET /readyz",

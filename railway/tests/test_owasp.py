@@ -15,6 +15,7 @@ from django.urls import URLPattern, get_resolver
 from rest_framework.test import APIClient
 
 from bookings.models import Booking, BookingSeat
+from bookings.tests.client_calls import cancelled_whole
 from conftest import PASSWORD, client_for
 from railway.tests.bodies import error_body
 from trains.models import Train
@@ -160,7 +161,7 @@ def test_api3_cancelling_cannot_change_anything_but_the_status(owner_client, own
     )
 
     assert response.status_code == 200
-    assert response.json() == {**owners_booking, "status": "cancelled"}
+    assert response.json() == cancelled_whole(owners_booking)
 
 
 def test_api3_adding_a_train_cannot_set_seats_sold_or_its_id(admin_client_api):

@@ -79,6 +79,7 @@ def test_every_limit_is_read_from_the_environment():
         "THROTTLE_REGISTER_PER_USERNAME": "4/day",
         "THROTTLE_BOOKING_PER_USER": "5/min",
         "THROTTLE_STATION_SEARCH_PER_USER": "8/hour",
+        "THROTTLE_PNR_PER_USER": "9/minute",
         "NUM_PROXIES": "2",
         "TOKEN_TTL_HOURS": "6",
         "TOKENS_PER_USER_MAX": "7",
@@ -89,7 +90,7 @@ def test_every_limit_is_read_from_the_environment():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
-        "[('booking_user', '5/m'), ('login_address', '1/s'), ('login_username', '2/m'), "
+        "[('booking_user', '5/m'), ('login_address', '1/s'), ('login_username', '2/m'), ('pnr_user', '9/m'), "
         "('register_address', '3/h'), ('register_username', '4/d'), ('station_search_user', '8/h')] 2 6 7 "
         "django.core.cache.backends.redis.RedisCache"
     )
@@ -101,12 +102,17 @@ def test_the_default_limits_are_the_documented_ones():
         unset |= {f"THROTTLE_{action}_PER_ADDRESS": "", f"THROTTLE_{action}_PER_USERNAME": ""}
 
     result = run_python(
-        PRINT_LIMITS, **unset, THROTTLE_BOOKING_PER_USER="", THROTTLE_STATION_SEARCH_PER_USER=""
+        PRINT_LIMITS,
+        **unset,
+        THROTTLE_BOOKING_PER_USER="",
+        THROTTLE_STATION_SEARCH_PER_USER="",
+        THROTTLE_PNR_PER_USER="",
     )
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (
         "[('booking_user', '30/m'), ('login_address', '30/m'), ('login_username', '5/m'), "
+        "('pnr_user', '60/m'), "
         "('register_address', '20/h'), ('register_username', '10/h'), ('station_search_user', '300/m')] "
         "0 168 10 "
         "django.core.cache.backends.locmem.LocMemCache"
