@@ -12,9 +12,8 @@ from django.db import connection
 from bookings import rules
 from bookings.errors import JourneyDateInvalid, TrainNotFound
 from trains.errors import TravelClassUnknown
-from trains.models import Coach
 from trains.seat_positions import seat_position
-from trains.selectors import train_on_day, train_starts_on_given
+from trains.selectors import train_coaches_on_day, train_on_day, train_starts_on_given
 
 
 @dataclass(frozen=True)
@@ -76,11 +75,9 @@ def journey_seat_map(
     if not train_starts_on_given(train=train, day=journey_date, exception=on_day.exception):
         raise JourneyDateInvalid.not_running(train_number=train_number, journey_date=journey_date)
 
-    coaches = list(
-        Coach.objects.filter(train_id=train.pk)
-        .order_by("position")
-        .values_list("coach", "travel_class", "seats", "layout")
-    )
+    coaches = [
+        (coach.coach, coach.travel_class, coach.seats, coach.layout) for coach in train_coaches_on_day(on_day)
+    ]
     # Codes are stored in upper case (trains.models).
     wanted = travel_class.strip().upper() if travel_class is not None else None
     if wanted is not None:

@@ -32,16 +32,15 @@ from bookings.pnrs import pnr_new
 from bookings.refunds import departure_ahead, refund_due
 from bookings.selectors import booking_of_pnr
 from railway.db.statements import Writes
-from trains.coach_plans import default_coaches
 from trains.fares import class_fare
 from trains.seat_numbers import class_seat_ranges
 from trains.selectors import (
-    CoachOnDay,
     RouteStop,
     TrainOnDay,
     journey_leaves_stop,
     stop_leaves_at,
     stop_leaves_on,
+    train_coaches_on_day,
     train_on_day,
     train_starts_on_given,
 )
@@ -106,19 +105,6 @@ class SaleClass:
     travel_class: str
     seat_ranges: inventory.SeatRanges
     coach_starts: tuple[int, ...]
-
-
-def train_coaches_on_day(on_day: TrainOnDay) -> tuple[CoachOnDay, ...]:
-    """Return the coaches of the train read: those stored, or for a train stored without any, the coaches
-    a train given none has (trains.coach_plans)."""
-    if on_day.coaches:
-        return on_day.coaches
-    first = 1
-    coaches = []
-    for plan in default_coaches(total_seats=on_day.train.total_seats):
-        coaches.append(CoachOnDay(plan.coach, plan.travel_class, plan.seats, plan.layout, first))
-        first += plan.seats
-    return tuple(coaches)
 
 
 def _sale_class(*, on_day: TrainOnDay, travel_class: str | None) -> SaleClass:

@@ -12,6 +12,7 @@ from django.db.models import ExpressionWrapper, F, OuterRef, Q, QuerySet, Subque
 from django.db.models.functions import Upper
 from django.utils import timezone
 
+from trains.coach_plans import default_coaches
 from trains.errors import AMBIGUOUS_CODES_LISTED, StationAmbiguous
 from trains.models import (
     Coach,
@@ -368,6 +369,19 @@ SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, N
   FROM trains_coach coach
  WHERE coach.train_id IN ({_ACTIVE_VARIANTS})
 """.replace("{_ACTIVE_VARIANTS}", _ACTIVE_VARIANTS)
+
+
+def train_coaches_on_day(on_day: TrainOnDay) -> tuple[CoachOnDay, ...]:
+    """Return the coaches of the train read: those stored, or for a train stored without any, the coaches
+    a train given none has (trains.coach_plans)."""
+    if on_day.coaches:
+        return on_day.coaches
+    first = 1
+    coaches = []
+    for plan in default_coaches(total_seats=on_day.train.total_seats):
+        coaches.append(CoachOnDay(plan.coach, plan.travel_class, plan.seats, plan.layout, first))
+        first += plan.seats
+    return tuple(coaches)
 
 
 def time_value(value: datetime.time | str) -> datetime.time:

@@ -87,8 +87,8 @@ def test_it_shows_every_coach_in_order_with_its_seats_and_their_positions(owner_
 def test_a_journey_not_sold_yet_has_every_seat_free_without_reading_stretches(
     owner_client, sleeper, django_assert_max_num_queries
 ):
-    # The token, the train and its route, the coaches, whether the journey is open.
-    with django_assert_max_num_queries(4):
+    # The token, the train with its route and coaches, whether the journey is open.
+    with django_assert_max_num_queries(3):
         answer = seat_map(owner_client, 700, "2026-12-01")
 
     assert free_seats(answer) == set(range(1, 14))
@@ -115,7 +115,7 @@ def test_an_open_journey_reads_its_free_seats_in_one_more_query(
 ):
     booking = booked(owner_client, 700, 2, travel_class="3A", journey_date=TODAY)
 
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(4):
         answer = seat_map(owner_client, 700)
 
     assert free_seats(answer) == set(range(1, 14)) - set(booking["seat_numbers"])
