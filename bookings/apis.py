@@ -299,10 +299,24 @@ class BookSeatApi(APIView):
         request=InputSerializer,
         examples=[
             OpenApiExample(
-                "Two seats from Surat to Kota",
-                value={"train_number": 12951, "seat_count": 2, "source": "Surat", "destination": "Kota"},
+                "Two named passengers in 3A from Surat to Kota",
+                value={
+                    "train_number": 12951,
+                    "travel_class": "3A",
+                    "passengers": [
+                        {"name": "Asha Rao", "age": 34, "preference": "lower"},
+                        {"name": "Ravi Rao", "age": 36},
+                    ],
+                    "source": "Surat",
+                    "destination": "Kota",
+                },
                 request_only=True,
-            )
+            ),
+            OpenApiExample(
+                "Two seats on a train of one class",
+                value={"train_number": 12009, "seat_count": 2, "source": "Surat", "destination": "Vadodara"},
+                request_only=True,
+            ),
         ],
         parameters=[
             OpenApiParameter(

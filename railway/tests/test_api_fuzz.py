@@ -90,6 +90,7 @@ def fuzzing_user(request, transactional_db) -> Iterator[User]:
         user=user,
         train_number=12951,
         seat_count=2,
+        travel_class="3A",
         source="Surat",
         destination="Kota",
         journey_date=timezone.localdate() + datetime.timedelta(days=1),

@@ -53,3 +53,18 @@ def test_loading_the_demo_again_changes_nothing():
 
     assert list(Stop.objects.order_by("pk").values_list("pk", "train_id", "arrival", "departure")) == before
     assert Train.objects.count() == 5
+
+
+def test_the_demo_rajdhani_sells_two_classes_by_the_kilometre(owner_client):
+    call_command("seed_demo", stdout=StringIO())
+
+    response = owner_client.get(
+        "/user/get_seat_availability/",
+        {"source": "Surat", "destination": "Kota", "journey_date": "2026-12-24"},
+    )
+
+    # 655 km from Surat (263) to Kota (918): 2.10 x 655 = 1,375.50; 1.45 x 655 = 949.75.
+    assert response.json()[0]["classes"] == [
+        {"travel_class": "2A", "available_seats": 16, "fare": "1375.50"},
+        {"travel_class": "3A", "available_seats": 24, "fare": "949.75"},
+    ]

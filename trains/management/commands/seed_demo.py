@@ -2,11 +2,14 @@
 
 import datetime
 import os
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from trains.coach_plans import CoachPlan
+from trains.fares import FarePlan
 from trains.models import Train
 from trains.services import train_create, train_route_replace
 
@@ -62,6 +65,19 @@ DEMO_TRAINS = [
 ]
 
 
+# The demo trains sold by class, their coaches and fares, and their stops' distances in km.
+DEMO_SEATING = {
+    12951: (
+        [CoachPlan("A1", "2A", 16, "berths-6"), CoachPlan("B1", "3A", 24, "berths-8")],
+        [
+            FarePlan("2A", Decimal("2.10"), Decimal("400.00")),
+            FarePlan("3A", Decimal("1.45"), Decimal("300.00")),
+        ],
+        [0, 263, 392, 653, 918, 1384],
+    ),
+}
+
+
 def minutes(value: int | None) -> datetime.timedelta | None:
     return None if value is None else datetime.timedelta(minutes=value)
 
@@ -83,6 +99,7 @@ class Command(BaseCommand):
                 if Train.objects.filter(train_number=number).exists():
                     continue
                 stops = [station for station, _, _ in calls]
+                coaches, fares, distances = DEMO_SEATING.get(number, (None, None, None))
                 train = train_create(
                     train_number=number,
                     name=name,
@@ -90,7 +107,10 @@ class Command(BaseCommand):
                     destination=stops[-1],
                     total_seats=seats,
                     stops=stops,
+                    distances_km=None if distances is None else [Decimal(km) for km in distances],
                     time_zone=DEMO_TIME_ZONE,
+                    coaches=coaches,
+                    fares=fares,
                 )
                 train.departs_at = departs_at
                 train.save(update_fields=["departs_at"])
