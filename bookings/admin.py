@@ -303,9 +303,19 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel selected bookings", permissions=["cancel"])
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
-        cancelled, already_cancelled = bookings_cancel(
-            booking_ids=list(queryset.values_list("pk", flat=True)), actor=request.user
-        )
+        try:
+            cancelled, already_cancelled = bookings_cancel(
+                booking_ids=list(queryset.values_list("pk", flat=True)), actor=request.user
+            )
+        except DomainError as error:
+            # bookings_cancel stops at the first booking refused (its train has left, say); those
+            # cancelled before it stay cancelled, as their statuses in the list show.
+            self.message_user(
+                request,
+                f"Cancelling stopped: {error.detail} The list shows which bookings are cancelled.",
+                messages.ERROR,
+            )
+            return
         if cancelled:
             self.message_user(
                 request,
