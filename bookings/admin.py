@@ -1,9 +1,12 @@
-"""Admin for bookings: read-only, since bookings are made through the API, with a cancel action.
+"""Admin for bookings: read-only, since bookings are made through the API, with ways to cancel.
 
-The list filters by journey (train number and journey date) as well as by status and user.
+The list filters by journey (train number and journey date) as well as by status and user, and
+finds a booking by id, PNR or username. A booking's page shows its passengers, their seats,
+fares and refunds.
 
-Cancelling goes through bookings.services.bookings_cancel, so seats are freed exactly as
-when a passenger cancels through the API.
+Cancelling goes through bookings.services (bookings_cancel for whole bookings from the list,
+passengers_cancel for chosen passengers from a booking's page), so seats are freed and fares
+refunded exactly as when a passenger cancels through the API.
 
 The train admin (bookings.train_admin) is registered here too: a train may be on sale while
 it is edited.
@@ -15,13 +18,19 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 
-from bookings.models import Booking
+from bookings.models import Booking, Passenger
+from bookings.pnrs import pnr_normalise
 from bookings.selectors import bookings_with_stations
-from bookings.services import bookings_cancel
+from bookings.services import bookings_cancel, passengers_cancel
 from bookings.train_admin import TrainAdmin
+from railway.errors import DomainError
 from trains.models import Train
 
 
@@ -93,10 +102,50 @@ class JourneyDateFilter(TextBoxFilter):
         return queryset.filter(journey_date=journey_date)
 
 
+class PassengerInline(admin.TabularInline):
+    """A booking's passengers as sold, and what each cancellation refunded: a record, never edited here."""
+
+    model = Passenger
+    fields = [
+        "passenger_id",
+        "name",
+        "age",
+        "preference",
+        "coach",
+        "seat",
+        "seat_number",
+        "position",
+        "preference_met",
+        "fare",
+        "status",
+        "cancelled_at",
+        "refund",
+    ]
+    readonly_fields = fields
+    can_delete = False
+    extra = 0
+
+    def has_view_permission(self, request: HttpRequest, obj: Booking | None = None) -> bool:
+        # Part of the booking: whoever may see the booking sees who travels on it.
+        return self.admin_site.get_model_admin(Booking).has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Booking | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Booking | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Booking | None = None) -> bool:
+        return False
+
+
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
     list_display = [
         "id",
+        "pnr_code",
+        "travel_class",
+        "fare_total",
         "train",
         "journey_date",
         "user",
@@ -114,9 +163,14 @@ class BookingAdmin(admin.ModelAdmin):
     show_full_result_count = False
     list_per_page = 50
     search_fields = ["=id", "user__username"]
-    search_help_text = "Search by booking id or username."
+    search_help_text = "Search by booking id, PNR or username."
     fields = [
         "id",
+        "pnr_code",
+        "travel_class",
+        "fare_total",
+        "refund_total",
+        "currency",
         "train",
         "journey_date",
         "user",
@@ -128,7 +182,9 @@ class BookingAdmin(admin.ModelAdmin):
         "cancelled_at",
     ]
     readonly_fields = fields
+    inlines = [PassengerInline]
     actions = ["cancel_selected"]
+    change_form_template = "admin/bookings/booking/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Booking]:
         # The changelist applies list_select_related only to a queryset without
@@ -136,6 +192,19 @@ class BookingAdmin(admin.ModelAdmin):
         return bookings_with_stations(bookings=super().get_queryset(request)).select_related(
             *self.list_select_related
         )
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Booking], search_term: str
+    ) -> tuple[QuerySet[Booking], bool]:
+        """Find bookings by id or username, and the booking whose PNR the whole box spells.
+
+        A PNR is read as passengers write it (bookings.pnrs): in any case, with dashes or spaces.
+        """
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        pnr = pnr_normalise(search_term)
+        if pnr is None:
+            return found, may_have_duplicates
+        return found | queryset.filter(pnr=pnr), may_have_duplicates
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -154,6 +223,76 @@ class BookingAdmin(admin.ModelAdmin):
             and request.user.has_perm("bookings.change_booking")
         )
 
+    def get_urls(self) -> list[URLPattern]:
+        cancel = path(
+            "<path:object_id>/cancel-passengers/",
+            self.admin_site.admin_view(self.cancel_passengers_view),
+            name=f"{self.opts.app_label}_{self.opts.model_name}_cancel_passengers",
+        )
+        # First: the default URLs end with a catch-all "<object_id>/..." that would take it.
+        return [cancel, *super().get_urls()]
+
+    def booking_url(self, booking: Booking, view: str) -> str:
+        """Return the address of one of the booking's admin views: "change" or "cancel_passengers"."""
+        name = f"{self.admin_site.name}:{self.opts.app_label}_{self.opts.model_name}_{view}"
+        return reverse(name, args=[quote(booking.pk)])
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "may_cancel": self.has_cancel_permission(request)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def cancel_passengers_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Offer the booking's passengers who still hold a seat, and cancel those chosen.
+
+        The cancellation is passengers_cancel's, as for an owner through the API: its refusals
+        (the train has left, a passenger cancelled meanwhile) come back as messages.
+        """
+        if not self.has_cancel_permission(request):
+            raise PermissionDenied
+        booking = self.get_object(request, unquote(object_id))
+        if booking is None:
+            raise Http404("No booking with this id.")
+        if request.method == "POST":
+            chosen = request.POST.getlist("passengers")
+            done = self.passengers_cancel_chosen(request, booking=booking, chosen=chosen)
+            return HttpResponseRedirect(self.booking_url(booking, "change" if done else "cancel_passengers"))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Cancel passengers of booking {booking.pnr}",
+            "booking": booking,
+            "confirmed": booking.passengers.filter(status=Passenger.Status.CONFIRMED),
+        }
+        return TemplateResponse(request, "admin/bookings/booking/cancel_passengers.html", context)
+
+    def passengers_cancel_chosen(self, request: HttpRequest, *, booking: Booking, chosen: list[str]) -> bool:
+        """Cancel the passengers whose ids were ticked, and say what it refunded or why it could not."""
+        if not chosen:
+            self.message_user(request, "Choose the passengers to cancel.", messages.ERROR)
+            return False
+        if not all(re.fullmatch(r"[0-9]{1,5}", value) for value in chosen):
+            self.message_user(request, "Choose the passengers to cancel from the list.", messages.ERROR)
+            return False
+        passenger_ids = sorted({int(value) for value in chosen})
+        try:
+            cancelled = passengers_cancel(pnr=booking.pnr, actor=request.user, passenger_ids=passenger_ids)
+        except DomainError as error:
+            self.message_user(request, error.detail, messages.ERROR)
+            return False
+        done = f"Cancelled passenger(s) {', '.join(map(str, passenger_ids))} of booking {cancelled.pnr}"
+        if cancelled.status == Booking.Status.CANCELLED:
+            done += ", and with them the booking: no passenger holds a seat any more"
+        self.message_user(
+            request, f"{done}. Refunded {cancelled.refund_now} {cancelled.currency}.", messages.SUCCESS
+        )
+        return True
+
+    @admin.display(description="PNR")
+    def pnr_code(self, booking: Booking) -> str:
+        return booking.pnr
+
     @admin.display(description="segment")
     def segment(self, booking: Booking) -> str:
         return f"{booking.source_name} → {booking.destination_name}"
@@ -164,9 +303,19 @@ class BookingAdmin(admin.ModelAdmin):
 
     @admin.action(description="Cancel selected bookings", permissions=["cancel"])
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:
-        cancelled, already_cancelled = bookings_cancel(
-            booking_ids=list(queryset.values_list("pk", flat=True)), actor=request.user
-        )
+        try:
+            cancelled, already_cancelled = bookings_cancel(
+                booking_ids=list(queryset.values_list("pk", flat=True)), actor=request.user
+            )
+        except DomainError as error:
+            # bookings_cancel stops at the first booking refused (its train has left, say); those
+            # cancelled before it stay cancelled, as their statuses in the list show.
+            self.message_user(
+                request,
+                f"Cancelling stopped: {error.detail} The list shows which bookings are cancelled.",
+                messages.ERROR,
+            )
+            return
         if cancelled:
             self.message_user(
                 request,

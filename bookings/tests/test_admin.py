@@ -129,6 +129,20 @@ def test_staff_who_may_only_view_bookings_cannot_cancel_them(staff, train, owner
     assert booking.status == Booking.Status.CONFIRMED
 
 
+def test_the_cancel_action_refused_for_a_departed_train_is_a_message(superuser_client, train, owner):
+    with IN_BOOKING_WINDOW:
+        booking = booking_create(user=owner, train_number=200, seat_count=1)
+
+    with time_machine.travel(datetime.datetime(2026, 11, 27, 12, tzinfo=datetime.UTC)):
+        response = cancel_action(superuser_client, [booking])
+
+    assert response.status_code == 200
+    (message,) = messages_of(response)
+    assert message.startswith("Cancelling stopped: The train left your boarding station")
+    booking.refresh_from_db()
+    assert booking.status == Booking.Status.CONFIRMED
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
