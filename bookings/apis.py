@@ -338,17 +338,22 @@ class BookSeatApi(APIView):
         responses={
             201: BookingOutputSerializer,
             400: bad_request(
-                "A field or the `Idempotency-Key` is invalid, `seat_count` is outside 1..10, a station "
-                "is not on the route or comes in the wrong order, a name is two stations' of the route "
-                "(`ambiguous_station`, listing their `codes`), or `journey_date` is outside the booking "
-                "window: the journey leaves the boarding station before today, has left it already "
+                "A field or the `Idempotency-Key` is invalid (a passenger's `name`, `age` or `preference`, "
+                "1 to 6 `passengers`), neither `seat_count` nor `passengers` is given (`required`), "
+                "`seat_count` is not the passengers' number (`seat_count_mismatch`), the train has several "
+                "classes and none is named (`travel_class_required`) or not the one named "
+                "(`unknown_travel_class`; both list the train's `classes`), `seat_count` is outside 1..10, "
+                "a station is not on the route or comes in the wrong order, a name is two stations' of the "
+                "route (`ambiguous_station`, listing their `codes`), or `journey_date` is outside the "
+                "booking window: the journey leaves the boarding station before today, has left it already "
                 "(`train_departed`), starts more than `BOOKING_HORIZON_DAYS` days ahead, or the train "
                 "does not start its journey that day."
             ),
             403: error_response("`permission_denied`: `user_id` is not the caller's."),
             404: error_response("`train_not_found`: no train with this number."),
             409: error_response(
-                "`insufficient_seats`: not enough seats are free on the segment (see `available_seats`); "
+                "`insufficient_seats`: not enough seats of the class are free on the segment (see "
+                "`available_seats`, the class's); "
                 "`seat_cap_reached`: the caller would hold more confirmed seats on the journey than one "
                 "user may (see `seat_cap` and `seats_held`; cancelling frees them); "
                 "`seats_taken`: the chosen seats were sold meanwhile, retry.",

@@ -525,3 +525,29 @@ def test_a_train_without_times_counts_from_midnight_of_its_date(owner_client, ma
 
     with at(midnight - 12 * HOURS - datetime.timedelta(seconds=1)):
         assert cancel(owner_client, booking["pnr"]).json()["refund"]["amount"] == "75.00"
+
+
+def test_the_schema_documents_the_new_fields_and_codes(anon_client):
+    schema = anon_client.get("/api/schema/?format=json").json()
+    components = schema["components"]["schemas"]
+    book_seat = schema["paths"][BOOK_URL]["post"]
+
+    request = components[
+        book_seat["requestBody"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+    ]
+    assert {"travel_class", "passengers"} <= set(request["properties"])
+    assert "seat_count" not in request.get("required", [])
+    booking = components["Booking"]["properties"]
+    assert {"pnr", "travel_class", "fare", "passengers", "refunded"} <= set(booking)
+    passenger = components["Passenger"]["properties"]
+    assert set(passenger) == {
+        "passenger_id", "name", "age", "preference", "coach", "seat", "seat_number",
+        "position", "preference_met", "status", "fare", "refund",
+    }  # fmt: skip
+    described = str(book_seat["responses"])
+    for code in ("travel_class_required", "unknown_travel_class", "seat_count_mismatch"):
+        assert code in described
+    cancel = str(schema["paths"]["/bookings/{pnr}/cancel/"]["post"]["responses"])
+    for code in ("unknown_passenger", "already_cancelled", "booking_not_found", "not_booking_owner"):
+        assert code in cancel
+    assert "refund" in components["Cancellation"]["properties"]
