@@ -43,6 +43,7 @@ from bookings.allocation import (
     Candidate,
     choose_seats,
     free_stretches,
+    in_one_coach,
     party_seats,
     stretches_left,
 )
@@ -53,6 +54,9 @@ from trains.models import Stop, Train
 
 # How many of the tightest candidates a group's first look reads, per seat of the group.
 GROUP_FIRST_LOOK = 4
+# How many of the tightest candidates a party with preferences weighs: every seat of a class of
+# a few coaches, and no more than a bounded read under the lock on a train of thousands of seats.
+PREFERENCE_LOOK = 512
 
 # The train-wide seat numbers (first, last) of a class's coaches; none for every seat of the train.
 SeatRanges = tuple[tuple[int, int], ...]
@@ -438,6 +442,14 @@ def _candidates_read(*, state: SaleState, size: int | None) -> list[Candidate]:
     )
 
 
+def _a_run(chosen: Sequence[Candidate], *, coach_starts: Sequence[int]) -> bool:
+    """Return whether the seats chosen are adjacent seats of one coach."""
+    seats = sorted(candidate.seat_number for candidate in chosen)
+    return seats == list(range(seats[0], seats[0] + len(seats))) and in_one_coach(
+        first=seats[0], last=seats[-1], coach_starts=coach_starts
+    )
+
+
 def _insufficient(state: SaleState) -> InsufficientSeats:
     return InsufficientSeats(
         available_seats=seats_free_count(
@@ -462,18 +474,24 @@ def seats_choose(
     `coach_starts` are the first seat numbers of the train's coaches, which a group's run may
     not cross. Without preferences, the rule decides from the look the sale took under the lock,
     and looks further only when it asks for it: one row for a single seat, a few for a group.
-    Preferences weigh every seat of the class against each other: all its candidates are read.
+    Preferences weigh the class's PREFERENCE_LOOK tightest candidates against each other (all of
+    them, but on the largest trains); a party they cannot seat together there is seated by the
+    look without them.
     """
     if any(preferences) and position_of is not None:
+        candidates = _candidates_read(state=state, size=PREFERENCE_LOOK)
         chosen = party_seats(
-            candidates=_candidates_read(state=state, size=None),
-            coach_starts=coach_starts,
-            preferences=preferences,
-            position_of=position_of,
+            candidates=candidates, coach_starts=coach_starts, preferences=preferences, position_of=position_of
         )
-        if chosen is None:
-            raise _insufficient(state)
-        return chosen
+        if len(candidates) < PREFERENCE_LOOK:
+            # Every candidate of the class was read: the rule's choice, or not enough seats.
+            if chosen is None:
+                raise _insufficient(state)
+            return chosen
+        if chosen is not None and _a_run(chosen, coach_starts=coach_starts):
+            return chosen
+        # A run of the party may lie past the tightest read: the look below finds it, whatever the
+        # preferences, which never split a party that could sit together.
     look = state.look
     while True:
         choice = choose_seats(

@@ -12,6 +12,8 @@ import pytest
 import time_machine
 
 from bookings.models import Booking, BookingSeat, Passenger
+from bookings.passengers import PassengerRequest
+from bookings.services import booking_cancel, booking_create
 from bookings.tests.client_calls import AVAILABILITY_URL, BOOK_URL
 from railway.tests.bodies import error_body
 from trains.coach_plans import CoachPlan
@@ -551,3 +553,24 @@ def test_the_schema_documents_the_new_fields_and_codes(anon_client):
     for code in ("unknown_passenger", "already_cancelled", "booking_not_found", "not_booking_owner"):
         assert code in cancel
     assert "refund" in components["Cancellation"]["properties"]
+
+
+def test_a_party_with_preferences_still_sits_together_when_the_tightest_seats_weighed_are_apart(
+    owner, make_train, monkeypatch
+):
+    # Weigh only the two tightest seats, as on a train too large to weigh whole.
+    monkeypatch.setattr("bookings.inventory.PREFERENCE_LOOK", 2)
+    make_train(18, 8, "A", "B", "C")
+    singles = [booking_create(user=owner, train_number=18, seat_count=1, destination="B") for _ in range(3)]
+    assert [booking.seat_numbers for booking in singles] == [[1], [2], [3]]
+    booking_cancel(booking_id=singles[1].pk, actor=owner)
+    # Seats 1 and 3 are free from B only, the tightest there; seat 2 is free end to end.
+
+    party = booking_create(
+        user=owner,
+        train_number=18,
+        source="B",
+        passengers=[PassengerRequest("Asha", 34, "window"), PassengerRequest("Ravi", 36)],
+    )
+
+    assert party.seat_numbers == [1, 2]
