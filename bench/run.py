@@ -493,13 +493,17 @@ def scenarios(
     from django.utils import timezone
 
     from bench.seed import hot_journey_open_sold, hot_train_reset, naive_hot_train_reset
+    from trains.coach_plans import DEFAULT_CLASS
 
     def book(targets: str, path: str, max_seats: int = 2) -> dict[str, str]:
+        # The service sells a class to named passengers, as its clients buy; the naive baseline
+        # knows no classes nor passengers, and is sent the seat count it reads.
         return {
             "BENCH_TOKENS": str(data_paths["tokens"]),
             "BENCH_TARGETS": str(data_paths[targets]),
             "BENCH_PATH": path,
             "BENCH_MAX_SEATS": str(max_seats),
+            **({} if path.startswith("/naive/") else {"BENCH_TRAVEL_CLASS": DEFAULT_CLASS}),
         }
 
     def get(paths: str, tokens: str = "tokens") -> dict[str, str]:
