@@ -23,6 +23,8 @@ from datetime import date, timedelta
 
 from django.db import connection, models, transaction
 
+from trains.coach_plans import DEFAULT_CLASS, CoachPlan, default_coaches
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/railway_bench"
 # The hot trains have a number no network train has; the naive hot train shares it.
 HOT_TRAIN_NUMBER = 1
@@ -166,7 +168,6 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
     from bench.journey_seats import JourneySeats
     from bench.naive.models import NaiveTrain
     from bookings.models import Booking, BookingSeat, FreeStretch, Journey, Passenger
-    from trains.coach_plans import default_coaches
     from trains.models import Station, Stop, Train, station_key
     from trains.time_zones import service_time_zone
     from users.models import Token, User, token_digest
@@ -464,8 +465,6 @@ def _booking_sale_columns(*, booking_id: int, travel_class: str | None = None) -
     trains have no fares, so every seat was sold for nothing."""
     from django.conf import settings
 
-    from trains.coach_plans import DEFAULT_CLASS
-
     return (seed_pnr(booking_id), travel_class or DEFAULT_CLASS, "0.00", "0.00", settings.FARE_CURRENCY, 0)
 
 
@@ -515,11 +514,34 @@ def _booking_rows(rows: Iterable[tuple]) -> Iterator[tuple]:
         yield (*row[:6], json.dumps(row[6]), *row[7:]) if connection.vendor == "postgresql" else row
 
 
-def hot_train_reset(*, seats: int | None = None, stops: int = 10, journey_dates: Sequence[date] = ()) -> int:
+# The classes of a hot train of two classes, the default coaches' class first.
+HOT_TRAIN_CLASSES = (DEFAULT_CLASS, "AC")
+
+
+def hot_coaches(*, seats: int, classes: int) -> list[CoachPlan] | None:
+    """Return the hot train's coaches: None (the default coaches, all GEN) for one class; for two,
+    half its seats in GEN coaches C1, C2... and the rest in AC coaches A1, A2..., so that each sale
+    is restricted to the coaches of the class it names."""
+    if classes == 1:
+        return None
+    if classes != len(HOT_TRAIN_CLASSES) or seats < classes:
+        raise ValueError(f"A hot train has 1 or {len(HOT_TRAIN_CLASSES)} classes, each with a seat.")
+    general = default_coaches(total_seats=seats // 2)
+    upper = [
+        CoachPlan(coach=f"A{plan.coach[1:]}", travel_class=HOT_TRAIN_CLASSES[1], seats=plan.seats)
+        for plan in default_coaches(total_seats=seats - seats // 2)
+    ]
+    return general + upper
+
+
+def hot_train_reset(
+    *, seats: int | None = None, stops: int = 10, journey_dates: Sequence[date] = (), classes: int = 1
+) -> int:
     """Re-create the hot train empty (same route, `seats` seats or as before); return its id.
 
     Its journeys on `journey_dates` are opened with all their seats free, so that the load
-    measures sales, not the creation of journeys by their first sale.
+    measures sales, not the creation of journeys by their first sale. Its seats are in one class,
+    or in `classes` (hot_coaches).
     """
     from bookings.inventory import journey_open
     from bookings.models import Booking, BookingSeat
@@ -536,13 +558,15 @@ def hot_train_reset(*, seats: int | None = None, stops: int = 10, journey_dates:
             existing.delete()
         else:
             route = list(Station.objects.order_by("id").values_list("name", flat=True)[:stops])
+    seats = seats or 1_000
     train = train_create(
         train_number=HOT_TRAIN_NUMBER,
         source=route[0],
         destination=route[-1],
-        total_seats=seats or 1_000,
+        total_seats=seats,
         name="Bench Hot Express",
         stops=route,
+        coaches=hot_coaches(seats=seats, classes=classes),
     )
     with transaction.atomic():
         for journey_date in sorted(journey_dates):
@@ -574,7 +598,6 @@ def hot_journey_open_sold(
 
     from bench.journey_seats import JourneySeats
     from bookings.models import Booking, BookingSeat, FreeStretch, Journey, Passenger
-    from trains.coach_plans import default_coaches
     from trains.models import Train
     from users.models import User
 

@@ -18,9 +18,11 @@ from bench.invariants import (
 from bench.naive.models import NaiveTrain
 from bench.run import booking_target
 from bench.seed import (
+    HOT_TRAIN_CLASSES,
     HOT_TRAIN_NUMBER,
     LISTER_USERNAME,
     SeedSize,
+    hot_coaches,
     hot_journey_open_sold,
     hot_train_reset,
     journey_dates_ahead,
@@ -414,3 +416,52 @@ def test_the_seed_leaves_empty_tables_unanalysed_so_cached_plans_still_use_their
         plan = "\n".join(line for (line,) in cursor.fetchall())
         cursor.execute("DEALLOCATE idempotency_lookup")
     assert "Index" in plan and "Seq Scan" not in plan, plan
+
+
+def test_a_hot_train_of_two_classes_has_half_its_seats_in_each():
+    assert hot_coaches(seats=450, classes=1) is None
+    coaches = hot_coaches(seats=450, classes=2)
+
+    assert [(coach.coach, coach.travel_class, coach.seats) for coach in coaches] == [
+        ("C1", "GEN", 200),
+        ("C2", "GEN", 25),
+        ("A1", "AC", 200),
+        ("A2", "AC", 25),
+    ]
+
+
+@pytest.mark.django_db
+def test_each_class_of_a_hot_train_of_two_sells_its_own_coaches(client_for_key):
+    seed(size=TINY, seed=3, log=quiet)
+    today = timezone.localdate()
+    hot_id = hot_train_reset(seats=8, journey_dates=[today], classes=2)
+    client = client_for_key(user_id=1)
+
+    coaches = {}
+    for travel_class in [*HOT_TRAIN_CLASSES, *HOT_TRAIN_CLASSES]:
+        target = booking_target(train_number=HOT_TRAIN_NUMBER, travel_class=travel_class)
+        body = f'{{{target}, "passengers": [{{"name": "Asha Rao", "age": 34}}]}}'
+        answer = client.post("/user/book_seat/", body, content_type="application/json")
+        assert answer.status_code == 201, answer.content
+        coaches.setdefault(travel_class, []).extend(
+            passenger["coach"] for passenger in answer.json()["passengers"]
+        )
+
+    assert coaches == {"GEN": ["C1", "C1"], "AC": ["A1", "A1"]}
+    assert not any(inventory_violations(train_id=hot_id).values())
+
+
+@pytest.mark.django_db
+def test_a_hot_journey_of_two_classes_sold_ahead_books_each_seat_in_its_coach_s_class():
+    seed(size=TINY, seed=3, log=quiet)
+    hot_id = hot_train_reset(seats=40, classes=2)
+
+    hot_journey_open_sold(journey_date=timezone.localdate(), busiest_leg_share=0.7, whole_route=True)
+
+    classes = dict(Booking.objects.filter(train_id=hot_id).values_list("seat_numbers__0", "travel_class"))
+    assert classes == {seat: "GEN" if seat <= 20 else "AC" for seat in range(1, 29)}
+    assert set(Passenger.objects.filter(booking__train_id=hot_id).values_list("coach", flat=True)) == {
+        "C1",
+        "A1",
+    }
+    assert not any(inventory_violations(train_id=hot_id).values())
