@@ -80,6 +80,12 @@ _CHECKS = {
         WHERE {booking_train} AND (COALESCE(rows_held.astray, 0) > 0 OR COALESCE(rows_held.held, 0) <> CASE
             WHEN bookings_booking.status = 'confirmed' THEN bookings_booking.seat_count ELSE 0 END)
     """,
+    "bookings without one passenger for each seat sold": """
+        SELECT COUNT(*) FROM bookings_booking LEFT JOIN (
+            SELECT booking_id, COUNT(*) AS passengers FROM bookings_passenger GROUP BY booking_id
+        ) travelling ON travelling.booking_id = bookings_booking.id
+        WHERE {booking_train} AND COALESCE(travelling.passengers, 0) <> bookings_booking.seat_count
+    """,
     "naive trains whose counter disagrees with their bookings": """
         SELECT COUNT(*) FROM naive_naivetrain LEFT JOIN (
             SELECT train_id, SUM(seat_count) AS sold FROM naive_naivebooking GROUP BY train_id

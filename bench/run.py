@@ -143,6 +143,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="start dates the hot-dates scenario spreads its bookings over (default 8)",
     )
     parser.add_argument(
+        "--hot-classes",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="classes of the hot train in the hot scenarios, its seats halved between GEN and AC with 2, "
+        "each sale naming one at random; the naive twin has none, and the early/late scenarios keep one "
+        "(default 1: all GEN, as the network trains)",
+    )
+    parser.add_argument(
         "--rounds", type=int, default=1, help="run every scenario this many times; ratios of medians"
     )
     parser.add_argument(
@@ -487,40 +496,56 @@ def load_data(workdir: Path, *, rng: random.Random, hot_date_count: int) -> dict
 
 
 def scenarios(
-    data_paths: dict[str, Path], *, hot_seats: tuple[int, ...], hot_dates: list[date], seed: int
+    data_paths: dict[str, Path],
+    *,
+    hot_seats: tuple[int, ...],
+    hot_dates: list[date],
+    seed: int,
+    hot_classes: int = 1,
 ) -> dict[tuple[str, int | None], Scenario]:
     """Return every scenario by (name, hot train's seats or None)."""
     from django.utils import timezone
 
-    from bench.seed import hot_journey_open_sold, hot_train_reset, naive_hot_train_reset
+    from bench.seed import HOT_TRAIN_CLASSES, hot_journey_open_sold, hot_train_reset, naive_hot_train_reset
+    from trains.coach_plans import DEFAULT_CLASS
 
-    def book(targets: str, path: str, max_seats: int = 2) -> dict[str, str]:
+    def book(
+        targets: str, path: str, max_seats: int = 2, classes: Iterable[str] = (DEFAULT_CLASS,)
+    ) -> dict[str, str]:
+        # The service sells a class (one of `classes`, at random) to named passengers, as its
+        # clients buy; the naive baseline knows no classes nor passengers, and is sent the seat
+        # count it reads.
         return {
             "BENCH_TOKENS": str(data_paths["tokens"]),
             "BENCH_TARGETS": str(data_paths[targets]),
             "BENCH_PATH": path,
             "BENCH_MAX_SEATS": str(max_seats),
+            **({} if path.startswith("/naive/") else {"BENCH_TRAVEL_CLASS": ",".join(classes)}),
         }
+
+    hot_train_classes = HOT_TRAIN_CLASSES[:hot_classes]
 
     def get(paths: str, tokens: str = "tokens") -> dict[str, str]:
         return {"BENCH_TOKENS": str(data_paths[tokens]), "BENCH_PATHS": str(data_paths[paths])}
 
     hot_state: dict[str, int] = {}
 
-    def hot_reset(seats: int, *, sold_ahead: float = 0.0, whole_route: bool = True) -> dict[str, Any] | None:
+    def hot_reset(
+        seats: int, *, sold_ahead: float = 0.0, whole_route: bool = True, classes: int = hot_classes
+    ) -> dict[str, Any] | None:
         # Today's journey, the one booked when a request gives no date.
         today = timezone.localdate()
         if not sold_ahead:
-            hot_state["id"] = hot_train_reset(seats=seats, journey_dates=[today])
+            hot_state["id"] = hot_train_reset(seats=seats, journey_dates=[today], classes=classes)
             return None
-        hot_state["id"] = hot_train_reset(seats=seats)
+        hot_state["id"] = hot_train_reset(seats=seats, classes=classes)
         sold = hot_journey_open_sold(
             journey_date=today, busiest_leg_share=sold_ahead, whole_route=whole_route, seed=seed
         )
         return sold.__dict__
 
     def hot_dates_reset(seats: int) -> None:
-        hot_state["id"] = hot_train_reset(seats=seats, journey_dates=hot_dates)
+        hot_state["id"] = hot_train_reset(seats=seats, journey_dates=hot_dates, classes=hot_classes)
 
     def hot_train_id() -> int:
         return hot_state["id"]
@@ -534,7 +559,7 @@ def scenarios(
         found[("hot-full", seats)] = Scenario(
             "hot-full",
             "book.lua",
-            book("hot_full", "/user/book_seat/"),
+            book("hot_full", "/user/book_seat/", classes=hot_train_classes),
             ours,
             lambda seats=seats: hot_reset(seats),
             hot_train_id,
@@ -543,7 +568,7 @@ def scenarios(
         found[("hot-dates", seats)] = Scenario(
             "hot-dates",
             "book.lua",
-            book("hot_dates", "/user/book_seat/"),
+            book("hot_dates", "/user/book_seat/", classes=hot_train_classes),
             ours,
             lambda seats=seats: hot_dates_reset(seats),
             hot_train_id,
@@ -552,7 +577,7 @@ def scenarios(
         found[("hot-segments", seats)] = Scenario(
             "hot-segments",
             "book.lua",
-            book("hot_segments", "/user/book_seat/"),
+            book("hot_segments", "/user/book_seat/", classes=hot_train_classes),
             ours,
             lambda seats=seats: hot_reset(seats),
             hot_train_id,
@@ -567,6 +592,8 @@ def scenarios(
             hot_seats=seats,
         )
     largest = max(hot_seats)
+    # One class, whatever the hot scenarios have: the seats sold ahead fill the train from its first
+    # seat, which in a train of two classes would leave one class all but sold out.
     for name in FILL_SCENARIOS:
         whole_route = name.endswith("-full")
         sold_ahead = SOLD_AHEAD if name.startswith("late") else 0.0
@@ -576,7 +603,7 @@ def scenarios(
             book("hot_full" if whole_route else "hot_segments", "/user/book_seat/", max_seats=1),
             ours,
             lambda sold_ahead=sold_ahead, whole_route=whole_route: hot_reset(
-                largest, sold_ahead=sold_ahead, whole_route=whole_route
+                largest, sold_ahead=sold_ahead, whole_route=whole_route, classes=1
             ),
             hot_train_id,
             largest,
@@ -1108,7 +1135,11 @@ def main(argv: list[str] | None = None) -> int:
     database = connection.settings_dict["NAME"]
     print(f"gunicorn: {args.workers} {args.worker_class} workers on {url}, database {database}")
     all_scenarios = scenarios(
-        data["paths"], hot_seats=size.hot_seats, hot_dates=data["hot_dates"], seed=args.seed
+        data["paths"],
+        hot_seats=size.hot_seats,
+        hot_dates=data["hot_dates"],
+        seed=args.seed,
+        hot_classes=args.hot_classes,
     )
     planned = runs_planned(chosen, hot_seats=size.hot_seats)
     results: list[Result] = []

@@ -2,11 +2,11 @@
 
 Re-creates the hot train empty (as the benchmark's hot scenarios do), optionally sells a share
 of it ahead by bulk load (as the late scenarios do), then sells random segments of it (or the
-whole route), one or two seats each (or as many as --seats-per-sale), each sale its own
-transaction as the service makes it; and prints the mean time per sale for each round. It
-measures what a sale costs the engine and the database, commit included, without the load
-generator's or the workers' noise: run it before and after a change to the engine. Needs a
-seeded database (python -m bench.seed); DATABASE_URL as for the benchmark.
+whole route), one or two seats each (or as many as --seats-per-sale) in the train's class for
+named passengers, each sale its own transaction as the service makes it; and prints the mean
+time per sale for each round. It measures what a sale costs the engine and the database,
+commit included, without the load generator's or the workers' noise: run it before and after a
+change to the engine. Needs a seeded database (python -m bench.seed); DATABASE_URL as for the benchmark.
 """
 
 import argparse
@@ -48,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     django.setup()
     from bench.seed import HOT_TRAIN_NUMBER, LISTER_USERNAME, hot_journey_open_sold, hot_train_reset
     from bookings.errors import InsufficientSeats
+    from bookings.passengers import PassengerRequest
     from bookings.services import booking_create, journey_date_default
+    from trains.coach_plans import DEFAULT_CLASS
     from trains.models import Train
     from users.models import User
 
@@ -79,7 +81,11 @@ def main(argv: list[str] | None = None) -> int:
             sale = {
                 "user": rng.choice(users),
                 "train_number": HOT_TRAIN_NUMBER,
-                "seat_count": rng.choice(seat_counts),
+                "travel_class": DEFAULT_CLASS,
+                "passengers": [
+                    PassengerRequest(name=f"Passenger {number}", age=rng.randint(1, 90))
+                    for number in range(1, rng.choice(seat_counts) + 1)
+                ],
                 "journey_date": today,
                 "source": source,
                 "destination": destination,

@@ -23,6 +23,8 @@ from datetime import date, timedelta
 
 from django.db import connection, models, transaction
 
+from trains.coach_plans import DEFAULT_CLASS, CoachPlan, default_coaches
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/railway_bench"
 # The hot trains have a number no network train has; the naive hot train shares it.
 HOT_TRAIN_NUMBER = 1
@@ -61,6 +63,7 @@ class SeedReport:
     free_stretches: int = 0
     bookings: int = 0
     seats_held: int = 0
+    passengers: int = 0
     users: int = 0
     seconds: float = 0.0
     steps: dict[str, float] = field(default_factory=dict)
@@ -113,8 +116,8 @@ def _seeded_models() -> list[type[models.Model]]:
     from rest_framework.authtoken.models import Token as NaiveToken
 
     from bench.naive.models import NaiveBooking, NaiveTrain
-    from bookings.models import Booking, BookingSeat, FreeStretch, IdempotencyRecord, Journey
-    from trains.models import ServiceException, Station, Stop, Train
+    from bookings.models import Booking, BookingSeat, FreeStretch, IdempotencyRecord, Journey, Passenger
+    from trains.models import Coach, Fare, ServiceException, Station, Stop, Train
     from users.models import Token, User
 
     # Children before parents, so that deleting in this order never trips a foreign key.
@@ -122,11 +125,14 @@ def _seeded_models() -> list[type[models.Model]]:
         NaiveBooking,
         NaiveTrain,
         BookingSeat,
+        Passenger,
         FreeStretch,
         IdempotencyRecord,
         Booking,
         Journey,
         ServiceException,
+        Coach,
+        Fare,
         Stop,
         Train,
         Station,
@@ -161,7 +167,7 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
 
     from bench.journey_seats import JourneySeats
     from bench.naive.models import NaiveTrain
-    from bookings.models import Booking, BookingSeat, FreeStretch, Journey
+    from bookings.models import Booking, BookingSeat, FreeStretch, Journey, Passenger
     from trains.models import Station, Stop, Train, station_key
     from trains.time_zones import service_time_zone
     from users.models import Token, User, token_digest
@@ -313,6 +319,7 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
                     created_at,
                     None,
                     journey_dates[date_index],
+                    *_booking_sale_columns(booking_id=booking_id),
                 )
             )
             seat_held_rows.extend(
@@ -322,6 +329,18 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
         step(f"allocated {len(booking_rows)} bookings")
         report.bookings = _insert(Booking, BOOKING_COLUMNS, _booking_rows(booking_rows))
         report.seats_held = _insert(BookingSeat, SEAT_HELD_COLUMNS, seat_held_rows)
+        places_of = {seats: seat_places(default_coaches(total_seats=seats)) for seats in set(seats_of)}
+        report.passengers = _insert(
+            Passenger,
+            PASSENGER_COLUMNS,
+            (
+                passenger
+                for row in booking_rows
+                for passenger in _passenger_rows(
+                    booking_id=row[0], seat_numbers=row[6], places=places_of[seats_of[row[2] - 1]]
+                )
+            ),
+        )
         report.journeys = _insert(
             Journey,
             ["train_id", "date", "created_at"],
@@ -342,7 +361,7 @@ def seed(*, size: SeedSize, seed: int = 1, log=print) -> SeedReport:  # type: ig
             ),
         )
         step(
-            f"{report.bookings} bookings, {report.seats_held} seats held, "
+            f"{report.bookings} bookings, {report.seats_held} seats held, {report.passengers} passengers, "
             f"{report.journeys} journeys, {report.free_stretches} free stretches"
         )
 
@@ -397,10 +416,94 @@ BOOKING_COLUMNS = [
     "created_at",
     "cancelled_at",
     "journey_date",
+    "pnr",
+    "travel_class",
+    "fare_total",
+    "refund_total",
+    "currency",
+    "seats_cancelled",
+]
+# One anonymous passenger per seat, confirmed, as a sale without names writes them.
+PASSENGER_COLUMNS = [
+    "booking_id",
+    "passenger_id",
+    "name",
+    "age",
+    "preference",
+    "coach",
+    "seat",
+    "seat_number",
+    "position",
+    "preference_met",
+    "fare",
+    "status",
+    "cancelled_at",
+    "refund",
 ]
 SEAT_HELD_COLUMNS = ["booking_id", "seat_number", "train_id", "journey_date", "from_position", "to_position"]
 # Not `length`: the database computes it.
 FREE_STRETCH_COLUMNS = ["train_id", "journey_date", "seat_number", "from_position", "to_position"]
+
+
+def seed_pnr(booking_id: int) -> str:
+    """Return the seeded booking's PNR: its id in Crockford's base 32, zero-padded.
+
+    Unique as the ids are, and drawn from the alphabet the service's random codes use; a random
+    code a sale draws later may meet one, which the unique index refuses as it refuses any.
+    """
+    from bookings.pnrs import ALPHABET, PNR_LENGTH
+
+    digits = []
+    while booking_id:
+        booking_id, digit = divmod(booking_id, len(ALPHABET))
+        digits.append(ALPHABET[digit])
+    return "".join(reversed(digits)).rjust(PNR_LENGTH, "0")
+
+
+def _booking_sale_columns(*, booking_id: int, travel_class: str | None = None) -> tuple:
+    """Return the sale's columns of a seeded booking (after BOOKING_COLUMNS' first eleven): the seeded
+    trains have no fares, so every seat was sold for nothing."""
+    from django.conf import settings
+
+    return (seed_pnr(booking_id), travel_class or DEFAULT_CLASS, "0.00", "0.00", settings.FARE_CURRENCY, 0)
+
+
+def seat_places(coaches: Sequence) -> list[tuple[str, str, int, str]]:
+    """Return, for each train-wide seat number from 1 (index 0), its (class, coach, seat in coach, position).
+
+    `coaches` are trains.coach_plans.CoachPlan or trains.models.Coach, in the train's order.
+    """
+    from trains.seat_positions import seat_position
+
+    return [
+        (coach.travel_class, coach.coach, seat, seat_position(layout=coach.layout, seat_in_coach=seat))
+        for coach in coaches
+        for seat in range(1, coach.seats + 1)
+    ]
+
+
+def _passenger_rows(
+    *, booking_id: int, seat_numbers: Sequence[int], places: Sequence[tuple[str, str, int, str]]
+) -> Iterator[tuple]:
+    """Return the PASSENGER_COLUMNS rows of a seeded booking: one anonymous passenger per seat, in order."""
+    for passenger_id, seat_number in enumerate(sorted(seat_numbers), 1):
+        _, coach, seat, position = places[seat_number - 1]
+        yield (
+            booking_id,
+            passenger_id,
+            None,
+            None,
+            "",
+            coach,
+            seat,
+            seat_number,
+            position,
+            None,
+            "0.00",
+            "confirmed",
+            None,
+            None,
+        )
 
 
 def _booking_rows(rows: Iterable[tuple]) -> Iterator[tuple]:
@@ -411,11 +514,34 @@ def _booking_rows(rows: Iterable[tuple]) -> Iterator[tuple]:
         yield (*row[:6], json.dumps(row[6]), *row[7:]) if connection.vendor == "postgresql" else row
 
 
-def hot_train_reset(*, seats: int | None = None, stops: int = 10, journey_dates: Sequence[date] = ()) -> int:
+# The classes of a hot train of two classes, the default coaches' class first.
+HOT_TRAIN_CLASSES = (DEFAULT_CLASS, "AC")
+
+
+def hot_coaches(*, seats: int, classes: int) -> list[CoachPlan] | None:
+    """Return the hot train's coaches: None (the default coaches, all GEN) for one class; for two,
+    half its seats in GEN coaches C1, C2... and the rest in AC coaches A1, A2..., so that each sale
+    is restricted to the coaches of the class it names."""
+    if classes == 1:
+        return None
+    if classes != len(HOT_TRAIN_CLASSES) or seats < classes:
+        raise ValueError(f"A hot train has 1 or {len(HOT_TRAIN_CLASSES)} classes, each with a seat.")
+    general = default_coaches(total_seats=seats // 2)
+    upper = [
+        CoachPlan(coach=f"A{plan.coach[1:]}", travel_class=HOT_TRAIN_CLASSES[1], seats=plan.seats)
+        for plan in default_coaches(total_seats=seats - seats // 2)
+    ]
+    return general + upper
+
+
+def hot_train_reset(
+    *, seats: int | None = None, stops: int = 10, journey_dates: Sequence[date] = (), classes: int = 1
+) -> int:
     """Re-create the hot train empty (same route, `seats` seats or as before); return its id.
 
     Its journeys on `journey_dates` are opened with all their seats free, so that the load
-    measures sales, not the creation of journeys by their first sale.
+    measures sales, not the creation of journeys by their first sale. Its seats are in one class,
+    or in `classes` (hot_coaches).
     """
     from bookings.inventory import journey_open
     from bookings.models import Booking, BookingSeat
@@ -432,13 +558,15 @@ def hot_train_reset(*, seats: int | None = None, stops: int = 10, journey_dates:
             existing.delete()
         else:
             route = list(Station.objects.order_by("id").values_list("name", flat=True)[:stops])
+    seats = seats or 1_000
     train = train_create(
         train_number=HOT_TRAIN_NUMBER,
         source=route[0],
         destination=route[-1],
-        total_seats=seats or 1_000,
+        total_seats=seats,
         name="Bench Hot Express",
         stops=route,
+        coaches=hot_coaches(seats=seats, classes=classes),
     )
     with transaction.atomic():
         for journey_date in sorted(journey_dates):
@@ -469,12 +597,15 @@ def hot_journey_open_sold(
     from django.utils import timezone
 
     from bench.journey_seats import JourneySeats
-    from bookings.models import Booking, BookingSeat, FreeStretch, Journey
+    from bookings.models import Booking, BookingSeat, FreeStretch, Journey, Passenger
     from trains.models import Train
     from users.models import User
 
     rng = random.Random(seed)
     train = Train.objects.get(train_number=HOT_TRAIN_NUMBER)
+    places = seat_places(
+        list(train.coaches.order_by("position")) or default_coaches(total_seats=train.total_seats)
+    )
     leg_count = train.stops.count() - 1
     users = list(User.objects.exclude(username=LISTER_USERNAME).order_by("id").values_list("id", flat=True))
     seats = JourneySeats(total_seats=train.total_seats, leg_count=leg_count)
@@ -511,8 +642,18 @@ def hot_journey_open_sold(
                     now,
                     None,
                     journey_date,
+                    *_booking_sale_columns(booking_id=booking_id, travel_class=places[seat - 1][0]),
                 )
                 for booking_id, (seat, from_position, to_position) in zip(ids, sales, strict=True)
+            ),
+        )
+        _insert(
+            Passenger,
+            PASSENGER_COLUMNS,
+            (
+                passenger
+                for booking_id, (seat, _, _) in zip(ids, sales, strict=True)
+                for passenger in _passenger_rows(booking_id=booking_id, seat_numbers=[seat], places=places)
             ),
         )
         _insert(

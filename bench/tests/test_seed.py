@@ -18,15 +18,21 @@ from bench.invariants import (
 from bench.naive.models import NaiveTrain
 from bench.run import booking_target
 from bench.seed import (
+    HOT_TRAIN_CLASSES,
     HOT_TRAIN_NUMBER,
     LISTER_USERNAME,
     SeedSize,
+    hot_coaches,
     hot_journey_open_sold,
     hot_train_reset,
     journey_dates_ahead,
+    seat_places,
     seed,
+    seed_pnr,
 )
-from bookings.models import Booking, BookingSeat, FreeStretch, Journey
+from bookings.models import Booking, BookingSeat, FreeStretch, Journey, Passenger
+from bookings.pnrs import pnr_normalise
+from trains.coach_plans import default_coaches
 from trains.models import Train
 from users.models import Token, token_digest
 
@@ -55,6 +61,73 @@ def test_a_tiny_seed_is_consistent():
     assert not Journey.objects.filter(train=hot).exists()
     assert NaiveTrain.objects.get(train_number=HOT_TRAIN_NUMBER).available_seats == 8
     assert NaiveTrain.objects.count() == TINY.trains + 1
+
+
+PASSENGERS_CHECK = "bookings without one passenger for each seat sold"
+
+
+@pytest.mark.django_db
+def test_seeded_bookings_are_sold_as_the_service_sells_to_anonymous_passengers():
+    report = seed(size=TINY, seed=3, log=quiet)
+
+    bookings = list(Booking.objects.select_related("train").order_by("id"))
+    assert report.passengers == Passenger.objects.count() == sum(booking.seat_count for booking in bookings)
+    assert len({booking.pnr for booking in bookings}) == len(bookings)
+    for booking in bookings:
+        assert pnr_normalise(booking.pnr) == booking.pnr
+        assert (booking.travel_class, booking.fare_total, booking.refund_total) == ("GEN", 0, 0)
+        assert (booking.currency, booking.seats_cancelled) == (settings.FARE_CURRENCY, 0)
+        places = seat_places(default_coaches(total_seats=booking.train.total_seats))
+        passengers = list(
+            booking.passengers.order_by("passenger_id").values_list(
+                "passenger_id", "name", "age", "seat_number", "coach", "seat", "position", "status", "fare"
+            )
+        )
+        # One per seat held, in seat order, each on that seat as its coach numbers it.
+        assert passengers == [
+            (number, None, None, seat_number, *places[seat_number - 1][1:], "confirmed", 0)
+            for number, seat_number in enumerate(sorted(booking.seat_numbers), 1)
+        ]
+    assert inventory_violations()[PASSENGERS_CHECK] == 0
+
+
+def test_a_seeded_pnr_is_the_booking_id_in_crockford_base_32():
+    assert [seed_pnr(booking_id) for booking_id in (1, 31, 32, 100_000)] == [
+        "0000000001",
+        "000000000Z",
+        "0000000010",
+        "00000031N0",
+    ]
+
+
+def test_seats_are_placed_in_coaches_of_two_hundred_seats_two_by_two():
+    places = seat_places(default_coaches(total_seats=450))
+
+    assert len(places) == 450
+    assert places[:5] == [
+        ("GEN", "C1", 1, "window"),
+        ("GEN", "C1", 2, "aisle"),
+        ("GEN", "C1", 3, "aisle"),
+        ("GEN", "C1", 4, "window"),
+        ("GEN", "C1", 5, "window"),
+    ]
+    assert places[199:202] == [
+        ("GEN", "C1", 200, "window"),
+        ("GEN", "C2", 1, "window"),
+        ("GEN", "C2", 2, "aisle"),
+    ]
+    assert places[-1] == ("GEN", "C3", 50, "aisle")
+
+
+@pytest.mark.django_db
+def test_a_booking_without_its_passengers_is_reported():
+    seed(size=TINY, seed=3, log=quiet)
+    booking = Booking.objects.order_by("id").first()
+
+    Passenger.objects.filter(booking=booking, passenger_id=1).delete()
+
+    violations = inventory_violations(train_id=booking.train_id, naive=False)
+    assert {name: count for name, count in violations.items() if count} == {PASSENGERS_CHECK: 1}
 
 
 @pytest.mark.django_db
@@ -96,6 +169,9 @@ def test_the_checks_tell_the_journeys_of_one_train_apart():
         to_position=held.to_position,
         seat_count=1,
         seat_numbers=[number],
+    )
+    Passenger.objects.create(
+        booking=again, passenger_id=1, coach="C1", seat=number, seat_number=number, position="window", fare=0
     )
     BookingSeat.objects.create(
         booking=again,
@@ -178,7 +254,7 @@ def test_the_same_seed_gives_the_same_bookings():
     def bookings() -> list[tuple]:
         return list(
             Booking.objects.order_by("id").values_list(
-                "train_id", "journey_date", "from_position", "seat_numbers"
+                "train_id", "journey_date", "from_position", "seat_numbers", "pnr"
             )
         )
 
@@ -237,6 +313,7 @@ def test_a_journey_opened_sold_has_its_busiest_leg_sold_as_asked_and_is_consiste
 
     assert sold.busiest_leg_share == busiest_leg_sold_share(train_id=hot_id, journey_date=today) == 0.7
     assert sold.bookings == Booking.objects.filter(train_id=hot_id, seat_count=1).count()
+    assert sold.bookings == Passenger.objects.filter(booking__train_id=hot_id, name=None).count()
     if whole_route:
         assert sold.bookings == 28 and sold.seat_legs_share == 0.7
         assert sorted(
@@ -278,8 +355,12 @@ def test_bookings_on_the_hot_dates_land_on_their_journeys(client_for_key):
     client = client_for_key(user_id=1)
 
     for day in [*dates, *dates]:
-        # The body book.lua sends for a line of the hot-dates targets.
-        body = f'{{{booking_target(train_number=HOT_TRAIN_NUMBER, journey_date=day)}, "seat_count": 2}}'
+        # The body book.lua sends the service for a line of the hot-dates targets.
+        target = booking_target(train_number=HOT_TRAIN_NUMBER, journey_date=day)
+        body = (
+            f'{{{target}, "travel_class": "GEN", '
+            '"passengers": [{"name": "Asha Rao", "age": 34}, {"name": "Dev Patel", "age": 7}]}'
+        )
         answer = client.post("/user/book_seat/", body, content_type="application/json")
         assert answer.status_code == 201, answer.content
         assert answer.json()["journey_date"] == day.isoformat()
@@ -335,3 +416,52 @@ def test_the_seed_leaves_empty_tables_unanalysed_so_cached_plans_still_use_their
         plan = "\n".join(line for (line,) in cursor.fetchall())
         cursor.execute("DEALLOCATE idempotency_lookup")
     assert "Index" in plan and "Seq Scan" not in plan, plan
+
+
+def test_a_hot_train_of_two_classes_has_half_its_seats_in_each():
+    assert hot_coaches(seats=450, classes=1) is None
+    coaches = hot_coaches(seats=450, classes=2)
+
+    assert [(coach.coach, coach.travel_class, coach.seats) for coach in coaches] == [
+        ("C1", "GEN", 200),
+        ("C2", "GEN", 25),
+        ("A1", "AC", 200),
+        ("A2", "AC", 25),
+    ]
+
+
+@pytest.mark.django_db
+def test_each_class_of_a_hot_train_of_two_sells_its_own_coaches(client_for_key):
+    seed(size=TINY, seed=3, log=quiet)
+    today = timezone.localdate()
+    hot_id = hot_train_reset(seats=8, journey_dates=[today], classes=2)
+    client = client_for_key(user_id=1)
+
+    coaches = {}
+    for travel_class in [*HOT_TRAIN_CLASSES, *HOT_TRAIN_CLASSES]:
+        target = booking_target(train_number=HOT_TRAIN_NUMBER, travel_class=travel_class)
+        body = f'{{{target}, "passengers": [{{"name": "Asha Rao", "age": 34}}]}}'
+        answer = client.post("/user/book_seat/", body, content_type="application/json")
+        assert answer.status_code == 201, answer.content
+        coaches.setdefault(travel_class, []).extend(
+            passenger["coach"] for passenger in answer.json()["passengers"]
+        )
+
+    assert coaches == {"GEN": ["C1", "C1"], "AC": ["A1", "A1"]}
+    assert not any(inventory_violations(train_id=hot_id).values())
+
+
+@pytest.mark.django_db
+def test_a_hot_journey_of_two_classes_sold_ahead_books_each_seat_in_its_coach_s_class():
+    seed(size=TINY, seed=3, log=quiet)
+    hot_id = hot_train_reset(seats=40, classes=2)
+
+    hot_journey_open_sold(journey_date=timezone.localdate(), busiest_leg_share=0.7, whole_route=True)
+
+    classes = dict(Booking.objects.filter(train_id=hot_id).values_list("seat_numbers__0", "travel_class"))
+    assert classes == {seat: "GEN" if seat <= 20 else "AC" for seat in range(1, 29)}
+    assert set(Passenger.objects.filter(booking__train_id=hot_id).values_list("coach", flat=True)) == {
+        "C1",
+        "A1",
+    }
+    assert not any(inventory_violations(train_id=hot_id).values())
