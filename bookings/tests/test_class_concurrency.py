@@ -216,8 +216,9 @@ def test_racing_cancellations_of_passengers_of_one_pnr_cancel_each_once_while_ot
     everyone = set(range(1, 7))
     pairs = [[one, one % 6 + 1] for one in everyone]
     whole_sets = [*pairs, [1, 3, 5], [2, 4, 6], None, [1, 2, 3, 4, 5, 6]]
-    # Passenger 6 of the second party is named by nobody: that booking stays confirmed.
-    partly_sets = [[1, 2], [2, 3], [3, 4], [4, 5], [1, 3, 5], [2, 4], [5]]
+    # Passenger 6 of the second party is named by nobody: that booking stays confirmed. Each of the
+    # others is named alone too, which only their own cancellation refuses: all of them go.
+    partly_sets = [[1, 2], [2, 3], [3, 4], [4, 5], [1, 3, 5], [2, 4], [1], [2], [3], [4], [5]]
     cancellers = [owner, booking_staff]
     whole_calls = [
         cancel_passengers_call(cancellers[number % 2], whole["pnr"], ids)
