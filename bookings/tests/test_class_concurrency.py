@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from bookings.models import Booking, BookingSeat, Passenger
 from bookings.passengers import PASSENGERS_MAX
-from bookings.tests.concurrency import Call, book_call, make_passengers, run_together, statuses
+from bookings.tests.concurrency import Call, book_call, cancel_call, make_passengers, run_together, statuses
 from bookings.tests.invariants import seat_legs_held
 from bookings.tests.passenger_inventory import assert_passenger_inventory_is_consistent
 from conftest import client_for
@@ -224,6 +224,8 @@ def test_racing_cancellations_of_passengers_of_one_pnr_cancel_each_once_while_ot
         cancel_passengers_call(cancellers[number % 2], whole["pnr"], ids)
         for number, ids in enumerate(whole_sets * 2)
     ]
+    # The whole booking cancelled by its id too, as the first API cancels it.
+    whole_calls.append(cancel_call(booking_staff, whole["booking_id"]))
     partly_calls = [
         cancel_passengers_call(cancellers[number % 2], partly["pnr"], ids)
         for number, ids in enumerate(partly_sets * 2)
