@@ -328,11 +328,12 @@ class TrainOnDay:
 # The active variants of the number are the rows with a train id first, their stops, their
 # exceptions in a span of dates, and their coaches with their classes' fares the others:
 # single-table selects, since a join costs PostgreSQL more to plan than they cost to run. The
-# casts give PostgreSQL the types of the columns only later selects fill.
-_ACTIVE_VARIANTS = (
-    "SELECT train.id FROM trains_train train WHERE train.train_number = %s AND train.withdrawn_at IS NULL"
-)
+# variants are found once, by the number, for all four. The casts give PostgreSQL the types of
+# the columns only later selects fill.
 _TRAIN_ON_DAY = """
+WITH variant AS (
+  SELECT train.id FROM trains_train train WHERE train.train_number = %s AND train.withdrawn_at IS NULL
+)
 SELECT train.id, train.name, train.total_seats, train.departs_at, train.runs_on,
        train.service_from, train.service_until,
        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, CAST(NULL AS BIGINT), CAST(NULL AS DATE),
@@ -340,7 +341,7 @@ SELECT train.id, train.name, train.total_seats, train.departs_at, train.runs_on,
        CAST(NULL AS BIGINT), CAST(NULL AS INTEGER), CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR),
        CAST(NULL AS INTEGER), CAST(NULL AS VARCHAR), CAST(NULL AS NUMERIC), CAST(NULL AS NUMERIC)
   FROM trains_train train
- WHERE train.train_number = %s AND train.withdrawn_at IS NULL
+ WHERE train.id IN (SELECT id FROM variant)
 UNION ALL
 SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, stop.train_id, stop.position,
        (SELECT station.code FROM trains_station station WHERE station.id = stop.station_id),
@@ -350,13 +351,13 @@ SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, stop.train_id, stop.position,
        stop.arrival, stop.departure, NULL, NULL, NULL, stop.distance_km,
        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
   FROM trains_stop stop
- WHERE stop.train_id IN ({_ACTIVE_VARIANTS})
+ WHERE stop.train_id IN (SELECT id FROM variant)
 UNION ALL
 SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
        exception.train_id, exception.date, exception.runs, NULL,
        NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
   FROM trains_serviceexception exception
- WHERE exception.train_id IN ({_ACTIVE_VARIANTS})
+ WHERE exception.train_id IN (SELECT id FROM variant)
    AND exception.date BETWEEN %s AND %s
 UNION ALL
 SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
@@ -367,8 +368,8 @@ SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, N
        (SELECT fare.minimum FROM trains_fare fare
          WHERE fare.train_id = coach.train_id AND fare.travel_class = coach.travel_class)
   FROM trains_coach coach
- WHERE coach.train_id IN ({_ACTIVE_VARIANTS})
-""".replace("{_ACTIVE_VARIANTS}", _ACTIVE_VARIANTS)
+ WHERE coach.train_id IN (SELECT id FROM variant)
+"""
 
 
 def train_coaches_on_day(on_day: TrainOnDay) -> tuple[CoachOnDay, ...]:
@@ -425,7 +426,7 @@ def train_on_day(
     else:
         first = last = day
     with connection.cursor() as cursor:
-        cursor.execute(_TRAIN_ON_DAY, [train_number, train_number, train_number, first, last, train_number])
+        cursor.execute(_TRAIN_ON_DAY, [train_number, first, last])
         rows = cursor.fetchall()
     variants = []
     routes: dict[int, list[RouteStop]] = {}
