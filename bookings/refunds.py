@@ -17,11 +17,14 @@ CENT = Decimal("0.01")
 NOTHING = Decimal("0.00")
 
 
-def refund_due(*, fare: Decimal, before_departure: datetime.timedelta) -> Decimal:
+def refund_due(*, fare: Decimal, before_departure: datetime.timedelta | None) -> Decimal:
     """Return the refund of a passenger's `fare`, cancelled `before_departure` ahead of the train leaving.
 
     A band's lower edge belongs to the band below it: exactly 48 hours ahead is not "over 48 h".
+    None is the operator's cancellation (a journey a new timetable no longer runs): the whole fare.
     """
+    if before_departure is None:
+        return fare
     for hours, rule in settings.REFUND_BANDS:
         if before_departure > datetime.timedelta(hours=hours):
             if rule == "fee":

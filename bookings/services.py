@@ -404,6 +404,8 @@ def _booking_cancel(*, booking: Booking, passenger_ids: list[int] | None, passen
             asked=passenger_ids,
         )
         now = timezone.now()
+        # The operator's cancellation refunds the whole fare, whenever it comes.
+        ahead = None
         if passengers_window:
             boarding_date, boards_at, time_zone = journey_leaves_stop(
                 train_id=booking.train_id, journey_date=booking.journey_date, position=booking.from_position
@@ -414,12 +416,7 @@ def _booking_cancel(*, booking: Booking, passenger_ids: list[int] | None, passen
             ahead = departure_ahead(
                 boarding_date=boarding_date, boards_at=boards_at, time_zone=time_zone, now=now
             )
-        refunds = {
-            pid: refund_due(fare=passengers[pid].fare, before_departure=ahead)
-            if passengers_window
-            else passengers[pid].fare
-            for pid in leaving
-        }
+        refunds = {pid: refund_due(fare=passengers[pid].fare, before_departure=ahead) for pid in leaving}
         Passenger.objects.filter(booking=booking, passenger_id__in=leaving).update(
             status=Passenger.Status.CANCELLED,
             cancelled_at=now,

@@ -7,13 +7,14 @@ with fares by the kilometre, from Pune (0 km) by Nagpur (890 km) to Delhi (1,900
 import datetime
 import itertools
 import re
+from decimal import Decimal
 
 import pytest
 import time_machine
 
 from bookings.models import Booking, BookingSeat, Passenger
 from bookings.passengers import PassengerRequest
-from bookings.services import booking_cancel, booking_create
+from bookings.services import booking_cancel, booking_cancel_for_disruption, booking_create
 from bookings.tests.client_calls import AVAILABILITY_URL, BOOK_URL
 from railway.tests.bodies import error_body
 from trains.coach_plans import CoachPlan
@@ -574,3 +575,13 @@ def test_a_party_with_preferences_still_sits_together_when_the_tightest_seats_we
     )
 
     assert party.seat_numbers == [1, 2]
+
+
+def test_a_journey_the_operator_no_longer_runs_refunds_every_fare_whole(owner_client, sleeper):
+    booking = booked(owner_client, travel_class="3A", passengers=[ASHA, RAVI])
+
+    with at(DEPARTURE - HOURS):
+        cancelled = booking_cancel_for_disruption(booking_id=booking["booking_id"])
+
+    assert cancelled.status == "cancelled"
+    assert cancelled.refund_total == cancelled.fare_total == Decimal("5510.00")

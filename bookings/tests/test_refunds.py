@@ -36,3 +36,7 @@ def test_the_fee_and_bands_are_settings(settings):
 
     assert refund_due(fare=Decimal("100.00"), before_departure=25 * HOURS) == Decimal("90.00")
     assert refund_due(fare=Decimal("100.00"), before_departure=24 * HOURS) == Decimal("25.00")
+
+
+def test_the_operators_cancellation_refunds_the_whole_fare():
+    assert refund_due(fare=Decimal("2755.00"), before_departure=None) == Decimal("2755.00")
