@@ -15,7 +15,7 @@ from django.utils import timezone
 from bookings.models import Booking, BookingSeat, Journey, Passenger
 from railway.errors import Invalid
 from railway.pagination import page_split
-from trains.fares import class_fare
+from trains.fares import class_fare, segment_km
 from trains.models import ServiceException, Stop, Train
 from trains.selectors import (
     TrainSeating,
@@ -413,21 +413,14 @@ def trains_between_on(
     return _rows_after(rows, after_train_number=after_train_number, journey_date=journey_date)
 
 
-def _segment_km(call: dict) -> Decimal:
-    """Return the kilometres from the call's source to its destination; 0 when a stop's distance is
-    unknown, which makes every class's fare its minimum."""
-    boarding = decimal_value(call["boarding_distance_km"])
-    alighting = decimal_value(call["alighting_distance_km"])
-    if boarding is None or alighting is None:
-        return Decimal(0)
-    return alighting - boarding
-
-
 def _train_availability(
     call: dict, *, seating: TrainSeating, free: dict[int, int] | None, travel_class: str | None
 ) -> TrainAvailability:
     """Return a dated call's row, with its seats free (None: its journey is not open) by class."""
-    km = _segment_km(call)
+    km = segment_km(
+        boarding_km=decimal_value(call["boarding_distance_km"]),
+        alighting_km=decimal_value(call["alighting_distance_km"]),
+    )
     classes = []
     for index, seat_class in enumerate(seating.classes):
         if travel_class is not None and seat_class.travel_class != travel_class:

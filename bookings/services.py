@@ -32,10 +32,9 @@ from bookings.pnrs import pnr_new
 from bookings.refunds import departure_ahead, refund_due
 from bookings.selectors import booking_of_pnr
 from railway.db.statements import Writes
-from trains.fares import class_fare
+from trains.fares import class_fare, segment_km
 from trains.seat_numbers import class_seat_ranges
 from trains.selectors import (
-    RouteStop,
     TrainOnDay,
     journey_leaves_stop,
     stop_leaves_at,
@@ -225,15 +224,6 @@ def _in_a_transaction() -> AbstractContextManager:
     return nullcontext() if connection.in_atomic_block else transaction.atomic()
 
 
-def segment_km(*, route: list[RouteStop], from_position: int, to_position: int) -> Decimal:
-    """Return the kilometres ridden from one stop to another; 0 where a stop's distance is unknown, which
-    makes every class's fare its minimum."""
-    boarding, alighting = route[from_position].distance_km, route[to_position].distance_km
-    if boarding is None or alighting is None:
-        return Decimal(0)
-    return alighting - boarding
-
-
 def booking_create(
     *,
     user: User,
@@ -287,7 +277,8 @@ def booking_create(
                 position_of=lambda seat_number: seat_position_of(coaches=coaches, seat_number=seat_number),
             )
             km = segment_km(
-                route=on_day.route, from_position=state.from_position, to_position=state.to_position
+                boarding_km=on_day.route[state.from_position].distance_km,
+                alighting_km=on_day.route[state.to_position].distance_km,
             )
             fare = class_fare(fares=on_day.fares, travel_class=sale_class.travel_class, km=km)
             sold = passengers_seated(requests=requests, chosen=chosen, coaches=coaches, fare=fare)

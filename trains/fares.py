@@ -30,3 +30,11 @@ def class_fare(*, fares: dict[str, tuple[Decimal, Decimal]], travel_class: str, 
         return FREE
     per_km, minimum = fares[travel_class]
     return passenger_fare(per_km=per_km, minimum=minimum, km=km)
+
+
+def segment_km(*, boarding_km: Decimal | None, alighting_km: Decimal | None) -> Decimal:
+    """Return the kilometres ridden between two stops by their distances from the first; 0 when either is
+    unknown, which makes every class's fare its minimum."""
+    if boarding_km is None or alighting_km is None:
+        return Decimal(0)
+    return alighting_km - boarding_km
