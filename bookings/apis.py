@@ -12,27 +12,34 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from bookings.charts import JourneyChart
 from bookings.errors import BookingNotFound
 from bookings.idempotency import idempotent
 from bookings.models import Booking, Passenger
 from bookings.passengers import PASSENGERS_MAX, PassengerRequest
 from bookings.pnrs import pnr_normalise
-from bookings.seat_maps import SeatMap, journey_seat_map
-from bookings.selectors import (
-    TrainAvailability,
-    api_timestamp,
-    booking_page,
-    booking_row,
-    trains_between,
-)
+from bookings.seat_maps import SeatMap
+from bookings.selectors import TrainAvailability, api_timestamp, booking_row
 from bookings.services import (
     booking_by_pnr,
     booking_cancel,
+    booking_confirm,
     booking_create,
+    booking_extend,
     booking_list_access_check,
+    booking_page_now,
+    journey_chart_for,
+    journey_seat_map_now,
     passengers_cancel,
+    trains_between_now,
 )
-from railway.api import FlatInputSerializer, StrictCharField, StrictDateField, StrictIntegerField
+from railway.api import (
+    FlatInputSerializer,
+    StrictBooleanField,
+    StrictCharField,
+    StrictDateField,
+    StrictIntegerField,
+)
 from railway.db.statements import Writes
 from railway.errors import Forbidden
 from railway.openapi import NEXT_PAGE_LINK, ErrorSerializer, bad_request, error_response
@@ -101,8 +108,10 @@ class PassengersField(serializers.Field):
             passengers.append(passenger)
             errors.append(item_errors)
         if any(errors):
-            # As a list serializer reports them: one entry per passenger, empty where it is valid.
-            raise serializers.ValidationError(errors)
+            # Keyed by the passenger's index, as the API keys the items of every list it refuses.
+            raise serializers.ValidationError(
+                {str(index): item_errors for index, item_errors in enumerate(errors) if item_errors}
+            )
         return passengers
 
 
@@ -143,10 +152,12 @@ class PassengerOutputSerializer(serializers.Serializer):
     name = serializers.CharField(allow_null=True, help_text="None for an anonymous passenger.")
     age = serializers.IntegerField(allow_null=True)
     preference = BlankAsNullField(allow_null=True, help_text="The seat position asked for; None if none.")
-    coach = serializers.CharField()
-    seat = serializers.IntegerField(help_text="The seat's number in its coach, from 1.")
-    seat_number = serializers.IntegerField(help_text="The seat's number in the train, as in `seat_numbers`.")
-    position = serializers.ChoiceField(choices=POSITIONS)
+    coach = serializers.CharField(allow_null=True, help_text="None while waitlisted, as the three below.")
+    seat = serializers.IntegerField(allow_null=True, help_text="The seat's number in its coach, from 1.")
+    seat_number = serializers.IntegerField(
+        allow_null=True, help_text="The seat's number in the train, as in `seat_numbers`."
+    )
+    position = serializers.ChoiceField(choices=POSITIONS, allow_null=True)
     preference_met = serializers.BooleanField(
         allow_null=True,
         help_text="Whether the seat is in the position asked for; None when none was asked for.",
@@ -182,6 +193,35 @@ class BookingOutputSerializer(serializers.Serializer):
     fare = FareTotalSerializer(source="*", help_text="What all the passengers paid: the sum of their fares.")
     passengers = PassengerOutputSerializer(many=True, source="passengers.all")
     refunded = RefundSerializer(source="*", help_text="What the cancellations of its passengers refunded.")
+    expires_at = serializers.DateTimeField(
+        allow_null=True,
+        default_timezone=datetime.UTC,
+        help_text=(
+            "A hold's end: while `held`, when its seats are free again unless confirmed; kept once it is "
+            "confirmed or lapsed. None for a booking never held."
+        ),
+    )
+    hold_limit_at = serializers.DateTimeField(
+        allow_null=True,
+        default_timezone=datetime.UTC,
+        help_text="The latest `extend` may move `expires_at` to; None for a booking never held.",
+    )
+    waitlist_position = serializers.IntegerField(
+        allow_null=True,
+        default=None,
+        help_text="While `waitlisted`: the booking's place among its journey's and class's, from 1.",
+    )
+    reason = BlankAsNullField(
+        allow_null=True,
+        source="cancel_reason",
+        help_text=(
+            "Once `cancelled`, why: `requested` (by the passenger or staff), `hold_expired`, "
+            "`not_confirmed_at_chart` or `journey_changed` (the operator's timetable)."
+        ),
+    )
+    payment_reference = BlankAsNullField(
+        allow_null=True, help_text="What `confirm` was given for a hold; None otherwise."
+    )
 
 
 class CancellationOutputSerializer(BookingOutputSerializer):
@@ -215,6 +255,11 @@ def booking_output(row: dict) -> dict:
         "fare": {"total": f"{row['fare_total']:.2f}", "currency": row["currency"]},
         "passengers": [passenger_output(passenger) for passenger in row["passengers"]],
         "refunded": refund_output(row["refund_total"], row["currency"]),
+        "expires_at": None if row["expires_at"] is None else api_timestamp(row["expires_at"]),
+        "hold_limit_at": None if row["hold_limit_at"] is None else api_timestamp(row["hold_limit_at"]),
+        "waitlist_position": row["waitlist_position"],
+        "reason": row["cancel_reason"] or None,
+        "payment_reference": row["payment_reference"] or None,
     }
 
 
@@ -324,6 +369,20 @@ class BookSeatApi(APIView):
         )
         source = StationParameter(required=False)
         destination = StationParameter(required=False)
+        hold = StrictBooleanField(
+            required=False,
+            help_text=(
+                "Hold the seats for `HOLD_TTL_SECONDS` (status `held`, `expires_at`) until "
+                "`POST /bookings/<pnr>/confirm/`; they are free again at `expires_at` otherwise."
+            ),
+        )
+        waitlist = StrictBooleanField(
+            required=False,
+            help_text=(
+                "When the seats are not free, wait for them (status `waitlisted`, `waitlist_position`) "
+                "instead of a 409; confirmed (or held, with `hold`) as soon as cancellations free them."
+            ),
+        )
 
         def validate(self, attrs: dict) -> dict:
             if "seat_count" not in attrs and "passengers" not in attrs:
@@ -524,7 +583,7 @@ class SeatAvailabilityApi(APIView):
         data.is_valid(raise_exception=True)
         params = data.validated_data
         limit = params["limit"]
-        trains = trains_between(
+        trains = trains_between_now(
             source=params["source"],
             destination=params["destination"],
             journey_date=params.get("journey_date"),
@@ -549,6 +608,7 @@ class SeatAvailabilityApi(APIView):
 def availability_output(train: TrainAvailability) -> dict:
     """Return a search row as the API writes it (SeatAvailabilityApi.OutputSerializer): fares as strings."""
     row = dataclasses.asdict(train)
+    del row["train_id"], row["holds_ended"]
     for seat_class in row["classes"]:
         seat_class["fare"] = str(seat_class["fare"])
     return row
@@ -578,7 +638,7 @@ class BookingDetailsApi(APIView):
         booking_list_access_check(actor=request.user, user_id=id)
         data = self.InputSerializer(data=request.query_params)
         data.is_valid(raise_exception=True)
-        page = booking_page(user_id=id, **data.validated_data)
+        page = booking_page_now(user_id=id, **data.validated_data)
         response = Response([booking_output(row) for row in page.rows])
         if page.next_before is not None:
             cursor = cursor_encode(created_at=page.next_before[0], row_id=page.next_before[1])
@@ -692,6 +752,70 @@ class CancelPassengersApi(APIView):
         return Response(cancellation_output(booking))
 
 
+class ConfirmHoldApi(APIView):
+    """Confirm a hold before its `expires_at`, with its payment's reference: the booking is `confirmed`.
+
+    Confirming a booking confirmed already answers it unchanged. Once `expires_at` has come, the
+    seats are no longer the hold's (they may have been sold since): 409 `hold_expired`, and
+    nothing changes. Staff who may change bookings may confirm anyone's.
+    """
+
+    throttle_classes = PNR_THROTTLES
+
+    class InputSerializer(FlatInputSerializer):
+        payment_reference = StrictCharField(
+            required=False,
+            min_length=1,
+            max_length=100,
+            help_text="The payment's reference, as the payment provider gave it (1-100 characters).",
+        )
+
+    @extend_schema(
+        parameters=[PNR_PARAMETER],
+        request=InputSerializer,
+        responses={
+            200: BookingOutputSerializer,
+            400: bad_request("`payment_reference` is not 1 to 100 characters."),
+            403: error_response("`not_booking_owner`: staff who may view but not change bookings."),
+            404: error_response("`booking_not_found`: no booking of yours has this PNR."),
+            409: error_response(
+                "`hold_expired`: the hold ended at `expires_at`; `already_cancelled`: the booking was "
+                "cancelled; `not_held`: the booking is waitlisted, not held."
+            ),
+        },
+    )
+    def post(self, request: Request, pnr: str) -> Response:
+        pnr = pnr_of_path(pnr)
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        booking = booking_confirm(pnr=pnr, actor=request.user, **data.validated_data)
+        return Response(booking_output(booking_row(booking)))
+
+
+class ExtendHoldApi(APIView):
+    """Move a hold's `expires_at` on by `HOLD_TTL_SECONDS`, never past `hold_limit_at`
+    (`HOLD_MAX_SECONDS` from the hold's start)."""
+
+    throttle_classes = PNR_THROTTLES
+
+    @extend_schema(
+        parameters=[PNR_PARAMETER],
+        request=None,
+        responses={
+            200: BookingOutputSerializer,
+            403: error_response("`not_booking_owner`: staff who may view but not change bookings."),
+            404: error_response("`booking_not_found`: no booking of yours has this PNR."),
+            409: error_response(
+                "`hold_limit_reached`: `expires_at` is `hold_limit_at` already; `hold_expired`: the hold "
+                "ended; `not_held`: the booking is confirmed or waitlisted; `already_cancelled`."
+            ),
+        },
+    )
+    def post(self, request: Request, pnr: str) -> Response:
+        booking = booking_extend(pnr=pnr_of_path(pnr), actor=request.user)
+        return Response(booking_output(booking_row(booking)))
+
+
 class SeatOnMapSerializer(serializers.Serializer):
     seat = serializers.IntegerField(help_text="The seat's number in its coach, from 1.")
     seat_number = serializers.IntegerField(help_text="The seat's number in the train, as bookings give it.")
@@ -765,7 +889,7 @@ class SeatMapApi(APIView):
     def get(self, request: Request, train_number: int, journey_date: str) -> Response:
         data = self.InputSerializer(data={**request.query_params.dict(), "journey_date": journey_date})
         data.is_valid(raise_exception=True)
-        seat_map = journey_seat_map(train_number=train_number, **data.validated_data)
+        seat_map = journey_seat_map_now(train_number=train_number, **data.validated_data)
         return Response(seat_map_output(seat_map))
 
 
@@ -790,3 +914,93 @@ def seat_map_output(seat_map: SeatMap) -> dict:
             for coach in seat_map.coaches
         ],
     }
+
+
+class ChartLegSerializer(serializers.Serializer):
+    from_ = serializers.CharField(help_text="The station the passenger boards at.")
+    to = serializers.CharField(help_text="The station the passenger leaves the train at.")
+    pnr = serializers.CharField()
+    passenger_id = serializers.IntegerField()
+    name = serializers.CharField(allow_null=True)
+    age = serializers.IntegerField(allow_null=True)
+    status = serializers.ChoiceField(choices=["held", "confirmed"])
+
+    def get_fields(self) -> dict:
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+
+class ChartSeatSerializer(serializers.Serializer):
+    seat = serializers.IntegerField()
+    seat_number = serializers.IntegerField()
+    position = serializers.ChoiceField(choices=POSITIONS)
+    legs = ChartLegSerializer(many=True, help_text="The seat's passengers, by the legs they ride, in order.")
+
+
+class ChartCoachSerializer(serializers.Serializer):
+    coach = serializers.CharField()
+    travel_class = serializers.CharField()
+    layout = serializers.ChoiceField(choices=list(LAYOUT_POSITIONS))
+    seats = ChartSeatSerializer(many=True)
+
+
+class ChartWaitingSerializer(serializers.Serializer):
+    pnr = serializers.CharField()
+    travel_class = serializers.CharField()
+    waitlist_position = serializers.IntegerField()
+    passengers = serializers.IntegerField(help_text="How many passengers of the booking wait.")
+
+
+class ChartApi(APIView):
+    """A journey's chart, for staff who may view bookings: every seat's passengers by leg, and the waitlist.
+
+    The journey is charted `CHART_MINUTES_BEFORE_DEPARTURE` before the train leaves its first
+    station: the bookings still waiting are cancelled then (`not_confirmed_at_chart`, refunded
+    whole), at the first access after that time or by `manage.py prepare_charts`. Before it,
+    this is the chart as it stands.
+    """
+
+    class OutputSerializer(serializers.Serializer):
+        train_number = serializers.IntegerField()
+        journey_date = serializers.DateField()
+        chart_at = serializers.DateTimeField(help_text="When the journey is charted.")
+        charted_at = serializers.DateTimeField(allow_null=True, help_text="When it was; None before.")
+        coaches = ChartCoachSerializer(many=True)
+        waitlist = ChartWaitingSerializer(many=True)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "journey_date",
+                location=OpenApiParameter.PATH,
+                type={"type": "string", "format": "date"},
+                description="The date the train leaves its first station (YYYY-MM-DD).",
+            )
+        ],
+        responses={
+            200: OutputSerializer,
+            400: bad_request(
+                "`journey_date` is not a date written YYYY-MM-DD or is out of range, or the train does not "
+                "start its journey that day (`train_not_running`)."
+            ),
+            403: error_response("`permission_denied`: the caller may not view bookings."),
+            404: error_response("`train_not_found`: no train with this number."),
+        },
+    )
+    def get(self, request: Request, train_number: int, journey_date: str) -> Response:
+        data = SeatMapApi.InputSerializer(data={"journey_date": journey_date})
+        data.is_valid(raise_exception=True)
+        chart = journey_chart_for(
+            actor=request.user, train_number=train_number, journey_date=data.validated_data["journey_date"]
+        )
+        return Response(chart_output(chart))
+
+
+def chart_output(chart: JourneyChart) -> dict:
+    """Return a chart as the API writes it (ChartApi.OutputSerializer)."""
+    row = dataclasses.asdict(chart)
+    row["journey_date"] = chart.journey_date.isoformat()
+    row["chart_at"] = api_timestamp(chart.chart_at)
+    row["charted_at"] = None if chart.charted_at is None else api_timestamp(chart.charted_at)
+    return row

@@ -30,6 +30,10 @@ class NotYourBookings(Forbidden):
     default_detail = "You may only read your own bookings."
 
 
+class ChartForbidden(Forbidden):
+    default_detail = "Only staff who may view bookings read a journey's chart."
+
+
 class NotBookingOwner(Forbidden):
     default_detail = "This booking belongs to another user."
     default_code = "not_booking_owner"
@@ -201,4 +205,59 @@ class JourneyDateInvalid(Invalid):
             "journey_date is the date it starts its journey.",
             code="train_not_running",
             field="journey_date",
+        )
+
+
+class HoldExpired(Conflict):
+    """A hold asked to be confirmed or extended after its end: its seats were freed then."""
+
+    default_code = "hold_expired"
+
+    def __init__(self, *, expires_at: datetime.datetime) -> None:
+        super().__init__(
+            f"This hold expired at {expires_at.isoformat()}; its seats are no longer held. Book again.",
+            extra={"expires_at": expires_at.isoformat()},
+        )
+
+
+class HoldLimitReached(Conflict):
+    default_code = "hold_limit_reached"
+
+    def __init__(self, *, hold_limit_at: datetime.datetime) -> None:
+        super().__init__(
+            f"This hold already lasts as long as a hold may, until {hold_limit_at.isoformat()}.",
+            extra={"hold_limit_at": hold_limit_at.isoformat()},
+        )
+
+
+class NotHeld(Conflict):
+    """Confirming or extending a booking that is not (or no longer) a hold."""
+
+    default_code = "not_held"
+
+    def __init__(self, *, status: str) -> None:
+        super().__init__(f"This booking is {status}, not held.", extra={"status": status})
+
+
+class WaitlistFull(Conflict):
+    default_code = "waitlist_full"
+
+    def __init__(self, *, waitlist_max: int, waiting: int) -> None:
+        super().__init__(
+            f"The waitlist of this class on this journey is full: {waiting} of at most {waitlist_max}"
+            " passengers wait.",
+            extra={"waitlist_max": waitlist_max, "waiting": waiting},
+        )
+
+
+class JourneyCharted(Conflict):
+    """A hold or a new place on the waitlist, asked for once the journey's chart is prepared."""
+
+    default_code = "journey_charted"
+
+    def __init__(self, *, chart_at: datetime.datetime) -> None:
+        super().__init__(
+            f"The chart of this journey was prepared at {chart_at.isoformat()}: seats are no longer held"
+            " or waitlisted, only sold while free.",
+            extra={"chart_at": chart_at.isoformat()},
         )

@@ -28,6 +28,7 @@ Free stretches are derived data: ``journey_inventory_check`` recomputes a journe
 BookingSeat rows, and ``journey_inventory_repair`` rewrites them.
 """
 
+import dataclasses
 import datetime
 import json
 from collections import defaultdict
@@ -171,12 +172,12 @@ _STRETCHES_OF_SEATS = (
 
 def _tightest_sql(seat_ranges: SeatRanges) -> str:
     """Return the first candidates of a class in the seat rule's order (index freestretch_tightest), as
-    rows (1, seat, from, to, 0): as wide as the row of a sale's other facts, which they follow.
+    rows (1, seat, from, to, 0, 0, 0): as wide as the row of a sale's other facts, which they follow.
 
     Parameters: _COVERING's, the ranges' bounds and how many.
     """
     return (
-        " SELECT 1, seat_number, from_position, to_position, 0 FROM ("  # noqa: S608
+        " SELECT 1, seat_number, from_position, to_position, 0, 0, 0 FROM ("  # noqa: S608
         + _candidates_sql(seat_ranges=seat_ranges, order_and_limit=True)
         + ") tightest"
     )
@@ -269,23 +270,46 @@ def _neighbours(*, state: "SaleState", tightest: list[Candidate]) -> dict[int, C
         }
 
 
-# The seats a user's confirmed bookings hold on a journey: what the seat cap counts. Parameters:
-# train id, journey date, user id.
+# The seats a user's live bookings (held, confirmed or waiting alike) claim on a journey: what the
+# seat cap counts. Parameters: train id, journey date, user id.
 _SEATS_HELD = (
     "SELECT COALESCE(SUM(seat_count - seats_cancelled), 0) FROM bookings_booking"
-    " WHERE train_id = %s AND journey_date = %s AND user_id = %s AND status = 'confirmed'"
+    " WHERE train_id = %s AND journey_date = %s AND user_id = %s"
+    " AND status IN ('held', 'confirmed', 'waitlisted')"
 )
-# The seats a user's confirmed bookings hold on every journey from a date on: what the cap across
+# The seats a user's live bookings claim on every journey from a date on: what the cap across
 # journeys counts. Parameters: user id, the first date.
 _SEATS_HELD_AHEAD = (
     "SELECT COALESCE(SUM(seat_count - seats_cancelled), 0) FROM bookings_booking"
-    " WHERE user_id = %s AND journey_date >= %s AND status = 'confirmed'"
+    " WHERE user_id = %s AND journey_date >= %s AND status IN ('held', 'confirmed', 'waitlisted')"
+)
+# 1 when a hold of the journey has reached its end: its seats are free, though still written as
+# held (bookings.journey_events). Parameters: train id, journey date, now.
+_HOLDS_DUE = (
+    "CASE WHEN EXISTS (SELECT 1 FROM bookings_booking WHERE train_id = %s AND journey_date = %s"
+    " AND status = 'held' AND expires_at <= %s) THEN 1 ELSE 0 END"
+)
+# 1 when bookings wait on the journey and its chart is not prepared: its time would cancel them.
+# Parameters: train id, journey date, twice.
+_CHART_PENDING = (
+    "CASE WHEN EXISTS (SELECT 1 FROM bookings_journey WHERE train_id = %s AND date = %s"
+    " AND charted_at IS NULL) AND EXISTS (SELECT 1 FROM bookings_booking WHERE train_id = %s"
+    " AND journey_date = %s AND status = 'waitlisted') THEN 1 ELSE 0 END"
 )
 # What a sale decides on besides the candidates, as a row of kind 0: whether it holds the
 # journey's lock, the seats the user holds on the journey and on every journey not yet started,
-# and the id the booking will have. Parameters: _LOCKED's, _SEATS_HELD's, _SEATS_HELD_AHEAD's.
+# the id the booking will have, whether holds are due and whether a chart is pending.
+# Parameters: _LOCKED's, _SEATS_HELD's, _SEATS_HELD_AHEAD's, _HOLDS_DUE's, _CHART_PENDING's.
 _SALE_FACTS = (
-    " SELECT 0, {locked}, (" + _SEATS_HELD + "), (" + _SEATS_HELD_AHEAD + "), {booking_id} UNION ALL"
+    " SELECT 0, {locked}, ("
+    + _SEATS_HELD
+    + "), ("
+    + _SEATS_HELD_AHEAD
+    + "), {booking_id}, "
+    + _HOLDS_DUE
+    + ", "
+    + _CHART_PENDING
+    + " UNION ALL"
 )
 # On PostgreSQL a sale locks its journey's row and reads in one round trip, as two statements:
 # the read's snapshot is taken once the lock is held, so it sees every sale that committed
@@ -344,6 +368,9 @@ class SaleState:
     booking_id: int | None
     # The seats of the class sold; none when the train has one class.
     seat_ranges: SeatRanges = ()
+    # Whether a hold of the journey has reached its end, and whether bookings wait on it uncharted.
+    holds_due: bool = False
+    chart_pending: bool = False
 
     @property
     def journey(self) -> Journey:
@@ -359,6 +386,7 @@ def sale_lock(
     to_position: int,
     count: int,
     today: datetime.date,
+    now: datetime.datetime,
     seat_ranges: SeatRanges = (),
     coaches: str | None = None,
 ) -> SaleState | None:
@@ -366,10 +394,11 @@ def sale_lock(
 
     None when the train has no journey on the date yet. On PostgreSQL the locks and the read go
     in one round trip; the read is a statement of its own, so that it sees every sale that
-    committed while this one waited for a lock. Journeys from `today` on count as not started.
-    The candidates are the seats of `seat_ranges` (bookings of a class). On PostgreSQL, where the
-    coaches were read before the lock, `coaches` is what was read (coaches_fingerprint): raise
-    CoachesChanged if they are no longer so, and TrainWithdrawn if the train was withdrawn.
+    committed while this one waited for a lock. Journeys from `today` on count as not started;
+    holds whose end is `now` or earlier are due. The candidates are the seats of `seat_ranges`
+    (bookings of a class). On PostgreSQL, where the coaches were read before the lock, `coaches`
+    is what was read (coaches_fingerprint): raise CoachesChanged if they are no longer so, and
+    TrainWithdrawn if the train was withdrawn.
     """
     if connection.vendor == "postgresql":
         mark = f"{train_id}:{journey_date.isoformat()}"
@@ -397,13 +426,22 @@ def sale_lock(
             user_id,
             user_id,
             today,
+            train_id,
+            journey_date,
+            connection.ops.adapt_datetimefield_value(now),
+            train_id,
+            journey_date,
+            train_id,
+            journey_date,
             *covering,
             *_in_ranges(seat_ranges)[1],
             size,
         ],
     )
     rows = rows_of_last([*locks, read])
-    _, locked, seats_held, seats_held_ahead, reserved_id = next(row for row in rows if row[0] == 0)
+    _, locked, seats_held, seats_held_ahead, reserved_id, holds_due, chart_pending = next(
+        row for row in rows if row[0] == 0
+    )
     if locked == -1:
         raise TrainWithdrawn()
     if locked == -2:
@@ -421,6 +459,37 @@ def sale_lock(
         look=Look(size=size, tightest=_tightest_of(rows), neighbours=None),
         booking_id=reserved_id,
         seat_ranges=seat_ranges,
+        holds_due=bool(holds_due),
+        chart_pending=bool(chart_pending),
+    )
+
+
+def seats_look(
+    *,
+    train_id: int,
+    journey_date: datetime.date,
+    from_position: int,
+    to_position: int,
+    count: int,
+    seat_ranges: SeatRanges = (),
+) -> SaleState:
+    """Return what seating `count` passengers on the segment decides on, for a caller holding the journey's
+    lock already (bookings.waitlist): the first look at the candidates, and no facts of a buyer."""
+    state = SaleState(
+        train_id=train_id,
+        journey_date=journey_date,
+        from_position=from_position,
+        to_position=to_position,
+        count=count,
+        seats_held=0,
+        seats_held_ahead=0,
+        look=Look(size=0, tightest=[], neighbours=None),
+        booking_id=None,
+        seat_ranges=seat_ranges,
+    )
+    size = _first_look(count)
+    return dataclasses.replace(
+        state, look=Look(size=size, tightest=_candidates_read(state=state, size=size), neighbours=None)
     )
 
 
@@ -529,7 +598,8 @@ def _rows_insert(table: str, columns: tuple[str, ...], rows: list[tuple]) -> Sta
 _BOOKING_INSERT = (
     "INSERT INTO bookings_booking (id, user_id, train_id, journey_date, from_position, to_position,"
     " seat_count, seat_numbers, status, created_at, pnr, travel_class, fare_total, refund_total, currency,"
-    " seats_cancelled) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0)"
+    " hold_requested, expires_at, hold_limit_at, seats_cancelled, cancel_reason, payment_reference)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 0, '', '')"
 )
 _PASSENGER_COLUMNS = (
     "booking_id",
@@ -557,16 +627,16 @@ def sale_write(
     passengers: list[Passenger],
     writes: Writes | None = None,
 ) -> Booking:
-    """Write the sale of the `chosen` seats: the booking `sold` (its class, PNR and fare filled), its
-    `passengers` (their seats filled), the seats they hold, and what stays free.
+    """Write the sale of the `chosen` seats: the booking `sold` (its class, PNR, fare, status and hold
+    filled), its `passengers` (their seats filled), the seats they hold, and what stays free. A
+    waiting booking is written with no seats chosen, its passengers with none.
 
     The stretches chosen were read under the journey lock, so they are there to replace. With
     the booking's id reserved (PostgreSQL), every write goes in one round trip; with `writes`,
     they join the caller's, who runs them.
     """
     journey_date, from_position, to_position = state.journey_date, state.from_position, state.to_position
-    stretch_of = {candidate.seat_number: candidate for candidate in chosen}
-    seats = sorted(stretch_of)
+    seats = sorted(candidate.seat_number for candidate in chosen)
     booking = sold
     booking.id = state.booking_id
     booking.user = user
@@ -574,9 +644,8 @@ def sale_write(
     booking.journey_date = journey_date
     booking.from_position = from_position
     booking.to_position = to_position
-    booking.seat_count = len(seats)
+    booking.seat_count = len(passengers)
     booking.seat_numbers = seats
-    booking.status = Booking.Status.CONFIRMED
     booking.created_at = timezone.now()
     booking._state.adding = False
     created = (
@@ -588,7 +657,7 @@ def sale_write(
             journey_date,
             from_position,
             to_position,
-            len(seats),
+            booking.seat_count,
             json.dumps(seats),
             booking.status,
             connection.ops.adapt_datetimefield_value(booking.created_at),
@@ -597,6 +666,9 @@ def sale_write(
             connection.ops.adapt_decimalfield_value(booking.fare_total, 12, 2),
             connection.ops.adapt_decimalfield_value(booking.refund_total, 12, 2),
             booking.currency,
+            booking.hold_requested,
+            connection.ops.adapt_datetimefield_value(booking.expires_at),
+            connection.ops.adapt_datetimefield_value(booking.hold_limit_at),
         ],
     )
     if booking.pk is None:
@@ -604,7 +676,6 @@ def sale_write(
             cursor.execute(*created)
             booking.pk = cursor.lastrowid
         created = ("", [])
-    train_id = train.pk
     for passenger in passengers:
         passenger.booking = booking
     travellers = _rows_insert(
@@ -628,6 +699,24 @@ def sale_write(
             for passenger in passengers
         ],
     )
+    own = writes is None
+    writes = Writes() if writes is None else writes
+    for statement in (created, travellers, *seats_take(booking=booking, chosen=chosen)):
+        writes.add(statement)
+    if own:
+        writes.run()
+    return booking
+
+
+def seats_take(*, booking: Booking, chosen: Sequence[Candidate]) -> list[Statement]:
+    """Return the statements that give `booking` the `chosen` seats on its segment: the seats it holds
+    and what stays free of their stretches (none for no seats)."""
+    if not chosen:
+        return []
+    train_id, journey_date = booking.train_id, booking.journey_date
+    from_position, to_position = booking.from_position, booking.to_position
+    stretch_of = {candidate.seat_number: candidate for candidate in chosen}
+    seats = sorted(stretch_of)
     held = _rows_insert(
         "bookings_bookingseat",
         ("booking_id", "seat_number", "train_id", "journey_date", "from_position", "to_position"),
@@ -650,18 +739,14 @@ def sale_write(
             )
         ],
     )
-    own = writes is None
-    writes = Writes() if writes is None else writes
-    for statement in (created, travellers, held, taken, left):
-        writes.add(statement)
-    if own:
-        writes.run()
-    return booking
+    return [held, taken, left]
 
 
-def seats_release(*, booking: Booking, seats: Sequence[int] | None = None, journey_open: bool = True) -> None:
+def seats_release(
+    *, booking: Booking, seats: Sequence[int] | None = None, journey_open: bool = True
+) -> list[int]:
     """Free the `seats` `booking` holds on its segment (default: all it holds), joining them to the free
-    legs either side.
+    legs either side; return the seats freed.
 
     A journey no longer open (purged once finished) keeps no free stretches: only the seats
     held go.
@@ -673,8 +758,8 @@ def seats_release(*, booking: Booking, seats: Sequence[int] | None = None, journ
         held = held.filter(seat_number__in=list(seats))
     seats = list(held.values_list("seat_number", flat=True))
     held.delete()
-    if not journey_open:
-        return
+    if not journey_open or not seats:
+        return seats
     adjacent = FreeStretch.objects.filter(**journey_rows, seat_number__in=seats).filter(
         Q(to_position=from_position) | Q(from_position=to_position)
     )
@@ -687,6 +772,7 @@ def seats_release(*, booking: Booking, seats: Sequence[int] | None = None, journ
         FreeStretch(seat_number=seat, from_position=first, to_position=last, **journey_rows)
         for seat, (first, last) in sorted(joined.items())
     )
+    return seats
 
 
 @dataclass(frozen=True)

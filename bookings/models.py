@@ -31,6 +31,8 @@ class Journey(models.Model):
     # The date the train leaves its first station.
     date = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the chart was prepared (bookings.charts): from then on no booking waits on the journey.
+    charted_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["train_id", "date"]
@@ -91,9 +93,27 @@ class FreeStretch(models.Model):
 
 
 class Booking(models.Model):
+    """A sale of seats on a segment of a journey, in one class, for its passengers.
+
+    Held, its seats are taken until `expires_at` and then free, whether or not anything has
+    written so yet (bookings.journey_events). Waitlisted, it holds no seat and waits, in the
+    order of its id among its journey's and class's, for seats to be freed (bookings.waitlist).
+    """
+
     class Status(models.TextChoices):
+        HELD = "held", "Held"
         CONFIRMED = "confirmed", "Confirmed"
+        WAITLISTED = "waitlisted", "Waitlisted"
         CANCELLED = "cancelled", "Cancelled"
+
+    class Reason(models.TextChoices):
+        """Why a cancelled booking was cancelled; none while it is not."""
+
+        NONE = "", "Not cancelled"
+        REQUESTED = "requested", "Requested by the passenger or staff"
+        HOLD_EXPIRED = "hold_expired", "Hold expired"
+        NOT_CONFIRMED_AT_CHART = "not_confirmed_at_chart", "Not confirmed at chart"
+        JOURNEY_CHANGED = "journey_changed", "Journey changed by the operator"
 
     # No index of its own: booking_user_newest starts with the user.
     user = models.ForeignKey(
@@ -122,6 +142,14 @@ class Booking(models.Model):
     currency = models.CharField(max_length=3, default=fare_currency)
     # Passengers cancelled one by one while others ride on: the seats held are seat_count less these.
     seats_cancelled = models.PositiveSmallIntegerField(default=0)
+    cancel_reason = models.CharField(max_length=24, choices=Reason.choices, blank=True, default="")
+    # Asked to be held rather than sold: unpaid until confirmed; a waiting booking that asked so is
+    # held when it is served.
+    hold_requested = models.BooleanField(default=False)
+    # A hold's end, and the latest its extensions may move it to; kept once it is confirmed or lapsed.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    hold_limit_at = models.DateTimeField(null=True, blank=True)
+    payment_reference = models.CharField(max_length=100, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -132,18 +160,39 @@ class Booking(models.Model):
             ),
             models.CheckConstraint(condition=models.Q(seat_count__gte=1), name="booking_seat_count_positive"),
             models.CheckConstraint(
-                condition=models.Q(status__in=["confirmed", "cancelled"]), name="booking_status_valid"
+                condition=models.Q(status__in=["held", "confirmed", "waitlisted", "cancelled"]),
+                name="booking_status_valid",
             ),
             models.CheckConstraint(
                 condition=models.Q(status="cancelled", cancelled_at__isnull=False)
-                | models.Q(status="confirmed", cancelled_at__isnull=True),
+                | (~models.Q(status="cancelled") & models.Q(cancelled_at__isnull=True)),
                 name="booking_cancelled_at_matches_status",
             ),
-            # Confirmed while one passenger holds a seat; cancelled once none does.
             models.CheckConstraint(
-                condition=models.Q(status="confirmed", seats_cancelled__lt=models.F("seat_count"))
+                condition=models.Q(status="cancelled") ^ models.Q(cancel_reason=""),
+                name="booking_reason_matches_status",
+            ),
+            # Live while one passenger is; cancelled once none is.
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["held", "confirmed", "waitlisted"], seats_cancelled__lt=models.F("seat_count")
+                )
                 | models.Q(status="cancelled", seats_cancelled=models.F("seat_count")),
                 name="booking_seats_cancelled_matches_status",
+            ),
+            # A hold has an end, never past its limit.
+            models.CheckConstraint(
+                condition=~models.Q(status="held")
+                | models.Q(
+                    expires_at__isnull=False,
+                    hold_limit_at__isnull=False,
+                    expires_at__lte=models.F("hold_limit_at"),
+                ),
+                name="booking_hold_has_end",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="held") | models.Q(hold_requested=True),
+                name="booking_held_when_asked",
             ),
             models.CheckConstraint(
                 condition=models.Q(
@@ -160,8 +209,20 @@ class Booking(models.Model):
             # caps, counted at every sale under the user's and the journey's locks.
             models.Index(
                 fields=["user", "journey_date", "train"],
-                condition=models.Q(status="confirmed"),
+                condition=models.Q(status__in=["held", "confirmed", "waitlisted"]),
                 name="booking_user_ahead",
+            ),
+            # A journey's holds by their end: the ones lapsed are found at every sale.
+            models.Index(
+                fields=["train", "journey_date", "expires_at"],
+                condition=models.Q(status="held"),
+                name="booking_holds_by_end",
+            ),
+            # A journey's waitlist, by class in order of arrival.
+            models.Index(
+                fields=["train", "journey_date", "travel_class", "id"],
+                condition=models.Q(status="waitlisted"),
+                name="booking_waitlist",
             ),
         ]
 
@@ -236,7 +297,9 @@ class Passenger(models.Model):
     """
 
     class Status(models.TextChoices):
+        HELD = "held", "Held"
         CONFIRMED = "confirmed", "Confirmed"
+        WAITLISTED = "waitlisted", "Waitlisted"
         CANCELLED = "cancelled", "Cancelled"
 
     pk = models.CompositePrimaryKey("booking", "passenger_id")
@@ -246,11 +309,12 @@ class Passenger(models.Model):
     name = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
     age = models.PositiveSmallIntegerField(null=True, blank=True)
     preference = models.CharField(max_length=12, blank=True, default="")
-    # The seat as the passenger's ticket names it, copied from the coaches as they were at the sale.
-    coach = models.CharField(max_length=CODE_MAX_LENGTH)
-    seat = models.PositiveSmallIntegerField()
-    seat_number = models.PositiveSmallIntegerField()
-    position = models.CharField(max_length=12)
+    # The seat as the passenger's ticket names it, copied from the coaches as they were at the sale;
+    # none while waitlisted.
+    coach = models.CharField(max_length=CODE_MAX_LENGTH, null=True, blank=True)  # noqa: DJ001
+    seat = models.PositiveSmallIntegerField(null=True, blank=True)
+    seat_number = models.PositiveSmallIntegerField(null=True, blank=True)
+    position = models.CharField(max_length=12, null=True, blank=True)  # noqa: DJ001
     preference_met = models.BooleanField(null=True, blank=True)
     fare = models.DecimalField(max_digits=10, decimal_places=2)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CONFIRMED)
@@ -267,9 +331,32 @@ class Passenger(models.Model):
             models.CheckConstraint(
                 condition=models.Q(preference__in=["", *POSITIONS]), name="passenger_preference_known"
             ),
+            # A seat while held or confirmed; none while waiting.
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["held", "confirmed"],
+                    coach__isnull=False,
+                    seat__isnull=False,
+                    seat_number__isnull=False,
+                    position__isnull=False,
+                )
+                | models.Q(
+                    status="waitlisted",
+                    coach__isnull=True,
+                    seat__isnull=True,
+                    seat_number__isnull=True,
+                    position__isnull=True,
+                )
+                | models.Q(status="cancelled"),
+                name="passenger_seat_matches_status",
+            ),
             # A refund, at most the fare, exactly when cancelled.
             models.CheckConstraint(
-                condition=models.Q(status="confirmed", cancelled_at__isnull=True, refund__isnull=True)
+                condition=models.Q(
+                    status__in=["held", "confirmed", "waitlisted"],
+                    cancelled_at__isnull=True,
+                    refund__isnull=True,
+                )
                 | models.Q(
                     status="cancelled",
                     cancelled_at__isnull=False,

@@ -7,10 +7,11 @@ hold off new ones and keep every journey's seats in step.
 import datetime
 
 from django.db import transaction
+from django.utils import timezone
 from rest_framework import exceptions
 
-from bookings import inventory
-from bookings.models import Journey
+from bookings import inventory, waitlist
+from bookings.models import Booking, Journey
 from bookings.selectors import train_has_bookings, train_highest_seat_held
 from trains.coach_plans import CoachPlan
 from trains.fares import FarePlan
@@ -79,6 +80,17 @@ def train_update(
         inventory.train_seats_resize(train=current, total_seats=total_seats)
         train.train_number, train.name, train.total_seats = train_number, name.strip(), total_seats
         train.save(update_fields=["train_number", "name", "total_seats"])
+        # Seats added or moved between classes may seat bookings waiting, in the same transaction.
+        waiting_on = (
+            Booking.objects.filter(train=train, status=Booking.Status.WAITLISTED)
+            .order_by("journey_date")
+            .values_list("journey_date", flat=True)
+            .distinct()
+        )
+        for journey_date in waiting_on:
+            waitlist.waitlist_serve(
+                train_id=train.pk, journey_date=journey_date, at=timezone.now(), freed=None
+            )
     return train
 
 

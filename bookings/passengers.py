@@ -43,34 +43,46 @@ def passengers_seated(
     chosen: Sequence[Candidate],
     coaches: Sequence[CoachOnDay],
     fare: Decimal,
+    status: str = Passenger.Status.CONFIRMED,
+    first_id: int = 1,
 ) -> list[Passenger]:
-    """Return the passengers of a sale, numbered from 1, each on the seat chosen for them (`chosen`,
-    in the passengers' order), at the class's `fare` for the segment."""
-    preferences = [request.preference for request in requests]
+    """Return the passengers of a sale, numbered from `first_id`, each on the seat chosen for them
+    (`chosen`, in the passengers' order), at the class's `fare` for the segment. With no seats
+    chosen, they wait: no seat each."""
+    passengers = [
+        Passenger(
+            passenger_id=passenger_id,
+            name=request.name,
+            age=request.age,
+            preference=request.preference or "",
+            fare=fare,
+            status=status if chosen else Passenger.Status.WAITLISTED,
+        )
+        for passenger_id, request in enumerate(requests, first_id)
+    ]
+    if chosen:
+        passengers_seat(passengers=passengers, chosen=chosen, coaches=coaches, status=status)
+    return passengers
+
+
+def passengers_seat(
+    *,
+    passengers: Sequence[Passenger],
+    chosen: Sequence[Candidate],
+    coaches: Sequence[CoachOnDay],
+    status: str,
+) -> None:
+    """Give each of `passengers` the seat chosen for them (`chosen`, in their order), and `status`."""
     met = preferences_met(
         seats=chosen,
-        preferences=preferences,
+        preferences=[passenger.preference or None for passenger in passengers],
         position_of=lambda seat_number: seat_position_of(coaches=coaches, seat_number=seat_number),
     )
-    passengers = []
-    for passenger_id, (request, candidate, preference_met) in enumerate(
-        zip(requests, chosen, met, strict=True), 1
-    ):
+    for passenger, candidate, preference_met in zip(passengers, chosen, met, strict=True):
         coach = coach_of_seat(coaches=coaches, seat_number=candidate.seat_number)
-        seat = candidate.seat_number - coach.first_seat + 1
-        passengers.append(
-            Passenger(
-                passenger_id=passenger_id,
-                name=request.name,
-                age=request.age,
-                preference=request.preference or "",
-                coach=coach.coach,
-                seat=seat,
-                seat_number=candidate.seat_number,
-                position=seat_position(layout=coach.layout, seat_in_coach=seat),
-                preference_met=preference_met,
-                fare=fare,
-                status=Passenger.Status.CONFIRMED,
-            )
-        )
-    return passengers
+        passenger.coach = coach.coach
+        passenger.seat = candidate.seat_number - coach.first_seat + 1
+        passenger.seat_number = candidate.seat_number
+        passenger.position = seat_position(layout=coach.layout, seat_in_coach=passenger.seat)
+        passenger.preference_met = preference_met
+        passenger.status = status

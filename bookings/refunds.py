@@ -47,3 +47,15 @@ def departure_ahead(
     if boards_at is None:
         boards_at = datetime.datetime.combine(boarding_date, datetime.time(), tzinfo=ZoneInfo(time_zone))
     return boards_at - now
+
+
+def passenger_refund(
+    *, fare: Decimal, paid: bool, seated: bool, before_departure: datetime.timedelta | None
+) -> Decimal:
+    """Return what a passenger cancelled gets back: nothing of an unpaid hold, the whole fare of a paid
+    place on the waitlist (no seat was ever had), and refund_due of a paid seat."""
+    if not paid:
+        return NOTHING
+    if not seated:
+        return fare
+    return refund_due(fare=fare, before_departure=before_departure)

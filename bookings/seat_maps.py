@@ -8,6 +8,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import connection
+from django.utils import timezone
 
 from bookings import rules
 from bookings.errors import JourneyDateInvalid, TrainNotFound
@@ -33,6 +34,10 @@ class SeatMap:
     source: str
     destination: str
     coaches: list[CoachSeats]
+    # Not in the answer: whether a hold on the journey had ended when the seats were read, which
+    # then read its seats as taken (bookings.services.journey_seat_map_now).
+    train_id: int = 0
+    holds_ended: bool = False
 
 
 # The stretches that cover legs from_position .. to_position - 1: "length >= legs", implied by
@@ -43,7 +48,12 @@ _SEATS_FREE = (
     " WHERE train_id = %s AND journey_date = %s AND length > 0 AND length >= %s"
     " AND from_position <= %s AND to_position >= %s"
 )
-_JOURNEY_OPEN = "SELECT 1 FROM bookings_journey WHERE train_id = %s AND date = %s"
+# Whether the journey is open, and whether a hold of it has ended. Parameters: now, train id, date.
+_JOURNEY_OPEN = (
+    "SELECT EXISTS (SELECT 1 FROM bookings_booking booking WHERE booking.train_id = journey.train_id"
+    " AND booking.journey_date = journey.date AND booking.status = 'held' AND booking.expires_at <= %s)"
+    " FROM bookings_journey journey WHERE journey.train_id = %s AND journey.date = %s"
+)
 
 
 def journey_seat_map(
@@ -84,7 +94,7 @@ def journey_seat_map(
         classes = list(dict.fromkeys(coach_class for _, coach_class, _, _ in coaches))
         if wanted not in classes:
             raise TravelClassUnknown(travel_class=travel_class, classes=classes)
-    free = _seats_free(
+    free, holds_ended = _seats_free(
         train_id=train.pk, journey_date=journey_date, from_position=from_position, to_position=to_position
     )
 
@@ -116,20 +126,26 @@ def journey_seat_map(
         source=route[from_position].station_name,
         destination=route[to_position].station_name,
         coaches=shown,
+        train_id=train.pk,
+        holds_ended=holds_ended,
     )
 
 
 def _seats_free(
     *, train_id: int, journey_date: datetime.date, from_position: int, to_position: int
-) -> set[int] | None:
-    """Return the seat numbers free on the journey's legs from_position .. to_position - 1.
+) -> tuple[set[int] | None, bool]:
+    """Return the seat numbers free on the journey's legs from_position .. to_position - 1, and whether a
+    hold of the journey has ended (its seats are read as taken).
 
     None when the journey is not open (never sold): every seat is free, and it has no stretches to read.
     """
     with connection.cursor() as cursor:
-        cursor.execute(_JOURNEY_OPEN, [train_id, journey_date])
-        if cursor.fetchone() is None:
-            return None
+        cursor.execute(
+            _JOURNEY_OPEN, [connection.ops.adapt_datetimefield_value(timezone.now()), train_id, journey_date]
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None, False
         legs = to_position - from_position
         cursor.execute(_SEATS_FREE, [train_id, journey_date, legs, from_position, to_position])
-        return {seat_number for (seat_number,) in cursor.fetchall()}
+        return {seat_number for (seat_number,) in cursor.fetchall()}, bool(row[0])

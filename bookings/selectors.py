@@ -98,6 +98,11 @@ BOOKING_ROW_FIELDS = (
     "fare_total",
     "refund_total",
     "currency",
+    "train_id",
+    "cancel_reason",
+    "expires_at",
+    "hold_limit_at",
+    "payment_reference",
 )
 
 
@@ -111,6 +116,16 @@ def booking_page(*, user_id: int, limit: int, before: tuple[datetime, int] | Non
         passengers[passenger.booking_id].append(passenger)
     for row in rows:
         row["passengers"] = passengers[row["id"]]
+        row["waitlist_position"] = (
+            waitlist_position(
+                booking_id=row["id"],
+                train_id=row["train_id"],
+                journey_date=row["journey_date"],
+                travel_class=row["travel_class"],
+            )
+            if row["status"] == Booking.Status.WAITLISTED
+            else None
+        )
     return BookingPage(rows=rows, next_before=(rows[-1]["created_at"], rows[-1]["id"]) if more else None)
 
 
@@ -134,7 +149,33 @@ def booking_row(booking: Booking, passengers: list[Passenger] | None = None) -> 
         "fare_total": booking.fare_total,
         "refund_total": booking.refund_total,
         "currency": booking.currency,
+        "train_id": booking.train_id,
+        "cancel_reason": booking.cancel_reason,
+        "expires_at": booking.expires_at,
+        "hold_limit_at": booking.hold_limit_at,
+        "payment_reference": booking.payment_reference,
+        "waitlist_position": (
+            waitlist_position(
+                booking_id=booking.pk,
+                train_id=booking.train_id,
+                journey_date=booking.journey_date,
+                travel_class=booking.travel_class,
+            )
+            if booking.status == Booking.Status.WAITLISTED
+            else None
+        ),
     }
+
+
+def waitlist_position(*, booking_id: int, train_id: int, journey_date: dt.date, travel_class: str) -> int:
+    """Return the place of a waiting booking among its journey's and class's, from 1, in order of arrival."""
+    return Booking.objects.filter(
+        train_id=train_id,
+        journey_date=journey_date,
+        travel_class=travel_class,
+        status=Booking.Status.WAITLISTED,
+        id__lte=booking_id,
+    ).count()
 
 
 def booking_of_pnr(*, pnr: str) -> Booking | None:
@@ -169,6 +210,10 @@ class TrainAvailability:
     arrival: datetime
     # The train's classes in its coaches' order (the one asked for, when the search names one).
     classes: list[ClassAvailability]
+    # Not in the answer: the train's id, and whether a hold on the journey had ended when the seats
+    # were counted, which then counted its seats as taken (bookings.services.trains_between_now).
+    train_id: int = 0
+    holds_ended: bool = False
 
 
 class AfterTrainNotListed(Invalid):
@@ -393,6 +438,7 @@ def trains_between_on(
     page = running[:limit]
 
     seating = trains_seating(database=database, train_ids={call["train_id"] for call in page})
+    holds_ended: set[tuple[int, dt.date]] = set()
     free = seats_free_on_journeys(
         database=database,
         segments={
@@ -400,6 +446,7 @@ def trains_between_on(
             for call in page
         },
         seat_classes={train_id: train.seat_classes for train_id, train in seating.items()},
+        holds_ended=holds_ended,
     )
     rows = [
         _train_availability(
@@ -407,6 +454,7 @@ def trains_between_on(
             seating=seating.get(call["train_id"], TrainSeating(classes=[], seat_classes=[], fares={})),
             free=free.get((call["train_id"], call["start_date"])),
             travel_class=travel_class,
+            holds_ended=(call["train_id"], call["start_date"]) in holds_ended,
         )
         for call in page
     ]
@@ -414,7 +462,12 @@ def trains_between_on(
 
 
 def _train_availability(
-    call: dict, *, seating: TrainSeating, free: dict[int, int] | None, travel_class: str | None
+    call: dict,
+    *,
+    seating: TrainSeating,
+    free: dict[int, int] | None,
+    travel_class: str | None,
+    holds_ended: bool = False,
 ) -> TrainAvailability:
     """Return a dated call's row, with its seats free (None: its journey is not open) by class."""
     km = segment_km(
@@ -443,6 +496,8 @@ def _train_availability(
         departure=call["departure"],
         arrival=call["arrival"],
         classes=classes,
+        train_id=call["train_id"],
+        holds_ended=holds_ended,
     )
 
 
@@ -463,6 +518,7 @@ def seats_free_on_journeys(
     database: str = DEFAULT_DB_ALIAS,
     segments: dict[tuple[int, dt.date], tuple[int, int]],
     seat_classes: dict[int, list[tuple[int, int, int]]],
+    holds_ended: set[tuple[int, dt.date]] | None = None,
 ) -> dict[tuple[int, dt.date], dict[int, int]]:
     """Return, for each open journey (train id, date) of `segments`, its seats free on its segment
     by class: {index of the class: seats}.
@@ -470,7 +526,8 @@ def seats_free_on_journeys(
     `seat_classes` gives each train's (index of the class, first, last seat number) ranges, as
     TrainSeating.seat_classes: every seat of a train is in one of them, as every seat is in a
     coach. A journey not open yet (no booking ever) is missing from the answer: all its seats
-    are free.
+    are free. The journeys with a hold that has ended, whose seats are free but counted taken,
+    are added to `holds_ended`.
     """
     if not segments:
         return {}
@@ -478,12 +535,20 @@ def seats_free_on_journeys(
     journeys = " OR ".join(["(train_id = %s AND date = %s)"] * len(segments))
     with connections[database].cursor() as cursor:
         cursor.execute(
-            f"SELECT train_id, date FROM bookings_journey WHERE {journeys}",  # noqa: S608
-            [value for journey in segments for value in journey],
+            "SELECT train_id, date, EXISTS (SELECT 1 FROM bookings_booking booking"  # noqa: S608
+            " WHERE booking.train_id = journey.train_id AND booking.journey_date = journey.date"
+            " AND booking.status = 'held' AND booking.expires_at <= %s)"
+            f" FROM bookings_journey journey WHERE {journeys}",
+            [
+                connections[database].ops.adapt_datetimefield_value(timezone.now()),
+                *(value for journey in segments for value in journey),
+            ],
         )
-        free: dict[tuple[int, dt.date], dict[int, int]] = {
-            (train_id, date_value(day)): {} for train_id, day in cursor.fetchall()
-        }
+        free: dict[tuple[int, dt.date], dict[int, int]] = {}
+        for train_id, day, ended in cursor.fetchall():
+            free[(train_id, date_value(day))] = {}
+            if ended and holds_ended is not None:
+                holds_ended.add((train_id, date_value(day)))
         # Counted by class in the same query: one VALUES row per (journey, seat-number range of a
         # class), each counting the free stretches that lie in its range and cover its segment by
         # a range scan of the primary key (train, journey_date, seat_number, ...); no sort, no

@@ -12,25 +12,43 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Value, When
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, transaction
 from django.utils import timezone
 
-from bookings import inventory, rules
+from bookings import inventory, journey_events, rules
+from bookings import waitlist as waitlists
+from bookings.cancellations import booking_paid, passengers_release
+from bookings.charts import JourneyChart, chart_time_on_day, journey_chart_read
 from bookings.errors import (
     BookingAlreadyCancelled,
     BookingNotFound,
+    ChartForbidden,
+    HoldExpired,
+    HoldLimitReached,
+    InsufficientSeats,
+    JourneyCharted,
+    JourneyDateInvalid,
     NotBookingOwner,
+    NotHeld,
     NotYourBookings,
     SeatsTaken,
     TrainNotFound,
     UserNotFound,
 )
+from bookings.holds import hold_extended, hold_times
 from bookings.models import Booking, Passenger
 from bookings.passengers import PassengerRequest, passengers_seated, seat_position_of
 from bookings.pnrs import pnr_new
-from bookings.refunds import departure_ahead, refund_due
-from bookings.selectors import booking_of_pnr
+from bookings.refunds import departure_ahead, passenger_refund
+from bookings.seat_maps import SeatMap, journey_seat_map
+from bookings.selectors import (
+    BookingPage,
+    TrainAvailability,
+    booking_of_pnr,
+    booking_page,
+    trains_between,
+    trains_between_on,
+)
 from railway.db.statements import Writes
 from trains.fares import class_fare, segment_km
 from trains.seat_numbers import class_seat_ranges
@@ -199,6 +217,7 @@ def _journey_of_variant(
             count=seat_count,
             # The journeys not yet started, for the cap on the seats one user holds on all of them.
             today=timezone.localdate(now),
+            now=now,
             seat_ranges=sale_class.seat_ranges,
             coaches=inventory.coaches_fingerprint(on_day.coaches),
         )
@@ -234,17 +253,21 @@ def booking_create(
     destination: str | None = None,
     travel_class: str | None = None,
     passengers: list[PassengerRequest] | None = None,
+    hold: bool = False,
+    waitlist: bool = False,
     writes: Writes | None = None,
 ) -> Booking:
     """Sell seats on the segment of the journey to `user`, in a class, or raise why not.
 
     The seats are for `passengers`, or else for `seat_count` anonymous ones; with both, their
     numbers agree. `travel_class` may be left out on a train of one class. `journey_date` is the
-    date the train leaves its first station; none means today there. The booking comes back with
-    its train, the names of its two stations and its passengers (`passengers_sold`). With
-    `writes`, the sale's writes join the caller's, who runs them in its transaction
-    (bookings.idempotency adds its record of the answer); a seat refused then by the database is
-    the caller's to handle.
+    date the train leaves its first station; none means today there. With `hold`, the seats are
+    held until HOLD_TTL_SECONDS from now, for the buyer to confirm; with `waitlist`, a party the
+    class cannot seat now waits for seats to be freed instead of being refused. The booking
+    comes back with its train, the names of its two stations and its passengers
+    (`passengers_sold`). With `writes`, the sale's writes join the caller's, who runs them in its
+    transaction (bookings.idempotency adds its record of the answer); a seat refused then by the
+    database is the caller's to handle.
     """
     assert writes is None or connection.in_atomic_block, "writes are run in the caller's transaction"
     count = rules.party_size_check(
@@ -253,35 +276,73 @@ def booking_create(
     rules.seat_count_check(seat_count=count)
     requests = passengers if passengers is not None else [PassengerRequest()] * count
     now = timezone.now()
+    sale = functools.partial(
+        _journey_for_sale,
+        user=user,
+        train_number=train_number,
+        seat_count=count,
+        journey_date=journey_date,
+        now=now,
+        source=source,
+        destination=destination,
+        travel_class=travel_class,
+    )
     try:
         with _in_a_transaction():
-            state, on_day, sale_class = _journey_for_sale(
-                user=user,
-                train_number=train_number,
-                seat_count=count,
-                journey_date=journey_date,
-                now=now,
-                source=source,
-                destination=destination,
-                travel_class=travel_class,
-            )
+            state, on_day, sale_class = sale()
+            chart_at = chart_time_on_day(on_day)
+            if state.holds_due or (state.chart_pending and chart_at <= now):
+                # Holds ended or the chart's time came since anything last looked: the journey
+                # is brought to now first, so that seats freed reach the waitlist before this sale.
+                journey_events.journey_settle(
+                    train_id=state.train_id, journey_date=state.journey_date, now=now, chart_at=chart_at
+                )
+                state, on_day, sale_class = sale()
+            if hold and chart_at <= now:
+                raise JourneyCharted(chart_at=chart_at)
             # Counted under the locks: the user's other sales may be racing this one.
             rules.seat_cap_check(
                 seats_held=state.seats_held, seats_held_ahead=state.seats_held_ahead, seat_count=count
             )
             coaches = train_coaches_on_day(on_day)
-            chosen = inventory.seats_choose(
-                state=state,
-                coach_starts=sale_class.coach_starts,
-                preferences=[request.preference for request in requests],
-                position_of=lambda seat_number: seat_position_of(coaches=coaches, seat_number=seat_number),
-            )
+            try:
+                chosen = inventory.seats_choose(
+                    state=state,
+                    coach_starts=sale_class.coach_starts,
+                    preferences=[request.preference for request in requests],
+                    position_of=lambda seat_number: seat_position_of(
+                        coaches=coaches, seat_number=seat_number
+                    ),
+                )
+            except InsufficientSeats:
+                if not waitlist:
+                    raise
+                if chart_at <= now:
+                    raise JourneyCharted(chart_at=chart_at) from None
+                waitlists.waitlist_room_check(
+                    waiting=waitlists.passengers_waiting(
+                        train_id=state.train_id,
+                        journey_date=state.journey_date,
+                        travel_class=sale_class.travel_class,
+                    ),
+                    count=count,
+                    class_seats=sum(
+                        coach.seats for coach in coaches if coach.travel_class == sale_class.travel_class
+                    ),
+                )
+                chosen = []
             km = segment_km(
                 boarding_km=on_day.route[state.from_position].distance_km,
                 alighting_km=on_day.route[state.to_position].distance_km,
             )
             fare = class_fare(fares=on_day.fares, travel_class=sale_class.travel_class, km=km)
-            sold = passengers_seated(requests=requests, chosen=chosen, coaches=coaches, fare=fare)
+            status = _status_of_sale(seated=bool(chosen), hold=hold)
+            sold = passengers_seated(
+                requests=requests, chosen=chosen, coaches=coaches, fare=fare, status=status
+            )
+            expires_at, hold_limit_at = (
+                hold_times(start=now) if status == Booking.Status.HELD else (None, None)
+            )
             booking = inventory.sale_write(
                 user=user,
                 train=on_day.train,
@@ -294,6 +355,10 @@ def booking_create(
                     refund_total=Decimal("0.00"),
                     currency=settings.FARE_CURRENCY,
                     seats_cancelled=0,
+                    status=status,
+                    hold_requested=hold,
+                    expires_at=expires_at,
+                    hold_limit_at=hold_limit_at,
                 ),
                 passengers=sold,
                 writes=writes,
@@ -306,6 +371,13 @@ def booking_create(
     booking.destination_name = on_day.route[state.to_position].station_name
     booking.passengers_sold = sold
     return booking
+
+
+def _status_of_sale(*, seated: bool, hold: bool) -> str:
+    """Return the status a sale writes: waiting without seats; with them, held if asked, else confirmed."""
+    if not seated:
+        return Booking.Status.WAITLISTED
+    return Booking.Status.HELD if hold else Booking.Status.CONFIRMED
 
 
 def booking_list_access_check(*, actor: User, user_id: int) -> None:
@@ -339,31 +411,116 @@ def booking_cancel(*, booking_id: int, actor: User) -> Booking:
 
 def booking_by_pnr(*, pnr: str, actor: User) -> Booking:
     """Return the booking of a PNR with its stations and passengers, for its owner and for staff who may
-    view bookings; BookingNotFound for anyone else, so that a PNR's existence is not revealed."""
+    view bookings; BookingNotFound for anyone else, so that a PNR's existence is not revealed.
+
+    A hold or a waiting booking is read as time has left it: its journey is brought to now first.
+    """
     booking = booking_of_pnr(pnr=pnr)
     if booking is None or (booking.user_id != actor.pk and not actor.has_perm("bookings.view_booking")):
         raise BookingNotFound.of_pnr()
+    if booking.status in (Booking.Status.HELD, Booking.Status.WAITLISTED):
+        settled = journey_events.journeys_settle_due(
+            journeys=[(booking.train_id, booking.journey_date)], now=timezone.now()
+        )
+        if settled:
+            booking = booking_of_pnr(pnr=pnr)
+    return booking
+
+
+def _owned_by_pnr(*, pnr: str, actor: User) -> Booking:
+    """Return the booking of a PNR for its owner and for staff who may change bookings, or raise."""
+    booking = booking_of_pnr(pnr=pnr)
+    if booking is None or (booking.user_id != actor.pk and not actor.has_perm("bookings.view_booking")):
+        raise BookingNotFound.of_pnr()
+    if booking.user_id != actor.pk and not actor.has_perm("bookings.change_booking"):
+        raise NotBookingOwner()
     return booking
 
 
 def passengers_cancel(*, pnr: str, actor: User, passenger_ids: list[int] | None = None) -> Booking:
-    """Cancel some passengers of a booking (default: every one still holding a seat), freeing exactly their
-    seats on exactly its segment, and refund them by how long before departure they cancel.
+    """Cancel some passengers of a booking (default: every one still holding a seat or waiting for one),
+    freeing exactly their seats on exactly its segment, and refund them by how long before departure
+    they cancel. Releasing a hold refunds nothing: nothing was paid.
 
     Owners cancel their own; staff need the permission to change bookings. The booking comes
     back with `refund_now`, what this cancellation refunds.
     """
-    booking = booking_by_pnr(pnr=pnr, actor=actor)
-    if booking.user_id != actor.pk and not actor.has_perm("bookings.change_booking"):
-        raise NotBookingOwner()
+    booking = _owned_by_pnr(pnr=pnr, actor=actor)
     return _booking_cancel(booking=booking, passenger_ids=passenger_ids, passengers_window=True)
 
 
+def booking_confirm(*, pnr: str, actor: User, payment_reference: str = "") -> Booking:
+    """Confirm a hold before its end, with the reference of its payment; a booking confirmed already is
+    returned unchanged.
+
+    Raise HoldExpired once the hold has ended, whether or not its seats have been written free
+    yet: they may have been sold since, and a late confirm never takes them back.
+    """
+    booking = _owned_by_pnr(pnr=pnr, actor=actor)
+    now = timezone.now()
+    with transaction.atomic():
+        booking = _journey_brought_to(booking=booking, now=now)
+        refusal = _hold_refusal(booking)
+        if refusal is None and booking.status == Booking.Status.HELD:
+            Booking.objects.filter(pk=booking.pk).update(
+                status=Booking.Status.CONFIRMED, payment_reference=payment_reference
+            )
+            booking.passengers.filter(status=Passenger.Status.HELD).update(status=Passenger.Status.CONFIRMED)
+    # Raised once the journey brought to now is committed: a hold that lapsed stays lapsed.
+    if refusal is not None:
+        raise refusal
+    return booking_of_pnr(pnr=booking.pnr)
+
+
+def booking_extend(*, pnr: str, actor: User) -> Booking:
+    """Move a hold's end on by HOLD_TTL_SECONDS, never past HOLD_MAX_SECONDS from its start."""
+    booking = _owned_by_pnr(pnr=pnr, actor=actor)
+    now = timezone.now()
+    with transaction.atomic():
+        booking = _journey_brought_to(booking=booking, now=now)
+        refusal = _hold_refusal(booking)
+        if refusal is None and booking.status != Booking.Status.HELD:
+            refusal = NotHeld(status=booking.status)
+        if refusal is None:
+            try:
+                expires_at = hold_extended(
+                    expires_at=booking.expires_at, hold_limit_at=booking.hold_limit_at, now=now
+                )
+            except HoldLimitReached as limit:
+                refusal = limit
+            else:
+                Booking.objects.filter(pk=booking.pk).update(expires_at=expires_at)
+    if refusal is not None:
+        raise refusal
+    return booking_of_pnr(pnr=booking.pnr)
+
+
+def _journey_brought_to(*, booking: Booking, now: datetime.datetime) -> Booking:
+    """Lock the booking's journey, bring it to `now` (bookings.journey_events) and return the booking as it
+    then is. In the caller's transaction."""
+    if inventory.journey_lock(train_id=booking.train_id, journey_date=booking.journey_date) is not None:
+        journey_events.journey_settle(train_id=booking.train_id, journey_date=booking.journey_date, now=now)
+    return Booking.objects.get(pk=booking.pk)
+
+
+def _hold_refusal(booking: Booking) -> Exception | None:
+    """Return why a booking cannot be confirmed or extended as a hold: it lapsed, was cancelled, or waits.
+    None for a hold, or a booking confirmed."""
+    if booking.status == Booking.Status.CANCELLED:
+        if booking.cancel_reason == Booking.Reason.HOLD_EXPIRED:
+            return HoldExpired(expires_at=booking.expires_at)
+        return BookingAlreadyCancelled()
+    if booking.status == Booking.Status.WAITLISTED:
+        return NotHeld(status=booking.status)
+    return None
+
+
 def booking_cancel_for_disruption(*, booking_id: int) -> Booking:
-    """Cancel a confirmed booking whose journey a new timetable cancels, retimes or reroutes.
+    """Cancel a live booking whose journey a new timetable cancels, retimes or reroutes.
 
     The operator's decision, not the passenger's: the passenger's cancellation window does not
-    apply, since the journey booked is no longer the one that runs, and every fare is refunded whole.
+    apply, since the journey booked is no longer the one that runs, and every fare paid is
+    refunded whole.
     """
     booking = Booking.objects.filter(pk=booking_id).first()
     if booking is None:
@@ -372,29 +529,35 @@ def booking_cancel_for_disruption(*, booking_id: int) -> Booking:
 
 
 def _booking_cancel(*, booking: Booking, passenger_ids: list[int] | None, passengers_window: bool) -> Booking:
-    """Cancel passengers of the booking under its journey's lock, the one way every cancellation frees seats.
+    """Cancel passengers of the booking under its journey's lock, the one way every cancellation frees seats,
+    and serve the waitlist with the seats freed in the same transaction.
 
-    `passenger_ids` None: all still confirmed. In the passenger's window a refund follows the
-    bands (bookings.refunds); otherwise (the operator's cancellation) it is the whole fare.
+    `passenger_ids` None: all still held, confirmed or waiting. In the passenger's window a refund
+    follows the bands (bookings.refunds); otherwise (the operator's cancellation) it is the whole
+    fare paid.
     """
+    now = timezone.now()
     with transaction.atomic():
         # The same lock as a sale's, taken first. A journey purged once finished keeps no free
         # seats; its bookings, gone with their train, no longer cancel.
         journey = inventory.journey_lock(train_id=booking.train_id, journey_date=booking.journey_date)
+        if journey is not None:
+            journey_events.journey_settle(
+                train_id=booking.train_id, journey_date=booking.journey_date, now=now
+            )
         booking = Booking.objects.get(pk=booking.pk)
         if booking.status == Booking.Status.CANCELLED:
             raise BookingAlreadyCancelled()
         passengers = {passenger.passenger_id: passenger for passenger in booking.passengers.all()}
         leaving = rules.passengers_to_cancel(
             confirmed=[
-                pid for pid, passenger in passengers.items() if passenger.status == Passenger.Status.CONFIRMED
+                pid for pid, passenger in passengers.items() if passenger.status != Passenger.Status.CANCELLED
             ],
             cancelled=[
                 pid for pid, passenger in passengers.items() if passenger.status == Passenger.Status.CANCELLED
             ],
             asked=passenger_ids,
         )
-        now = timezone.now()
         # The operator's cancellation refunds the whole fare, whenever it comes.
         ahead = None
         if passengers_window:
@@ -407,31 +570,35 @@ def _booking_cancel(*, booking: Booking, passenger_ids: list[int] | None, passen
             ahead = departure_ahead(
                 boarding_date=boarding_date, boards_at=boards_at, time_zone=time_zone, now=now
             )
-        refunds = {pid: refund_due(fare=passengers[pid].fare, before_departure=ahead) for pid in leaving}
-        Passenger.objects.filter(booking=booking, passenger_id__in=leaving).update(
-            status=Passenger.Status.CANCELLED,
-            cancelled_at=now,
-            refund=Case(*(When(passenger_id=pid, then=Value(refund)) for pid, refund in refunds.items())),
-        )
-        booking.seats_cancelled += len(leaving)
-        booking.refund_total += sum(refunds.values(), Decimal("0.00"))
-        if booking.seats_cancelled == booking.seat_count:
-            booking.status = Booking.Status.CANCELLED
-            booking.cancelled_at = now
-        # By the journey's key as well as the id, so that the write stays on the journey's shard.
-        Booking.objects.filter(
-            pk=booking.pk, train_id=booking.train_id, journey_date=booking.journey_date
-        ).update(
-            status=booking.status,
-            cancelled_at=booking.cancelled_at,
-            seats_cancelled=booking.seats_cancelled,
-            refund_total=booking.refund_total,
-        )
-        inventory.seats_release(
+        paid = booking_paid(booking)
+        refunds = {
+            pid: passenger_refund(
+                fare=passengers[pid].fare,
+                paid=paid,
+                seated=passengers[pid].status != Passenger.Status.WAITLISTED,
+                before_departure=ahead,
+            )
+            for pid in leaving
+        }
+        waiting = booking.status == Booking.Status.WAITLISTED
+        freed = passengers_release(
             booking=booking,
-            seats=[passengers[pid].seat_number for pid in leaving],
+            passengers=passengers,
+            refunds=refunds,
+            at=now,
+            reason=Booking.Reason.REQUESTED if passengers_window else Booking.Reason.JOURNEY_CHANGED,
             journey_open=journey is not None,
         )
+        if journey is not None:
+            # A waiting booking that lost passengers may fit now with those left.
+            shrunk = booking.pk if waiting and booking.status == Booking.Status.WAITLISTED else None
+            waitlists.waitlist_serve(
+                train_id=booking.train_id,
+                journey_date=booking.journey_date,
+                at=now,
+                freed=freed,
+                shrunk=shrunk,
+            )
     cancelled = booking_of_pnr(pnr=booking.pnr)
     cancelled.refund_now = sum(refunds.values(), Decimal("0.00"))
     return cancelled
@@ -450,3 +617,65 @@ def bookings_cancel(*, booking_ids: list[int], actor: User) -> tuple[list[int], 
         else:
             cancelled.append(booking_id)
     return cancelled, already_cancelled
+
+
+def trains_between_now(**search) -> list[TrainAvailability]:
+    """Return bookings.selectors.trains_between(**search), with every seat of a hold that has ended free.
+
+    The search counts a hold's seats as taken until its end is written; a journey where one has
+    ended is brought to now (its seats reaching the waitlist first) and counted again, from the
+    database written.
+    """
+    rows = trains_between(**search)
+    ended = [(row.train_id, row.journey_date) for row in rows if row.holds_ended]
+    if not ended:
+        return rows
+    journey_events.journeys_settle_due(journeys=ended, now=timezone.now(), charts=False)
+    return trains_between_on(database=DEFAULT_DB_ALIAS, **search)
+
+
+def journey_seat_map_now(*, train_number: int, journey_date: datetime.date, **segment) -> SeatMap:
+    """Return bookings.seat_maps.journey_seat_map, read again with the journey brought to now when a hold
+    on it had ended."""
+    seat_map = journey_seat_map(train_number=train_number, journey_date=journey_date, **segment)
+    if not seat_map.holds_ended:
+        return seat_map
+    journey_events.journeys_settle_due(
+        journeys=[(seat_map.train_id, journey_date)], now=timezone.now(), charts=False
+    )
+    return journey_seat_map(train_number=train_number, journey_date=journey_date, **segment)
+
+
+def booking_page_now(
+    *, user_id: int, limit: int, before: tuple[datetime.datetime, int] | None = None
+) -> BookingPage:
+    """Return bookings.selectors.booking_page, with the journeys of its holds and waiting bookings brought to
+    now first when time has changed them."""
+    page = booking_page(user_id=user_id, limit=limit, before=before)
+    journeys = {
+        (row["train_id"], row["journey_date"])
+        for row in page.rows
+        if row["status"] in (Booking.Status.HELD, Booking.Status.WAITLISTED)
+    }
+    if journeys and journey_events.journeys_settle_due(journeys=journeys, now=timezone.now()):
+        page = booking_page(user_id=user_id, limit=limit, before=before)
+    return page
+
+
+def journey_chart_for(*, actor: User, train_number: int, journey_date: datetime.date) -> JourneyChart:
+    """Return the chart of train `train_number`'s journey on `journey_date`, for staff who may view bookings,
+    charting the journey first if its time has come."""
+    if not actor.has_perm("bookings.view_booking"):
+        raise ChartForbidden()
+    on_day = train_on_day(train_number=train_number, day=journey_date)
+    if on_day is None:
+        raise TrainNotFound()
+    if not train_starts_on_given(train=on_day.train, day=journey_date, exception=on_day.exception):
+        raise JourneyDateInvalid.not_running(train_number=train_number, journey_date=journey_date)
+    now = timezone.now()
+    chart_at = chart_time_on_day(on_day)
+    journey_events.journey_chart_prepare(
+        train_id=on_day.train.pk, journey_date=journey_date, now=now, chart_at=chart_at
+    )
+    journey_events.journeys_settle_due(journeys=[(on_day.train.pk, journey_date)], now=now)
+    return journey_chart_read(on_day=on_day)

@@ -550,7 +550,9 @@ def disruptions_of(changes: Iterable[TrainChange], *, today: datetime.date) -> l
     if not by_id:
         return []
     bookings = Booking.objects.filter(
-        train_id__in=list(by_id), status=Booking.Status.CONFIRMED, journey_date__gte=today
+        train_id__in=list(by_id),
+        status__in=[Booking.Status.HELD, Booking.Status.CONFIRMED, Booking.Status.WAITLISTED],
+        journey_date__gte=today,
     ).order_by("train_id", "journey_date", "pk")
     disrupted = []
     for booking in bookings.only(

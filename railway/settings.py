@@ -287,6 +287,19 @@ if len(FARE_CURRENCY) != 3 or not FARE_CURRENCY.isalpha() or not FARE_CURRENCY.i
 # (bookings.refunds): over 48 h the fare less CANCELLATION_FEE, over 12 h 75%, until departure 50%.
 CANCELLATION_FEE = env_money("CANCELLATION_FEE", "60.00")
 REFUND_BANDS = env_refund_bands("REFUND_BANDS", "48:fee,12:0.75,0:0.50")
+# How long seats booked with "hold" stay taken for their buyer to pay (bookings.holds), and the
+# longest extensions may keep them, counted from when the hold began.
+HOLD_TTL_SECONDS = env_int("HOLD_TTL_SECONDS", 900, minimum=1)
+HOLD_MAX_SECONDS = env_int("HOLD_MAX_SECONDS", 3600, minimum=1)
+if HOLD_MAX_SECONDS < HOLD_TTL_SECONDS:
+    raise ImproperlyConfigured("HOLD_MAX_SECONDS must be at least HOLD_TTL_SECONDS")
+# Most passengers waiting on one journey in one class (bookings.waitlist); unset: 30% of the
+# class's seats.
+WAITLIST_MAX_PER_CLASS = (
+    env_int("WAITLIST_MAX_PER_CLASS", 0, minimum=0) if env_str("WAITLIST_MAX_PER_CLASS") else None
+)
+# How many minutes before a train leaves its first station its journey is charted (bookings.charts).
+CHART_MINUTES_BEFORE_DEPARTURE = env_int("CHART_MINUTES_BEFORE_DEPARTURE", 240, minimum=0)
 # How long a finished response is kept for replay under its Idempotency-Key.
 IDEMPOTENCY_KEY_TTL_HOURS = env_int("IDEMPOTENCY_KEY_TTL_HOURS", 24, minimum=24)
 # How long a timetable import's lease lasts past its last batch: one import runs at a time, and

@@ -11,6 +11,9 @@ from bookings.apis import (
     BookSeatApi,
     CancelBookingApi,
     CancelPassengersApi,
+    ChartApi,
+    ConfirmHoldApi,
+    ExtendHoldApi,
     SeatAvailabilityApi,
     SeatMapApi,
 )
@@ -59,9 +62,12 @@ urlpatterns = [
     path("stations/", StationSearchApi.as_view(), name="stations"),
     path("bookings/<str:pnr>/", BookingApi.as_view(), name="booking"),
     path("bookings/<str:pnr>/cancel/", CancelPassengersApi.as_view(), name="cancel-passengers"),
+    path("bookings/<str:pnr>/confirm/", ConfirmHoldApi.as_view(), name="confirm-hold"),
+    path("bookings/<str:pnr>/extend/", ExtendHoldApi.as_view(), name="extend-hold"),
     path(
         "trains/<id:train_number>/journeys/<str:journey_date>/seats/", SeatMapApi.as_view(), name="seat-map"
     ),
+    path("trains/<id:train_number>/journeys/<str:journey_date>/chart/", ChartApi.as_view(), name="chart"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SwaggerUiView.as_view(url_name="schema"), name="docs"),
     # No trailing slash: probes are configured with these exact paths.

@@ -385,6 +385,28 @@ def train_coaches_on_day(on_day: TrainOnDay) -> tuple[CoachOnDay, ...]:
     return tuple(coaches)
 
 
+def train_coaches_by_id(*, train_id: int) -> tuple[CoachOnDay, ...]:
+    """Return the coaches of the train with id `train_id` as a sale reads them (train_coaches_on_day), in
+    one query."""
+    rows = list(
+        Coach.objects.filter(train_id=train_id)
+        .order_by("position")
+        .values_list("coach", "travel_class", "seats", "layout")
+    )
+    if not rows:
+        total_seats = Train.objects.filter(pk=train_id).values_list("total_seats", flat=True).get()
+        rows = [
+            (plan.coach, plan.travel_class, plan.seats, plan.layout)
+            for plan in default_coaches(total_seats=total_seats)
+        ]
+    coaches = []
+    first = 1
+    for coach, travel_class, seats, layout in rows:
+        coaches.append(CoachOnDay(coach, travel_class, seats, layout, first))
+        first += seats
+    return tuple(coaches)
+
+
 def time_value(value: datetime.time | str) -> datetime.time:
     """Return a time column's value read by SQL text: PostgreSQL's as it is, SQLite's text parsed."""
     return value if isinstance(value, datetime.time) else datetime.time.fromisoformat(value)

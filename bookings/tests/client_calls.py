@@ -46,6 +46,7 @@ def cancelled_whole(booking, *, refunds=None, currency="INR"):
     return {
         **booking,
         "status": "cancelled",
+        "reason": "requested",
         "passengers": [
             {**passenger, "status": "cancelled", "refund": refund}
             for passenger, refund in zip(booking["passengers"], refunds, strict=True)

@@ -42,6 +42,12 @@ def test_it_returns_the_full_booking_object(owner, owner_client, make_train):
         "fare",
         "passengers",
         "refunded",
+        # Holds and the waitlist: null for a booking sold outright.
+        "expires_at",
+        "hold_limit_at",
+        "waitlist_position",
+        "reason",
+        "payment_reference",
     }
     booking = Booking.objects.get()
     assert body["booking_id"] == booking.pk

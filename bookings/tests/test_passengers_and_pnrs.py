@@ -226,6 +226,15 @@ def test_passengers_are_checked_one_by_one(owner_client, sleeper, passengers, fi
     assert not Booking.objects.exists()
 
 
+def test_a_refused_passenger_is_keyed_by_its_index(owner_client, sleeper):
+    response = book(owner_client, travel_class="3A", passengers=[ASHA, {"name": "Ravi"}])
+
+    assert error_body(response) == {
+        "passengers": {"1": {"age": ["This field is required."]}},
+        "code": "required",
+    }
+
+
 def test_without_passengers_or_seat_count_the_seat_count_is_required(owner_client, sleeper):
     response = book(owner_client, travel_class="3A")
 

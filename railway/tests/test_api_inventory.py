@@ -60,7 +60,10 @@ def test_the_inventory_covers_the_published_api():
         "GET /stations/",
         "GET /bookings/{pnr}/",
         "POST /bookings/{pnr}/cancel/",
+        "POST /bookings/{pnr}/confirm/",
+        "POST /bookings/{pnr}/extend/",
         "GET /trains/{train_number}/journeys/{journey_date}/seats/",
+        "GET /trains/{train_number}/journeys/{journey_date}/chart/",
         "GET /healthz",
         "GET /readyz",
     }

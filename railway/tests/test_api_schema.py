@@ -110,7 +110,16 @@ def test_the_throttled_operations_document_429_with_retry_after(schema):
         operation["operationId"] for _, operation in operations(schema) if "429" in operation["responses"]
     }
 
-    assert throttled == {"register", "login", "book_seat", "station_search", "booking", "cancel_passengers"}
+    assert throttled == {
+        "register",
+        "login",
+        "book_seat",
+        "station_search",
+        "booking",
+        "cancel_passengers",
+        "confirm_hold",
+        "extend_hold",
+    }
     answer = schema["components"]["responses"]["Throttled"]
     assert "Retry-After" in answer["headers"]
     assert "`throttled`" in answer["description"]

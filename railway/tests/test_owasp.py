@@ -492,7 +492,7 @@ def broken_availability(monkeypatch):
     def fail(**kwargs):
         raise RuntimeError("secret internals: /srv/railway/bookings/selectors.py password=hunter2")
 
-    monkeypatch.setattr("bookings.apis.trains_between", fail)
+    monkeypatch.setattr("bookings.apis.trains_between_now", fail)
 
 
 def test_api8_a_server_error_is_json_without_a_stack_trace(owner, broken_availability):

@@ -105,7 +105,7 @@ def test_records_logged_while_serving_a_request_carry_its_id(owner, make_train, 
     def lock_timeout(**kwargs):
         raise OperationalError("canceling statement due to lock timeout")
 
-    monkeypatch.setattr("bookings.apis.trains_between", lock_timeout)
+    monkeypatch.setattr("bookings.apis.trains_between_now", lock_timeout)
     caplog.set_level(logging.INFO)
 
     response = client_for(owner).get(AVAILABILITY, {"source": "Alpha", "destination": "Beta"})

@@ -1,0 +1,217 @@
+"""The waitlist: how many may wait, and serving the bookings waiting when seats are freed.
+
+A journey's bookings wait by class in order of arrival (their ids, which a sale takes under the
+journey's lock). Whenever seats are freed, in the same transaction, every waiting booking whose
+whole party now fits on its whole segment in its class is seated by the seat rule, in that order;
+one that does not fit keeps its place. So between transactions no waiting booking fits, and a
+seat free in an answer or to a sale is owed to none of them.
+"""
+
+import datetime
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Sum
+
+from bookings import inventory
+from bookings.allocation import Candidate, stretches_left
+from bookings.errors import InsufficientSeats, WaitlistFull
+from bookings.holds import hold_times
+from bookings.models import Booking, FreeStretch, Passenger
+from bookings.passengers import passengers_seat, seat_position_of
+from railway.db.statements import Writes
+from trains.seat_numbers import class_seat_ranges
+from trains.selectors import CoachOnDay, train_coaches_by_id
+
+
+def waitlist_max(*, class_seats: int) -> int:
+    """Return how many passengers may wait on a journey in a class of `class_seats` seats."""
+    if settings.WAITLIST_MAX_PER_CLASS is not None:
+        return settings.WAITLIST_MAX_PER_CLASS
+    return class_seats * 3 // 10
+
+
+def waitlist_room_check(*, waiting: int, count: int, class_seats: int) -> None:
+    """Refuse `count` more passengers on a waitlist where `waiting` already wait, past its cap."""
+    cap = waitlist_max(class_seats=class_seats)
+    if waiting + count > cap:
+        raise WaitlistFull(waitlist_max=cap, waiting=waiting)
+
+
+def passengers_waiting(*, train_id: int, journey_date: datetime.date, travel_class: str) -> int:
+    """Return how many passengers wait on the journey in the class."""
+    waiting = Booking.objects.filter(
+        train_id=train_id,
+        journey_date=journey_date,
+        travel_class=travel_class,
+        status=Booking.Status.WAITLISTED,
+    ).aggregate(passengers=Sum("seat_count") - Sum("seats_cancelled"))
+    return waiting["passengers"] or 0
+
+
+def _class_ranges(coaches: Sequence[CoachOnDay]) -> dict[str, inventory.SeatRanges]:
+    """Return the seat ranges of each class of the coaches; none (every seat) for a train of one class."""
+    classes = list(dict.fromkeys(coach.travel_class for coach in coaches))
+    spans = [(coach.travel_class, coach.first_seat, coach.last_seat) for coach in coaches]
+    return {
+        travel_class: () if len(classes) == 1 else class_seat_ranges(coaches=spans, travel_class=travel_class)
+        for travel_class in classes
+    }
+
+
+def _in_ranges(seat_number: int, seat_ranges: inventory.SeatRanges) -> bool:
+    return not seat_ranges or any(first <= seat_number <= last for first, last in seat_ranges)
+
+
+def waitlist_serve(
+    *,
+    train_id: int,
+    journey_date: datetime.date,
+    at: datetime.datetime,
+    freed: Sequence[int] | None,
+    shrunk: int | None = None,
+) -> list[int]:
+    """Seat the journey's waiting bookings that now fit, in order of arrival; return the ids served.
+
+    The caller holds the journey's lock and has just freed the seats `freed` (None: seats were
+    added, or anything else that may let any booking fit). Since no waiting booking fitted
+    before, one fits now only if a seat freed is free on its whole segment in its class: the
+    others are passed over without a read, but `shrunk`, a waiting booking that has just lost
+    passengers. A booking served asking for a hold is held from `at` on.
+    """
+    waiting = list(
+        Booking.objects.filter(train_id=train_id, journey_date=journey_date, status=Booking.Status.WAITLISTED)
+        .order_by("id")
+        .only(
+            "id", "train_id", "journey_date", "from_position", "to_position", "travel_class", "hold_requested"
+        )
+    )
+    if not waiting or (freed == [] and shrunk is None):
+        return []
+    free_now: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    if freed is not None:
+        for seat, first, last in FreeStretch.objects.filter(
+            train_id=train_id, journey_date=journey_date, seat_number__in=list(freed)
+        ).values_list("seat_number", "from_position", "to_position"):
+            free_now[seat].append((first, last))
+    coaches = train_coaches_by_id(train_id=train_id)
+    ranges_of = _class_ranges(coaches)
+    coach_starts = tuple(coach.first_seat for coach in coaches)
+    party_of: dict[int, list[Passenger]] = defaultdict(list)
+    served: list[int] = []
+    read_parties = False
+    for booking in waiting:
+        seat_ranges = ranges_of.get(booking.travel_class)
+        if seat_ranges is None:
+            # Its class is no longer on the train: it waits until the chart.
+            continue
+        if freed is not None and booking.pk != shrunk:
+            fits_maybe = any(
+                _in_ranges(seat, seat_ranges)
+                and first <= booking.from_position
+                and last >= booking.to_position
+                for seat, stretches in free_now.items()
+                for first, last in stretches
+            )
+            if not fits_maybe:
+                continue
+        if not read_parties:
+            for passenger in Passenger.objects.filter(
+                booking_id__in=[booking.pk for booking in waiting], status=Passenger.Status.WAITLISTED
+            ).order_by("booking_id", "passenger_id"):
+                party_of[passenger.booking_id].append(passenger)
+            read_parties = True
+        party = party_of[booking.pk]
+        state = inventory.seats_look(
+            train_id=train_id,
+            journey_date=journey_date,
+            from_position=booking.from_position,
+            to_position=booking.to_position,
+            count=len(party),
+            seat_ranges=seat_ranges,
+        )
+        try:
+            chosen = inventory.seats_choose(
+                state=state,
+                coach_starts=coach_starts,
+                preferences=[passenger.preference or None for passenger in party],
+                position_of=lambda seat_number: seat_position_of(coaches=coaches, seat_number=seat_number),
+            )
+        except InsufficientSeats:
+            continue
+        _booking_seat(booking=booking, party=party, chosen=chosen, coaches=coaches, at=at)
+        served.append(booking.pk)
+        for candidate in chosen:
+            if candidate.seat_number in free_now:
+                stretches = free_now[candidate.seat_number]
+                stretches.remove((candidate.from_position, candidate.to_position))
+                stretches.extend(
+                    stretches_left(
+                        candidate, from_position=booking.from_position, to_position=booking.to_position
+                    )
+                )
+    return served
+
+
+_BOOKING_SEATED = (
+    "UPDATE bookings_booking SET status = %s, seat_numbers = %s, expires_at = %s, hold_limit_at = %s"
+    " WHERE id = %s AND train_id = %s AND journey_date = %s"
+)
+_PASSENGER_SEATED = (
+    "UPDATE bookings_passenger SET status = %s, coach = %s, seat = %s, seat_number = %s, position = %s,"
+    " preference_met = %s WHERE booking_id = %s AND passenger_id = %s"
+)
+
+
+def _booking_seat(
+    *,
+    booking: Booking,
+    party: list[Passenger],
+    chosen: list[Candidate],
+    coaches: Sequence[CoachOnDay],
+    at: datetime.datetime,
+) -> None:
+    """Write the waiting `booking` served: its `party` on the `chosen` seats, confirmed, or held from `at`."""
+    status = Booking.Status.HELD if booking.hold_requested else Booking.Status.CONFIRMED
+    passengers_seat(passengers=party, chosen=chosen, coaches=coaches, status=status)
+    booking.status = status
+    booking.seat_numbers = sorted(candidate.seat_number for candidate in chosen)
+    if booking.hold_requested:
+        booking.expires_at, booking.hold_limit_at = hold_times(start=at)
+    writes = Writes()
+    writes.add(
+        (
+            _BOOKING_SEATED,
+            [
+                status,
+                json.dumps(booking.seat_numbers),
+                connection.ops.adapt_datetimefield_value(booking.expires_at),
+                connection.ops.adapt_datetimefield_value(booking.hold_limit_at),
+                booking.pk,
+                booking.train_id,
+                booking.journey_date,
+            ],
+        )
+    )
+    for passenger in party:
+        writes.add(
+            (
+                _PASSENGER_SEATED,
+                [
+                    status,
+                    passenger.coach,
+                    passenger.seat,
+                    passenger.seat_number,
+                    passenger.position,
+                    passenger.preference_met,
+                    booking.pk,
+                    passenger.passenger_id,
+                ],
+            )
+        )
+    for statement in inventory.seats_take(booking=booking, chosen=chosen):
+        writes.add(statement)
+    writes.run()
