@@ -11,6 +11,7 @@ from django.utils import timezone
 from rest_framework import exceptions
 
 from bookings import inventory, waitlist
+from bookings.journey_events import journey_settle_now
 from bookings.models import Booking, Journey
 from bookings.selectors import train_has_bookings, train_highest_seat_held
 from trains.coach_plans import CoachPlan
@@ -124,6 +125,9 @@ def finished_journeys_purge(*, finished_before: datetime.date) -> int:
             days_of[journey.train_id] = train_journey_days(train=journey.train)
         if journey.date + datetime.timedelta(days=days_of[journey.train_id]) >= finished_before:
             continue
+        # Its holds lapse and its chart comes first, as they would have at their time: once the
+        # journey is gone, nothing could bring them about.
+        journey_settle_now(train_id=journey.train_id, journey_date=journey.date, now=timezone.now())
         # One journey per transaction, so that no lock is held for long.
         inventory.journey_delete(journey=journey)
         purged += 1

@@ -100,6 +100,23 @@ def test_a_booking_of_a_purged_journey_stands_and_keeps_its_seats(owner, make_tr
     assert BookingSeat.objects.filter(booking=booking).exists()
 
 
+def test_a_hold_nobody_looked_at_lapses_at_its_end_before_its_journey_goes(owner, make_train):
+    make_train(7, 4, "A", "B")
+    day = datetime.date(2026, 11, 1)
+    with on(day - datetime.timedelta(days=3)):
+        hold = booking_create(user=owner, train_number=7, seat_count=2, journey_date=day, hold=True)
+
+    purge(7, today=datetime.date(2026, 11, 10))
+
+    hold.refresh_from_db()
+    assert (hold.status, hold.cancel_reason, hold.cancelled_at) == (
+        "cancelled",
+        "hold_expired",
+        hold.expires_at,
+    )
+    assert not BookingSeat.objects.filter(booking=hold).exists()
+
+
 def test_the_days_must_be_at_least_one():
     with pytest.raises(CommandError, match="at least 1"):
         call_command("purge_finished_journeys", "--days", "0")
