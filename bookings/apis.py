@@ -298,7 +298,16 @@ class BookingConflictSerializer(ErrorSerializer):
         required=False, help_text="With `seat_cap_reached`: the most seats one user may hold on a journey."
     )
     seats_held = serializers.IntegerField(
-        required=False, help_text="With `seat_cap_reached`: the seats the caller's confirmed bookings hold."
+        required=False, help_text="With `seat_cap_reached`: the seats the caller's live bookings hold."
+    )
+    waitlist_max = serializers.IntegerField(
+        required=False, help_text="With `waitlist_full`: the most passengers that may wait in the class."
+    )
+    waiting = serializers.IntegerField(
+        required=False, help_text="With `waitlist_full`: the passengers waiting in the class now."
+    )
+    chart_at = serializers.DateTimeField(
+        required=False, help_text="With `journey_charted`: when the journey was charted."
     )
 
 
@@ -331,7 +340,9 @@ class BookSeatApi(APIView):
     `destination` default to the ends of the route. The seats of one booking are
     adjacent whenever the train has such a run free. With an `Idempotency-Key`, a retry with
     the same key and body gets the first answer again and books nothing more. Bookings are
-    limited per user.
+    limited per user. With `hold`, the seats are held until `expires_at` for `confirm`; with
+    `waitlist`, a party the class cannot seat waits (`waitlisted`) and is served in order as
+    seats are freed.
     """
 
     throttle_classes = BOOKING_THROTTLES
@@ -450,8 +461,12 @@ class BookSeatApi(APIView):
                 "`insufficient_seats`: not enough seats of the class are free on the segment (see "
                 "`available_seats`, the class's); "
                 "`seat_cap_reached`: the caller would hold more confirmed seats on the journey than one "
-                "user may (see `seat_cap` and `seats_held`; cancelling frees them); "
-                "`seats_taken`: the chosen seats were sold meanwhile, retry.",
+                "user may (held, confirmed and waiting seats alike; see `seat_cap` and `seats_held`; "
+                "cancelling frees them); "
+                "`seats_taken`: the chosen seats were sold meanwhile, retry; "
+                "`waitlist_full`: with `waitlist`, as many passengers wait in the class as may (see "
+                "`waitlist_max` and `waiting`); `journey_charted`: the journey's chart is prepared (see "
+                "`chart_at`), so no hold and no place on the waitlist is granted.",
                 BookingConflictSerializer,
             ),
             422: error_response("`idempotency_key_reused`: this key came before with a different body."),
