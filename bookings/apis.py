@@ -941,9 +941,9 @@ class ChartLegSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=["held", "confirmed"])
 
     def get_fields(self) -> dict:
+        # "from" is a keyword in Python: declared as from_, named as the answer names it.
         fields = super().get_fields()
-        fields["from"] = fields.pop("from_")
-        return fields
+        return {("from" if name == "from_" else name): field for name, field in fields.items()}
 
 
 class ChartSeatSerializer(serializers.Serializer):
