@@ -2,11 +2,15 @@
 
 The list filters by journey (train number and journey date) as well as by status and user, and
 finds a booking by id, PNR or username. A booking's page shows its passengers, their seats,
-fares and refunds.
+fares and refunds, a hold's end and limit, a waiting booking's place, and why a booking was
+cancelled. Holds and waiting bookings are shown as time has left them: their journeys are
+brought to now before they are read (bookings.journey_events), as the API does. Their state is
+the API's: nothing here edits it.
 
 Cancelling goes through bookings.services (bookings_cancel for whole bookings from the list,
-passengers_cancel for chosen passengers from a booking's page), so seats are freed and fares
-refunded exactly as when a passenger cancels through the API.
+passengers_cancel for chosen passengers from a booking's page, held and waiting ones too), so
+seats are freed, fares refunded and the waitlist served exactly as when a passenger cancels
+through the API.
 
 The train admin (bookings.train_admin) is registered here too: a train may be on sale while
 it is edited.
@@ -27,8 +31,8 @@ from django.urls import URLPattern, path, reverse
 
 from bookings.models import Booking, Passenger
 from bookings.pnrs import pnr_normalise
-from bookings.selectors import bookings_with_stations
-from bookings.services import bookings_cancel, passengers_cancel
+from bookings.selectors import bookings_with_stations, waitlist_position
+from bookings.services import bookings_bring_to_now, bookings_cancel, passengers_cancel
 from bookings.train_admin import TrainAdmin
 from railway.errors import DomainError
 from trains.models import Train
@@ -153,6 +157,8 @@ class BookingAdmin(admin.ModelAdmin):
         "seat_count",
         "seats",
         "status",
+        "hold_ends",
+        "reason",
         "created_at",
     ]
     list_select_related = ["train", "user"]
@@ -178,9 +184,16 @@ class BookingAdmin(admin.ModelAdmin):
         "seat_count",
         "seats",
         "status",
+        "reason",
+        "waitlist_place",
+        "hold_requested",
+        "expires_at",
+        "hold_limit_at",
+        "payment_reference",
         "created_at",
         "cancelled_at",
     ]
+    # The API owns every state a booking goes through: staff read it, and cancel.
     readonly_fields = fields
     inlines = [PassengerInline]
     actions = ["cancel_selected"]
@@ -192,6 +205,21 @@ class BookingAdmin(admin.ModelAdmin):
         return bookings_with_stations(bookings=super().get_queryset(request)).select_related(
             *self.list_select_related
         )
+
+    def get_object(
+        self, request: HttpRequest, object_id: str, from_field: str | None = None
+    ) -> Booking | None:
+        booking = super().get_object(request, object_id, from_field)
+        if booking is not None and bookings_bring_to_now(bookings=[booking]):
+            booking = super().get_object(request, object_id, from_field)
+        return booking
+
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        changelist = super().get_changelist_instance(request)
+        if bookings_bring_to_now(bookings=changelist.result_list):
+            # Read the page again: a hold that lapsed or a booking served has another status now.
+            changelist.get_results(request)
+        return changelist
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Booking], search_term: str
@@ -244,7 +272,7 @@ class BookingAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context)
 
     def cancel_passengers_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
-        """Offer the booking's passengers who still hold a seat, and cancel those chosen.
+        """Offer the booking's passengers who still hold a seat or wait for one, and cancel those chosen.
 
         The cancellation is passengers_cancel's, as for an owner through the API: its refusals
         (the train has left, a passenger cancelled meanwhile) come back as messages.
@@ -263,7 +291,7 @@ class BookingAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "title": f"Cancel passengers of booking {booking.pnr}",
             "booking": booking,
-            "confirmed": booking.passengers.filter(status=Passenger.Status.CONFIRMED),
+            "live": booking.passengers.exclude(status=Passenger.Status.CANCELLED),
         }
         return TemplateResponse(request, "admin/bookings/booking/cancel_passengers.html", context)
 
@@ -300,6 +328,29 @@ class BookingAdmin(admin.ModelAdmin):
     @admin.display(description="seats")
     def seats(self, booking: Booking) -> str:
         return ", ".join(str(seat) for seat in booking.seat_numbers)
+
+    @admin.display(description="hold ends")
+    def hold_ends(self, booking: Booking) -> datetime.datetime | None:
+        # A confirmed booking keeps its hold's end for the record: it ends nothing any more.
+        return booking.expires_at if booking.status == Booking.Status.HELD else None
+
+    @admin.display(description="cancelled because")
+    def reason(self, booking: Booking) -> str:
+        # The change page writes a None as "None": the empty value is given here.
+        return (
+            booking.get_cancel_reason_display() if booking.cancel_reason else self.get_empty_value_display()
+        )
+
+    @admin.display(description="waitlist position")
+    def waitlist_place(self, booking: Booking) -> int | str:
+        if booking.status != Booking.Status.WAITLISTED:
+            return self.get_empty_value_display()
+        return waitlist_position(
+            booking_id=booking.pk,
+            train_id=booking.train_id,
+            journey_date=booking.journey_date,
+            travel_class=booking.travel_class,
+        )
 
     @admin.action(description="Cancel selected bookings", permissions=["cancel"])
     def cancel_selected(self, request: HttpRequest, queryset: QuerySet[Booking]) -> None:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from django.db import DEFAULT_DB_ALIAS, connections, router
-from django.db.models import Count, IntegerField, Max, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, Max, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -623,6 +623,47 @@ def journey_confirmed_bookings(*, train: Train, journey_date: dt.date) -> int:
     return Booking.objects.filter(
         train=train, journey_date=journey_date, status=Booking.Status.CONFIRMED
     ).count()
+
+
+def journey_holds(*, train: Train, journey_date: dt.date) -> QuerySet[Booking]:
+    """Return the holds on the train's journey starting on `journey_date`, soonest to end first, with their
+    station names and `passengers_left`, the passengers still on each."""
+    return (
+        bookings_with_stations(
+            bookings=Booking.objects.filter(
+                train=train, journey_date=journey_date, status=Booking.Status.HELD
+            )
+        )
+        .annotate(passengers_left=F("seat_count") - F("seats_cancelled"))
+        .order_by("expires_at", "id")
+    )
+
+
+@dataclass(frozen=True)
+class WaitingBooking:
+    # The booking's place among its journey's and class's waiting bookings, from 1 (waitlist_position).
+    position: int
+    booking: Booking
+
+
+def journey_waitlist(*, train: Train, journey_date: dt.date) -> list[WaitingBooking]:
+    """Return the bookings waiting on the train's journey starting on `journey_date`, class by class in
+    order of arrival, with their places, station names and `passengers_left`. One query."""
+    waiting = (
+        bookings_with_stations(
+            bookings=Booking.objects.filter(
+                train=train, journey_date=journey_date, status=Booking.Status.WAITLISTED
+            )
+        )
+        .annotate(passengers_left=F("seat_count") - F("seats_cancelled"))
+        .order_by("travel_class", "id")
+    )
+    places: Counter[str] = Counter()
+    listed = []
+    for booking in waiting:
+        places[booking.travel_class] += 1
+        listed.append(WaitingBooking(position=places[booking.travel_class], booking=booking))
+    return listed
 
 
 def trains_with_occupancy(*, trains: QuerySet[Train]) -> QuerySet[Train]:

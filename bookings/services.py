@@ -7,6 +7,7 @@ choose seats by the one seat rule (bookings.allocation) and write them (bookings
 
 import datetime
 import functools
+from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
@@ -660,6 +661,17 @@ def booking_page_now(
     if journeys and journey_events.journeys_settle_due(journeys=journeys, now=timezone.now()):
         page = booking_page(user_id=user_id, limit=limit, before=before)
     return page
+
+
+def bookings_bring_to_now(*, bookings: Iterable[Booking]) -> bool:
+    """Bring to now the journeys of those of `bookings` held or waiting (bookings.journey_events); return
+    whether time had changed any of them, so that the caller reads its bookings again."""
+    journeys = {
+        (booking.train_id, booking.journey_date)
+        for booking in bookings
+        if booking.status in (Booking.Status.HELD, Booking.Status.WAITLISTED)
+    }
+    return bool(journeys) and bool(journey_events.journeys_settle_due(journeys=journeys, now=timezone.now()))
 
 
 def journey_chart_for(*, actor: User, train_number: int, journey_date: datetime.date) -> JourneyChart:

@@ -5,7 +5,10 @@ edited: its seat count and route change through bookings.network_changes, which 
 sales in flight. Route rules come from trains.services and bookings.network_changes; the admin
 only turns their errors into form errors. Registered by bookings.admin under the trains app, so
 its pages stay at /admin/trains/train/. Anyone who may view a train may see its journeys: the
-seats sold on each leg on a chosen date.
+seats sold on each leg on a chosen date. Those who may also view bookings see the journey's holds
+with their ends and its waitlist class by class, and whoever may view bookings may read its
+chart: every seat's passengers by leg. Each journey is brought to now before it is read
+(bookings.journey_events), so a hold past its end shows as lapsed, as the API would show it.
 """
 
 import datetime
@@ -28,6 +31,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from rest_framework import exceptions
 
+from bookings.charts import JourneyChart
+from bookings.journey_events import journeys_settle_due
 from bookings.models import Booking
 from bookings.network_changes import (
     route_change_validate,
@@ -37,11 +42,16 @@ from bookings.network_changes import (
 )
 from bookings.selectors import (
     LegOccupancy,
+    WaitingBooking,
     journey_confirmed_bookings,
+    journey_holds,
+    journey_waitlist,
     journeys_busiest_leg_sold,
     train_leg_occupancy,
     trains_with_occupancy,
 )
+from bookings.services import journey_chart_for
+from railway.errors import DomainError
 from trains.admin import (
     CoachFormSet,
     CoachInline,
@@ -58,6 +68,7 @@ from trains.selectors import (
     station_by_name,
     train_origin_time_zone,
     train_start_dates,
+    train_starts_on,
     variant_clash,
     weekdays_of,
 )
@@ -265,6 +276,12 @@ class JourneySummary:
     legs: list[tuple[LegOccupancy, int]]
     confirmed_bookings: int
     bookings_url: str | None
+    # The journey's holds, soonest to end first, its bookings waiting, class by class in order, and the
+    # address of its chart (none on a date the train does not start); each None for those who may not
+    # view bookings.
+    holds: list[Booking] | None
+    waitlist: list[WaitingBooking] | None
+    chart_url: str | None
     # The nearest start dates before and after, with the view's address for each.
     previous: tuple[datetime.date, str] | None
     next: tuple[datetime.date, str] | None
@@ -372,13 +389,23 @@ class TrainAdmin(SuperuserWritesMixin, admin.ModelAdmin):
             self.admin_site.admin_view(self.journey_view),
             name=f"{self.opts.app_label}_{self.opts.model_name}_journey",
         )
+        chart = path(
+            "<path:object_id>/chart/",
+            self.admin_site.admin_view(self.chart_view),
+            name=f"{self.opts.app_label}_{self.opts.model_name}_chart",
+        )
         # First: the default URLs end with a catch-all "<object_id>/..." that would take it.
-        return [journey, *super().get_urls()]
+        return [journey, chart, *super().get_urls()]
 
     def journey_url(self, train: Train, journey_date: datetime.date | None = None) -> str:
         """Return the address of the train's journey view, on `journey_date` or (none) today."""
         url = reverse(f"{self.admin_site.name}:trains_train_journey", args=[quote(train.pk)])
         return url if journey_date is None else f"{url}?{urlencode({'date': journey_date.isoformat()})}"
+
+    def chart_url(self, train: Train, journey_date: datetime.date) -> str:
+        """Return the address of the chart of the train's journey starting on `journey_date`."""
+        url = reverse(f"{self.admin_site.name}:trains_train_chart", args=[quote(train.pk)])
+        return f"{url}?{urlencode({'date': journey_date.isoformat()})}"
 
     def journey_view(self, request: HttpRequest, object_id: str) -> TemplateResponse:
         """Show the seats sold on each leg of the train's journey that starts on the date asked for."""
@@ -415,7 +442,9 @@ class TrainAdmin(SuperuserWritesMixin, admin.ModelAdmin):
     def journey_summary(
         self, request: HttpRequest, *, train: Train, journey_date: datetime.date
     ) -> JourneySummary:
-        """Return what the journey view shows of the train's journey starting on `journey_date`."""
+        """Return what the journey view shows of the train's journey starting on `journey_date`, brought to
+        now first: a hold past its end has lapsed, and its seats have gone to the waitlist."""
+        journeys_settle_due(journeys=[(train.pk, journey_date)], now=timezone.now())
         around = train_start_dates(
             train=train,
             first=days_after(journey_date, -JOURNEY_SEARCH_DAYS),
@@ -423,15 +452,20 @@ class TrainAdmin(SuperuserWritesMixin, admin.ModelAdmin):
         )
         earlier = [date for date in around if date < journey_date]
         later = [date for date in around if date > journey_date]
+        runs = journey_date in around
+        bookings_shown = self.bookings_viewable(request)
         return JourneySummary(
             date=journey_date,
-            runs=journey_date in around,
+            runs=runs,
             legs=[
                 (leg, round(100 * leg.sold / leg.total) if leg.total else 0)
                 for leg in train_leg_occupancy(train=train, journey_date=journey_date)
             ],
             confirmed_bookings=journey_confirmed_bookings(train=train, journey_date=journey_date),
             bookings_url=self.journey_bookings_url(request, train=train, journey_date=journey_date),
+            holds=list(journey_holds(train=train, journey_date=journey_date)) if bookings_shown else None,
+            waitlist=journey_waitlist(train=train, journey_date=journey_date) if bookings_shown else None,
+            chart_url=self.chart_url(train, journey_date) if runs and self.chart_readable(request) else None,
             previous=(earlier[-1], self.journey_url(train, earlier[-1])) if earlier else None,
             next=(later[0], self.journey_url(train, later[0])) if later else None,
         )
@@ -440,11 +474,7 @@ class TrainAdmin(SuperuserWritesMixin, admin.ModelAdmin):
         self, request: HttpRequest, *, train: Train, journey_date: datetime.date
     ) -> str | None:
         """Return the booking list filtered to the journey's confirmed bookings, if the user may see it."""
-        try:
-            booking_admin = self.admin_site.get_model_admin(Booking)
-        except NotRegistered:
-            return None
-        if not booking_admin.has_view_permission(request):
+        if not self.bookings_viewable(request):
             return None
         query = {
             "train_number": train.train_number,
@@ -452,6 +482,71 @@ class TrainAdmin(SuperuserWritesMixin, admin.ModelAdmin):
             "status__exact": Booking.Status.CONFIRMED,
         }
         return f"{reverse(f'{self.admin_site.name}:bookings_booking_changelist')}?{urlencode(query)}"
+
+    def bookings_viewable(self, request: HttpRequest) -> bool:
+        """Return whether the user may view bookings in this admin site."""
+        try:
+            booking_admin = self.admin_site.get_model_admin(Booking)
+        except NotRegistered:
+            return False
+        return booking_admin.has_view_permission(request)
+
+    def chart_readable(self, request: HttpRequest) -> bool:
+        """Return whether the user may read charts: the right journey_chart_for asks of staff."""
+        return request.user.has_perm("bookings.view_booking")
+
+    def chart_view(self, request: HttpRequest, object_id: str) -> TemplateResponse:
+        """Show the chart of the train's journey starting on the date asked for: every seat's passengers by
+        leg, coach by coach, and the bookings still waiting.
+
+        The chart is the bookings' record: whoever may view bookings may read it. Reading it charts
+        the journey when its time has come (bookings.services.journey_chart_for), as the API does.
+        """
+        if not self.chart_readable(request):
+            raise PermissionDenied
+        train = self.get_object(request, unquote(object_id))
+        if train is None:
+            raise Http404("No train with this id.")
+        time_zone = train_origin_time_zone(train=train)
+        today = local_date(timezone.now(), time_zone)
+        form = JourneyDateForm(request.GET if "date" in request.GET else None, initial={"date": today})
+        journey_date = chart = refusal = None
+        if not form.is_bound:
+            journey_date = today
+        elif form.is_valid():
+            journey_date = form.cleaned_data["date"]
+        if journey_date is not None:
+            chart, refusal = self.chart_of(request, train=train, journey_date=journey_date)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Chart of train {train}",
+            "train": train,
+            "form": form,
+            "journey_date": journey_date,
+            "journey_url": self.journey_url(train, journey_date),
+            "chart": chart,
+            "refusal": refusal,
+            "today": today,
+            "time_zone": time_zone,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/trains/train/chart.html", context)
+
+    def chart_of(
+        self, request: HttpRequest, *, train: Train, journey_date: datetime.date
+    ) -> tuple[JourneyChart | None, str | None]:
+        """Return the chart of the train's journey on `journey_date`, or why there is none."""
+        # Checked for this train: another variant of its number may run on the date.
+        if not train_starts_on(train=train, day=journey_date):
+            return None, "The train does not start a journey on this date."
+        try:
+            chart = journey_chart_for(
+                actor=request.user, train_number=train.train_number, journey_date=journey_date
+            )
+        except DomainError as error:
+            return None, str(error.detail)
+        return chart, None
 
     def _create_formsets(self, request: HttpRequest, obj: Train, change: bool) -> tuple[list[Any], list[Any]]:
         formsets, inline_instances = super()._create_formsets(request, obj, change)

@@ -134,6 +134,7 @@ def test_the_one_inline_style_allowed_is_the_docs_pages_own():
         "/admin/password_change/",
         "/admin/trains/train/{train}/change/",
         "/admin/trains/train/{train}/journey/",
+        "/admin/trains/train/{train}/chart/",
     ],
 )
 def test_the_admins_pages_carry_no_inline_script_or_style(superuser_client, make_train, path):
