@@ -279,8 +279,9 @@ def test_a_confirm_and_a_release_of_one_live_hold_racing_from_two_clients_take_e
         assert (booking.status, booking.cancel_reason) == ("cancelled", "requested")
         assert all(passenger.status == Passenger.Status.CANCELLED for passenger in passengers)
         if confirm.status == 200:
-            # Confirmed first, then cancelled as a sale paid for: refunded by the bands.
-            assert confirm.body["status"] == "confirmed"
+            # Confirmed first, then cancelled as a sale paid for: refunded by the bands. (The confirm's
+            # answer, read once it committed, may already show the release that followed.)
+            assert confirm.body["status"] in ("confirmed", "cancelled")
             assert confirm.body["payment_reference"] == booking.payment_reference == f"pay-{number}"
             assert all(passenger.refund == passenger.fare - fee for passenger in passengers)
         else:
