@@ -420,11 +420,12 @@ def booking_by_pnr(*, pnr: str, actor: User) -> Booking:
     if booking is None or (booking.user_id != actor.pk and not actor.has_perm("bookings.view_booking")):
         raise BookingNotFound.of_pnr()
     if booking.status in (Booking.Status.HELD, Booking.Status.WAITLISTED):
-        settled = journey_events.journeys_settle_due(
+        journey_events.journeys_settle_due(
             journeys=[(booking.train_id, booking.journey_date)], now=timezone.now()
         )
-        if settled:
-            booking = booking_of_pnr(pnr=pnr)
+        # Read again even when this call brought nothing to now: another request may have, since the
+        # booking was read.
+        booking = booking_of_pnr(pnr=pnr)
     return booking
 
 
@@ -658,7 +659,10 @@ def booking_page_now(
         for row in page.rows
         if row["status"] in (Booking.Status.HELD, Booking.Status.WAITLISTED)
     }
-    if journeys and journey_events.journeys_settle_due(journeys=journeys, now=timezone.now()):
+    if journeys:
+        journey_events.journeys_settle_due(journeys=journeys, now=timezone.now())
+        # Read again even when this call brought nothing to now: another request may have, since the
+        # page was read.
         page = booking_page(user_id=user_id, limit=limit, before=before)
     return page
 

@@ -3,16 +3,21 @@
 Every request gets its own APIClient and (except where a test is about one user) its own
 user's token, created before any thread starts. A pool of worker threads waits on a barrier
 and then drains the queue of requests together, so that the requests really overlap while
-staying well inside PostgreSQL's connection limit.
+staying well inside PostgreSQL's connection limit. A Task runs a function among them, as a
+management command would from a process of its own.
 """
 
+import functools
 import queue
+import re
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from conftest import client_for
@@ -43,10 +48,28 @@ class Call:
         self.body = response.json()
         self.replayed = response.headers.get("Idempotent-Replayed") == "true"
 
+    @property
+    def answered(self) -> bool:
+        return self.status is not None
 
-def run_together(calls: list[Call], workers: int = WORKERS) -> list[Call]:
-    """Send all calls from a pool of threads released at once by a barrier; return the calls."""
-    pending: queue.SimpleQueue[Call] = queue.SimpleQueue()
+
+@dataclass
+class Task:
+    """A function to run from a worker thread among the API calls (a management command's work), and what
+    it returned."""
+
+    function: Callable[[], Any]
+    result: Any = None
+    answered: bool = False
+
+    def send(self) -> None:
+        self.result = self.function()
+        self.answered = True
+
+
+def run_together(calls: list, workers: int = WORKERS) -> list:
+    """Send all calls (Call or Task) from a pool of threads released together by a barrier; return them."""
+    pending: queue.SimpleQueue = queue.SimpleQueue()
     for call in calls:
         pending.put(call)
     pool_size = min(workers, len(calls))
@@ -86,7 +109,7 @@ def run_together(calls: list[Call], workers: int = WORKERS) -> list[Call]:
     assert not any(thread.is_alive() for thread in threads), "a worker thread hung"
     if errors:
         raise errors[0]
-    assert all(call.status is not None for call in calls)
+    assert all(call.answered for call in calls)
     # Guard the test itself: requests must really have overlapped.
     assert pool_size == 1 or peak_in_flight > 1
     return calls
@@ -118,3 +141,31 @@ def cancel_call(user: User, booking_id: int) -> Call:
 
 def statuses(calls: list[Call]) -> Counter[int]:
     return Counter(call.status for call in calls)
+
+
+@functools.cache
+def _documented_statuses() -> list[tuple[re.Pattern, str, frozenset[int]]]:
+    """Return each operation of the API schema: its path as a pattern, its method, its documented statuses."""
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    return [
+        (
+            re.compile(re.sub(r"\{[^/}]+\}", "[^/]+", path)),
+            method,
+            frozenset(int(code) for code in operation["responses"]),
+        )
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+    ]
+
+
+def assert_answers_documented(calls: list[Call]) -> None:
+    """Assert every call was answered with a status its operation documents, and none with a server error."""
+    for call in calls:
+        assert call.status < 500, (call.path, call.status, call.body)
+        documented = [
+            codes
+            for pattern, method, codes in _documented_statuses()
+            if method == call.method and pattern.fullmatch(call.path)
+        ]
+        assert len(documented) == 1, (call.method, call.path)
+        assert call.status in documented[0], (call.path, call.status, call.body)

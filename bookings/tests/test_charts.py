@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
+from bookings import journey_events
 from bookings.models import Booking, Journey
 from bookings.tests.product_train import (
     ASHA,
@@ -170,3 +171,41 @@ def test_the_chart_of_a_date_the_train_does_not_run_is_400(booking_staff_client,
     response = booking_staff_client.get(CHART_URL)
 
     assert response.status_code == 400
+
+
+@pytest.fixture
+def charted_by_another_request_first(sleeper, monkeypatch):
+    """Make another request bring the journey to now between a read's look at the bookings and its own
+    settling, which then finds nothing left to do."""
+    settle_due = journey_events.journeys_settle_due
+
+    def settle_due_after_another_request(**arguments):
+        journey_events.journey_settle_now(train_id=sleeper.pk, journey_date=DAY, now=arguments["now"])
+        return settle_due(**arguments)
+
+    monkeypatch.setattr(journey_events, "journeys_settle_due", settle_due_after_another_request)
+
+
+@pytest.mark.usefixtures("charted_by_another_request_first")
+def test_a_booking_read_while_another_request_charts_the_journey_is_read_charted(owner_client, waiting):
+    with at(CHART_AT):
+        charted = read(owner_client, waiting["pnr"])
+
+    assert (charted["status"], charted["reason"], charted["waitlist_position"]) == (
+        "cancelled",
+        "not_confirmed_at_chart",
+        None,
+    )
+
+
+@pytest.mark.usefixtures("charted_by_another_request_first")
+def test_bookings_listed_while_another_request_charts_the_journey_are_listed_charted(owner_client, waiting):
+    with at(CHART_AT):
+        response = owner_client.get(f"/user/get_booking_details/{waiting['user_id']}/")
+
+    (charted,) = response.json()
+    assert (charted["status"], charted["reason"], charted["waitlist_position"]) == (
+        "cancelled",
+        "not_confirmed_at_chart",
+        None,
+    )
