@@ -669,13 +669,17 @@ def booking_page_now(
 
 def bookings_bring_to_now(*, bookings: Iterable[Booking]) -> bool:
     """Bring to now the journeys of those of `bookings` held or waiting (bookings.journey_events); return
-    whether time had changed any of them, so that the caller reads its bookings again."""
+    whether there were any, so that the caller reads its bookings again: another request may have
+    brought them to now since they were read, though this call found nothing to do."""
     journeys = {
         (booking.train_id, booking.journey_date)
         for booking in bookings
         if booking.status in (Booking.Status.HELD, Booking.Status.WAITLISTED)
     }
-    return bool(journeys) and bool(journey_events.journeys_settle_due(journeys=journeys, now=timezone.now()))
+    if not journeys:
+        return False
+    journey_events.journeys_settle_due(journeys=journeys, now=timezone.now())
+    return True
 
 
 def journey_chart_for(*, actor: User, train_number: int, journey_date: datetime.date) -> JourneyChart:
