@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import connection, models, transaction
 
@@ -422,6 +422,11 @@ BOOKING_COLUMNS = [
     "refund_total",
     "currency",
     "seats_cancelled",
+    "cancel_reason",
+    "hold_requested",
+    "expires_at",
+    "hold_limit_at",
+    "payment_reference",
 ]
 # One anonymous passenger per seat, confirmed, as a sale without names writes them.
 PASSENGER_COLUMNS = [
@@ -460,12 +465,32 @@ def seed_pnr(booking_id: int) -> str:
     return "".join(reversed(digits)).rjust(PNR_LENGTH, "0")
 
 
-def _booking_sale_columns(*, booking_id: int, travel_class: str | None = None) -> tuple:
+def _booking_sale_columns(
+    *,
+    booking_id: int,
+    travel_class: str | None = None,
+    hold_requested: bool = False,
+    expires_at: datetime | None = None,
+    hold_limit_at: datetime | None = None,
+) -> tuple:
     """Return the sale's columns of a seeded booking (after BOOKING_COLUMNS' first eleven): the seeded
-    trains have no fares, so every seat was sold for nothing."""
+    trains have no fares, so every seat was sold for nothing. Every column is given, since COPY
+    leaves out only those with a default in the database, and the model's defaults are Django's."""
     from django.conf import settings
 
-    return (seed_pnr(booking_id), travel_class or DEFAULT_CLASS, "0.00", "0.00", settings.FARE_CURRENCY, 0)
+    return (
+        seed_pnr(booking_id),
+        travel_class or DEFAULT_CLASS,
+        "0.00",
+        "0.00",
+        settings.FARE_CURRENCY,
+        0,
+        "",
+        hold_requested,
+        expires_at,
+        hold_limit_at,
+        "",
+    )
 
 
 def seat_places(coaches: Sequence) -> list[tuple[str, str, int, str]]:
