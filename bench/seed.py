@@ -744,15 +744,21 @@ class SeededBooking:
 
 
 def journey_open_with(
-    *, train_id: int, journey_date: date, bookings: Sequence[SeededBooking], seed: int = 1
+    *,
+    train_id: int,
+    journey_date: date,
+    bookings: Sequence[SeededBooking],
+    seed: int = 1,
+    user_ids: Sequence[int] | None = None,
 ) -> list[int]:
     """Open the train's journey with `bookings` written as a sale writes them, in order; return their ids.
 
     The ids rise in their order, which is the waitlist's. Seats are chosen by bench.journey_seats
-    and everything is written with COPY, as hot_journey_open_sold writes. Users are the load
-    users, at random. Raise ValueError when a seated booking finds too few seats free, or a
-    waiting one finds enough: no booking waits for seats that it fits in (bookings.waitlist), and
-    the seed leaves none that would. For a train of one class: the seats are counted for all.
+    and everything is written with COPY, as hot_journey_open_sold writes. Users are `user_ids`
+    (default: the load users), at random. Raise ValueError when a seated booking finds too few
+    seats free, or a waiting one finds enough: no booking waits for seats that it fits in
+    (bookings.waitlist), and the seed leaves none that would. For a train of one class: the
+    seats are counted for all.
     """
     from django.conf import settings
     from django.utils import timezone
@@ -767,7 +773,11 @@ def journey_open_with(
     places = seat_places(
         list(train.coaches.order_by("position")) or default_coaches(total_seats=train.total_seats)
     )
-    users = list(User.objects.exclude(username=LISTER_USERNAME).order_by("id").values_list("id", flat=True))
+    users = list(
+        user_ids
+        if user_ids is not None
+        else User.objects.exclude(username=LISTER_USERNAME).order_by("id").values_list("id", flat=True)
+    )
     seats = JourneySeats(total_seats=train.total_seats, leg_count=train.stops.count() - 1)
     chosen: list[list[int]] = []
     for booking in bookings:
