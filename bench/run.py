@@ -70,9 +70,10 @@ SCENARIO_ORDER = (
 # Run at each size of the hot train.
 HOT_SCENARIOS = ("hot-full", "hot-dates", "naive-hot", "hot-segments", "hot-waitlist")
 # hot-waitlist: sales of random segments of the second half of a journey whose first half is sold
-# out, WAITING_BOOKINGS waiting for it and its holds lapsing HOLDS_LAPSING_PER_S through the window
-# (bench.seed.hot_journey_open_waitlisted), one sale in HOLD_SHARE asking for a hold. The journey
-# starts on the hot train's second running date after today, so that its chart is a day away.
+# out, WAITING_BOOKINGS waiting for it and its holds lapsing HOLDS_LAPSING_PER_S a second through
+# the window (--lapses-per-s; bench.seed.hot_journey_open_waitlisted), one sale in HOLD_SHARE asking
+# for a hold. The journey starts on the hot train's second running date after today, so that its
+# chart is a day away.
 WAITING_BOOKINGS = 200
 HOLDS_LAPSING_PER_S = 10
 HOLD_SHARE = 5
@@ -162,6 +163,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="classes of the hot train in the hot scenarios, its seats halved between GEN and AC with 2, "
         "each sale naming one at random; the naive twin has none, and the early/late scenarios keep one "
         "(default 1: all GEN, as the network trains)",
+    )
+    parser.add_argument(
+        "--lapses-per-s",
+        type=float,
+        default=HOLDS_LAPSING_PER_S,
+        help="holds of hot-waitlist's journey ending each second of its window "
+        f"(default {HOLDS_LAPSING_PER_S})",
     )
     parser.add_argument(
         "--rounds", type=int, default=1, help="run every scenario this many times; ratios of medians"
@@ -534,10 +542,12 @@ def scenarios(
     hot_classes: int = 1,
     waitlist_date: date | None = None,
     window_s: float = 10,
+    lapses_per_s: float = HOLDS_LAPSING_PER_S,
 ) -> dict[tuple[str, int | None], Scenario]:
     """Return every scenario by (name, hot train's seats or None).
 
-    hot-waitlist books `waitlist_date`, its holds lapsing through a window of `window_s` seconds.
+    hot-waitlist books `waitlist_date`, `lapses_per_s` holds ending each second of a window of
+    `window_s` seconds.
     """
     from django.utils import timezone
 
@@ -596,7 +606,7 @@ def scenarios(
         ahead = hot_journey_open_waitlisted(
             journey_date=waitlist_date,
             waiting=WAITING_BOOKINGS,
-            holds=min(seats, max(1, round(HOLDS_LAPSING_PER_S * window_s))),
+            holds=min(seats, max(1, round(lapses_per_s * window_s))),
             holds_end=(first_end, first_end + timedelta(seconds=window_s)),
             seed=seed,
         )
@@ -1177,6 +1187,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit(f"unknown scenarios: {', '.join(sorted(unknown))}")
     if args.rounds < 1 or args.hot_dates < 1:
         sys.exit("--rounds and --hot-dates must be at least 1")
+    if args.lapses_per_s <= 0:
+        sys.exit("--lapses-per-s must be above 0")
 
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     # Production settings: the service's own defaults with DEBUG off, a fresh secret, no TLS
@@ -1236,6 +1248,7 @@ def main(argv: list[str] | None = None) -> int:
         hot_classes=args.hot_classes,
         waitlist_date=data["waitlist_date"],
         window_s=args.duration,
+        lapses_per_s=args.lapses_per_s,
     )
     planned = runs_planned(chosen, hot_seats=size.hot_seats)
     results: list[Result] = []
@@ -1317,7 +1330,7 @@ def main(argv: list[str] | None = None) -> int:
         print()
         print(
             f"hot-waitlist: the journey's first half sold out with {WAITING_BOOKINGS} bookings waiting and "
-            f"{HOLDS_LAPSING_PER_S} holds ending a second; what the window's sales brought about:"
+            f"{args.lapses_per_s:g} holds ending a second; what the window's sales brought about:"
         )
         print(waitlist_table(results))
     print()

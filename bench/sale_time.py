@@ -54,8 +54,13 @@ def main(argv: list[str] | None = None) -> int:
         "--holds-over",
         type=float,
         default=5.0,
-        help="with --waitlisted, seconds from the round's start over which its holds end, ten a second "
-        "(default 5)",
+        help="with --waitlisted, seconds from the round's start over which its holds end (default 5)",
+    )
+    parser.add_argument(
+        "--lapses-per-s",
+        type=float,
+        default=10,
+        help="with --waitlisted, holds ending each second of --holds-over (default 10, as the benchmark's)",
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     args = parser.parse_args(argv)
@@ -78,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.utils import timezone
 
     from bench.invariants import waitlist_summary
-    from bench.run import HOLDS_LAPSING_PER_S, WAITING_BOOKINGS
+    from bench.run import WAITING_BOOKINGS
     from bench.seed import (
         HOT_TRAIN_NUMBER,
         LISTER_USERNAME,
@@ -115,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
             ahead = hot_journey_open_waitlisted(
                 journey_date=today,
                 waiting=WAITING_BOOKINGS,
-                holds=min(args.seats, max(1, round(HOLDS_LAPSING_PER_S * args.holds_over))),
+                holds=min(args.seats, max(1, round(args.lapses_per_s * args.holds_over))),
                 holds_end=(first_end, first_end + datetime.timedelta(seconds=args.holds_over)),
                 seed=args.seed + round_number,
             )
