@@ -10,7 +10,7 @@ PORT ?= 8000
 
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
-.PHONY: run serve test install install-dev migrate demo lint clean bench bench-import
+.PHONY: run serve test install install-dev migrate demo lint clean bench bench-import bench-promotion
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,3 +63,8 @@ lint: install-dev
 # (default postgres://postgres@127.0.0.1:5432/railway_bench_import, emptied first).
 bench-import: $(BIN)/.bench-installed
 	$(BIN)/python -m bench.feed_import $(BENCH_ARGS)
+
+# Times a cancellation that serves ten waiting bookings, through the test client, against DATABASE_URL
+# (default postgres://postgres@127.0.0.1:5432/railway_bench; only its own train is written, then deleted).
+bench-promotion: $(BIN)/.bench-installed
+	$(BIN)/python -m bench.promotion_time $(BENCH_ARGS)

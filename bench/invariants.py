@@ -14,9 +14,11 @@ from django.db import connection
 from django.db.models import Max
 
 from bookings.allocation import free_stretches
-from bookings.inventory import InventoryDifference
-from bookings.models import BookingSeat, FreeStretch, Journey
+from bookings.inventory import InventoryDifference, seats_free_count
+from bookings.models import Booking, BookingSeat, FreeStretch, Journey
 from trains.models import Stop, Train
+from trains.seat_numbers import class_seat_ranges
+from trains.selectors import train_coaches_by_id
 
 # The legs each held seat is sold on: one row per (train, journey date, leg, seat, booking), from
 # the stops of the route (portable SQL: SQLite has no generate_series).
@@ -68,7 +70,7 @@ _CHECKS = {
             ON journey.train_id = bookings_booking.train_id AND journey.date = bookings_booking.journey_date
         WHERE {booking_train} AND journey.train_id IS NULL
     """,
-    "bookings not holding exactly seat_count seats on their journey and segment": """
+    "bookings not holding exactly their seated passengers' seats on their journey and segment": """
         SELECT COUNT(*) FROM bookings_booking LEFT JOIN (
             SELECT h.booking_id, COUNT(*) AS held, SUM(CASE
                 WHEN h.train_id = b.train_id AND h.journey_date = b.journey_date
@@ -78,7 +80,36 @@ _CHECKS = {
             WHERE {held_train} GROUP BY h.booking_id
         ) rows_held ON rows_held.booking_id = bookings_booking.id
         WHERE {booking_train} AND (COALESCE(rows_held.astray, 0) > 0 OR COALESCE(rows_held.held, 0) <> CASE
-            WHEN bookings_booking.status = 'confirmed' THEN bookings_booking.seat_count ELSE 0 END)
+            WHEN bookings_booking.status IN ('confirmed', 'held')
+            THEN bookings_booking.seat_count - bookings_booking.seats_cancelled ELSE 0 END)
+    """,
+    "seated passengers without their seat held": """
+        SELECT COUNT(*) FROM bookings_passenger p JOIN bookings_booking
+            ON bookings_booking.id = p.booking_id
+        WHERE {booking_train} AND p.status IN ('held', 'confirmed') AND NOT EXISTS (
+            SELECT 1 FROM bookings_bookingseat h
+            WHERE h.booking_id = p.booking_id AND h.seat_number = p.seat_number
+        )
+    """,
+    "seats held for no seated passenger": """
+        SELECT COUNT(*) FROM bookings_bookingseat h
+        WHERE {held_train} AND NOT EXISTS (
+            SELECT 1 FROM bookings_passenger p
+            WHERE p.booking_id = h.booking_id AND p.seat_number = h.seat_number
+                AND p.status IN ('held', 'confirmed')
+        )
+    """,
+    "passengers not cancelled whose status is not their booking's": """
+        SELECT COUNT(*) FROM bookings_passenger p JOIN bookings_booking
+            ON bookings_booking.id = p.booking_id
+        WHERE {booking_train} AND p.status <> 'cancelled' AND p.status <> bookings_booking.status
+    """,
+    "waiting passengers with a seat": """
+        SELECT COUNT(*) FROM bookings_passenger p JOIN bookings_booking
+            ON bookings_booking.id = p.booking_id
+        WHERE {booking_train} AND p.status = 'waitlisted' AND (p.seat_number IS NOT NULL OR EXISTS (
+            SELECT 1 FROM bookings_bookingseat h WHERE h.booking_id = p.booking_id
+        ))
     """,
     "bookings without one passenger for each seat sold": """
         SELECT COUNT(*) FROM bookings_booking LEFT JOIN (
@@ -95,6 +126,7 @@ _CHECKS = {
     """,
 }
 STRETCHES_CHECK = "journeys whose free stretches differ from what their bookings leave"
+WAITING_CHECK = "waiting bookings whose party fits in the seats free on their segment"
 
 
 def inventory_violations(*, train_id: int | None = None, naive: bool = True) -> dict[str, int]:
@@ -121,7 +153,47 @@ def inventory_violations(*, train_id: int | None = None, naive: bool = True) -> 
             cursor.execute(sql.format(held_legs=_HELD_LEGS.format(**where), **where))
             violations[name] = cursor.fetchone()[0]
     violations[STRETCHES_CHECK] = len(free_stretch_differences(train_id=train_id))
+    violations[WAITING_CHECK] = len(waiting_that_fit(train_id=train_id))
     return violations
+
+
+def waiting_that_fit(*, train_id: int | None = None) -> list[int]:
+    """Return the ids of the waiting bookings (of train `train_id`'s journeys) that enough seats free on
+    their segment in their class would seat, counted by the engine's own count.
+
+    Whenever seats are freed the waitlist is served in the same transaction, so that between
+    transactions none fits (bookings.waitlist). A hold that has ended but is not yet written
+    lapsed still holds its seats here, as it does in the free stretches stored.
+    """
+    waiting = Booking.objects.filter(status=Booking.Status.WAITLISTED)
+    if train_id is not None:
+        waiting = waiting.filter(train_id=train_id)
+    ranges_of: dict[int, dict[str, tuple]] = {}
+    fit = []
+    for booking in waiting.order_by("id").iterator(chunk_size=2_000):
+        if booking.train_id not in ranges_of:
+            coaches = train_coaches_by_id(train_id=booking.train_id)
+            spans = [(coach.travel_class, coach.first_seat, coach.last_seat) for coach in coaches]
+            classes = set(coach.travel_class for coach in coaches)
+            ranges_of[booking.train_id] = {
+                travel_class: ()
+                if len(classes) == 1
+                else class_seat_ranges(coaches=spans, travel_class=travel_class)
+                for travel_class in classes
+            }
+        seat_ranges = ranges_of[booking.train_id].get(booking.travel_class)
+        if seat_ranges is None:
+            # Its class is no longer on the train: it waits for the chart.
+            continue
+        free = seats_free_count(
+            journey=Journey(train_id=booking.train_id, date=booking.journey_date),
+            from_position=booking.from_position,
+            to_position=booking.to_position,
+            seat_ranges=seat_ranges,
+        )
+        if free >= booking.seat_count - booking.seats_cancelled:
+            fit.append(booking.pk)
+    return fit
 
 
 def free_stretch_differences(*, train_id: int | None = None) -> list[InventoryDifference]:
@@ -263,3 +335,25 @@ def highest_id(*, table: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}")  # noqa: S608
         return cursor.fetchone()[0]
+
+
+def waitlist_summary(*, train_id: int, waiting_ids: tuple[int, int]) -> dict[str, int]:
+    """Return what became of the hot journey bench.seed.hot_journey_open_waitlisted seeded: of its waiting
+    bookings (ids `waiting_ids`, first and last), those seated and those still waiting; its holds
+    written lapsed, and those ended but not yet written so."""
+    from django.db.models import Count, Q
+    from django.utils import timezone
+
+    first, last = waiting_ids
+    figures = Booking.objects.filter(train_id=train_id).aggregate(
+        waiting_served=Count(
+            "id",
+            filter=Q(id__gte=first, id__lte=last, status__in=[Booking.Status.HELD, Booking.Status.CONFIRMED]),
+        ),
+        still_waiting=Count("id", filter=Q(id__gte=first, id__lte=last, status=Booking.Status.WAITLISTED)),
+        holds_lapsed=Count("id", filter=Q(cancel_reason=Booking.Reason.HOLD_EXPIRED)),
+        holds_ended_unwritten=Count(
+            "id", filter=Q(status=Booking.Status.HELD, expires_at__lte=timezone.now())
+        ),
+    )
+    return {name: int(value) for name, value in figures.items()}

@@ -31,7 +31,7 @@ import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from bench.seed import (
     LISTER_USERNAME,
     add_size_arguments,
     bench_environment_setdefault,
+    busy_stretch_end,
     database_create_if_missing,
     journey_dates_ahead,
     size_from_args,
@@ -55,6 +56,7 @@ SCENARIO_ORDER = (
     "hot-dates",
     "naive-hot",
     "hot-segments",
+    "hot-waitlist",
     "early-full",
     "late-full",
     "early-segments",
@@ -66,7 +68,15 @@ SCENARIO_ORDER = (
     "booking-list-100",
 )
 # Run at each size of the hot train.
-HOT_SCENARIOS = ("hot-full", "hot-dates", "naive-hot", "hot-segments")
+HOT_SCENARIOS = ("hot-full", "hot-dates", "naive-hot", "hot-segments", "hot-waitlist")
+# hot-waitlist: sales of random segments of the second half of a journey whose first half is sold
+# out, WAITING_BOOKINGS waiting for it and its holds lapsing HOLDS_LAPSING_PER_S a second through
+# the window (--lapses-per-s; bench.seed.hot_journey_open_waitlisted), one sale in HOLD_SHARE asking
+# for a hold. The journey starts on the hot train's second running date after today, so that its
+# chart is a day away.
+WAITING_BOOKINGS = 200
+HOLDS_LAPSING_PER_S = 10
+HOLD_SHARE = 5
 # One-seat sales on the largest hot train's journey, empty (early) or with its busiest leg
 # SOLD_AHEAD sold by a bulk load before the window (late): whole routes, or random segments.
 FILL_SCENARIOS = ("early-full", "late-full", "early-segments", "late-segments")
@@ -76,6 +86,7 @@ COUNTERPARTS = {
     "hot-full": "naive-hot",
     "hot-dates": "naive-hot",
     "hot-segments": "naive-hot",
+    "hot-waitlist": "naive-hot",
     "spread": "naive-spread",
 }
 # The hot train booked on several dates beside the same train booked on one.
@@ -122,6 +133,8 @@ class Result:
     # leg when the window opened and when it closed.
     sold_ahead: dict[str, Any] | None = None
     busiest_leg_sold: dict[str, float] = field(default_factory=dict)
+    # hot-waitlist: its seeded holds lapsed in the window and waiting bookings served (waitlist_summary).
+    waitlist: dict[str, int] = field(default_factory=dict)
     round: int = 1
 
 
@@ -150,6 +163,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="classes of the hot train in the hot scenarios, its seats halved between GEN and AC with 2, "
         "each sale naming one at random; the naive twin has none, and the early/late scenarios keep one "
         "(default 1: all GEN, as the network trains)",
+    )
+    parser.add_argument(
+        "--lapses-per-s",
+        type=float,
+        default=HOLDS_LAPSING_PER_S,
+        help="holds of hot-waitlist's journey ending each second of its window "
+        f"(default {HOLDS_LAPSING_PER_S})",
     )
     parser.add_argument(
         "--rounds", type=int, default=1, help="run every scenario this many times; ratios of medians"
@@ -469,6 +489,22 @@ def load_data(workdir: Path, *, rng: random.Random, hot_date_count: int) -> dict
     # Whole routes of the hot train, each on one of its next running dates (tomorrow on, so that
     # none becomes past if the run crosses midnight).
     hot_dates = journey_dates_ahead(train_number=HOT_TRAIN_NUMBER, count=hot_date_count)
+    waitlist_date = journey_dates_ahead(train_number=HOT_TRAIN_NUMBER, count=2)[-1]
+    busy_to = busy_stretch_end(leg_count=len(hot_route) - 1)
+
+    def waitlist_line(number: int) -> str:
+        # Random segments of the second half of the route, which the waiting bookings leave free.
+        start = rng.randrange(busy_to, len(hot_route) - 1)
+        source, destination = hot_route[start], hot_route[rng.randint(start + 1, len(hot_route) - 1)]
+        hold = {"hold": True} if number % HOLD_SHARE == 0 else {}
+        return booking_target(
+            train_number=HOT_TRAIN_NUMBER,
+            journey_date=waitlist_date,
+            source=source,
+            destination=destination,
+            **hold,
+        )
+
     files = {
         "tokens": tokens,
         "lister_token": [lister.key],
@@ -476,6 +512,7 @@ def load_data(workdir: Path, *, rng: random.Random, hot_date_count: int) -> dict
         "hot_full": [booking_target(train_number=HOT_TRAIN_NUMBER)],
         "hot_dates": [booking_target(train_number=HOT_TRAIN_NUMBER, journey_date=day) for day in hot_dates],
         "hot_segments": [booking_line(HOT_TRAIN_NUMBER, *segment(hot_route)) for _ in range(5_000)],
+        "hot_waitlist": [waitlist_line(number) for number in range(5_000)],
         "spread": spread,
         "naive_hot": [f'"train_number": {HOT_TRAIN_NUMBER}'],
         "naive_spread": [f'"train_number": {number}' for number in naive_numbers],
@@ -491,6 +528,7 @@ def load_data(workdir: Path, *, rng: random.Random, hot_date_count: int) -> dict
         "paths": paths,
         "hot_route_stops": len(hot_route),
         "hot_dates": hot_dates,
+        "waitlist_date": waitlist_date,
         "load_users": len(tokens),
     }
 
@@ -502,11 +540,24 @@ def scenarios(
     hot_dates: list[date],
     seed: int,
     hot_classes: int = 1,
+    waitlist_date: date | None = None,
+    window_s: float = 10,
+    lapses_per_s: float = HOLDS_LAPSING_PER_S,
 ) -> dict[tuple[str, int | None], Scenario]:
-    """Return every scenario by (name, hot train's seats or None)."""
+    """Return every scenario by (name, hot train's seats or None).
+
+    hot-waitlist books `waitlist_date`, `lapses_per_s` holds ending each second of a window of
+    `window_s` seconds.
+    """
     from django.utils import timezone
 
-    from bench.seed import HOT_TRAIN_CLASSES, hot_journey_open_sold, hot_train_reset, naive_hot_train_reset
+    from bench.seed import (
+        HOT_TRAIN_CLASSES,
+        hot_journey_open_sold,
+        hot_journey_open_waitlisted,
+        hot_train_reset,
+        naive_hot_train_reset,
+    )
     from trains.coach_plans import DEFAULT_CLASS
 
     def book(
@@ -547,6 +598,20 @@ def scenarios(
     def hot_dates_reset(seats: int) -> None:
         hot_state["id"] = hot_train_reset(seats=seats, journey_dates=hot_dates, classes=hot_classes)
 
+    def hot_waitlist_reset(seats: int) -> dict[str, Any]:
+        # One class, as the early and late scenarios. The holds end from just after the reset, which
+        # comes right before the window, to its end.
+        hot_state["id"] = hot_train_reset(seats=seats, classes=1)
+        first_end = timezone.now() + timedelta(seconds=0.5)
+        ahead = hot_journey_open_waitlisted(
+            journey_date=waitlist_date,
+            waiting=WAITING_BOOKINGS,
+            holds=min(seats, max(1, round(lapses_per_s * window_s))),
+            holds_end=(first_end, first_end + timedelta(seconds=window_s)),
+            seed=seed,
+        )
+        return ahead.__dict__
+
     def hot_train_id() -> int:
         return hot_state["id"]
 
@@ -583,6 +648,16 @@ def scenarios(
             hot_train_id,
             seats,
         )
+        if waitlist_date is not None:
+            found[("hot-waitlist", seats)] = Scenario(
+                "hot-waitlist",
+                "book.lua",
+                book("hot_waitlist", "/user/book_seat/"),
+                ours,
+                lambda seats=seats: hot_waitlist_reset(seats),
+                hot_train_id,
+                seats,
+            )
         found[("naive-hot", seats)] = Scenario(
             "naive-hot",
             "book.lua",
@@ -701,6 +776,7 @@ def scenario_run(
         highest_id,
         inventory_violations,
         stored_booking_ids,
+        waitlist_summary,
     )
 
     run_id = f"{scenario.name}-{connections}-{secrets.token_hex(4)}"
@@ -720,7 +796,7 @@ def scenario_run(
     # Of today's hot journey, for the scenarios that book it (hot-dates books others).
     busiest_before = (
         busiest_leg_sold_share(train_id=scenario.hot_train_id(), journey_date=timezone.localdate())
-        if scenario.hot_train_id is not None and scenario.name != "hot-dates"
+        if scenario.hot_train_id is not None and scenario.name not in ("hot-dates", "hot-waitlist")
         else None
     )
     watermark = highest_id(table=scenario.table) if scenario.table else 0
@@ -863,6 +939,10 @@ def scenario_run(
             result.checks["bookings_per_journey"] = bookings_per_journey(
                 train_id=scenario.hot_train_id(), watermark=watermark
             )
+            if scenario.name == "hot-waitlist" and sold_ahead and sold_ahead["waiting_ids"]:
+                result.waitlist = waitlist_summary(
+                    train_id=scenario.hot_train_id(), waiting_ids=tuple(sold_ahead["waiting_ids"])
+                )
     return result
 
 
@@ -948,6 +1028,30 @@ def fill_table(results: list[Result]) -> str:
             f"{ahead:>12,}{_number(result.busiest_leg_sold.get('at_start'), 3):>10}"
             f"{_number(result.busiest_leg_sold.get('at_end'), 3):>8}"
         )
+    return "\n".join(lines)
+
+
+def waitlist_table(results: list[Result]) -> str:
+    """Return, for each hot-waitlist run, the holds lapsed and waiting bookings served in its window."""
+    lines = [
+        f"{'seats':>7}{'round':>6}{'conns':>6}{'waiting':>9}{'served':>8}{'left':>6}{'holds':>7}"
+        f"{'lapsed':>8}{'ended, not yet':>16}"
+    ]
+    for result in results:
+        if not result.waitlist:
+            continue
+        ahead, summary = result.sold_ahead or {}, result.waitlist
+        lines.append(
+            f"{_seats(result.hot_seats):>7}{result.round:>6}{result.connections:>6}"
+            f"{ahead.get('waiting', 0):>9}"
+            f"{summary['waiting_served']:>8}{summary['still_waiting']:>6}{ahead.get('held', 0):>7}"
+            f"{summary['holds_lapsed']:>8}{summary['holds_ended_unwritten']:>16}"
+        )
+    lines.append(
+        "waiting: bookings waiting at the start; served: of them, seated by the window's end; left: still "
+        "waiting; holds: seeded, ending through the window; lapsed: written lapsed by the sales; ended, not "
+        "yet: ended but not yet written so (the next access to the journey does it)."
+    )
     return "\n".join(lines)
 
 
@@ -1083,6 +1187,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit(f"unknown scenarios: {', '.join(sorted(unknown))}")
     if args.rounds < 1 or args.hot_dates < 1:
         sys.exit("--rounds and --hot-dates must be at least 1")
+    if args.lapses_per_s <= 0:
+        sys.exit("--lapses-per-s must be above 0")
 
     os.environ.setdefault("DATABASE_URL", DEFAULT_DATABASE_URL)
     # Production settings: the service's own defaults with DEBUG off, a fresh secret, no TLS
@@ -1140,6 +1246,9 @@ def main(argv: list[str] | None = None) -> int:
         hot_dates=data["hot_dates"],
         seed=args.seed,
         hot_classes=args.hot_classes,
+        waitlist_date=data["waitlist_date"],
+        window_s=args.duration,
+        lapses_per_s=args.lapses_per_s,
     )
     planned = runs_planned(chosen, hot_seats=size.hot_seats)
     results: list[Result] = []
@@ -1217,6 +1326,13 @@ def main(argv: list[str] | None = None) -> int:
         )
         print(ratio_table(fill_ratio_rows))
         print(fill_table(results))
+    if any(result.waitlist for result in results):
+        print()
+        print(
+            f"hot-waitlist: the journey's first half sold out with {WAITING_BOOKINGS} bookings waiting and "
+            f"{args.lapses_per_s:g} holds ending a second; what the window's sales brought about:"
+        )
+        print(waitlist_table(results))
     print()
     print("Invariants at the end of the run:")
     for name, count in final.items():

@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import connection, models, transaction
 
@@ -422,6 +422,11 @@ BOOKING_COLUMNS = [
     "refund_total",
     "currency",
     "seats_cancelled",
+    "cancel_reason",
+    "hold_requested",
+    "expires_at",
+    "hold_limit_at",
+    "payment_reference",
 ]
 # One anonymous passenger per seat, confirmed, as a sale without names writes them.
 PASSENGER_COLUMNS = [
@@ -460,12 +465,32 @@ def seed_pnr(booking_id: int) -> str:
     return "".join(reversed(digits)).rjust(PNR_LENGTH, "0")
 
 
-def _booking_sale_columns(*, booking_id: int, travel_class: str | None = None) -> tuple:
+def _booking_sale_columns(
+    *,
+    booking_id: int,
+    travel_class: str | None = None,
+    hold_requested: bool = False,
+    expires_at: datetime | None = None,
+    hold_limit_at: datetime | None = None,
+) -> tuple:
     """Return the sale's columns of a seeded booking (after BOOKING_COLUMNS' first eleven): the seeded
-    trains have no fares, so every seat was sold for nothing."""
+    trains have no fares, so every seat was sold for nothing. Every column is given, since COPY
+    leaves out only those with a default in the database, and the model's defaults are Django's."""
     from django.conf import settings
 
-    return (seed_pnr(booking_id), travel_class or DEFAULT_CLASS, "0.00", "0.00", settings.FARE_CURRENCY, 0)
+    return (
+        seed_pnr(booking_id),
+        travel_class or DEFAULT_CLASS,
+        "0.00",
+        "0.00",
+        settings.FARE_CURRENCY,
+        0,
+        "",
+        hold_requested,
+        expires_at,
+        hold_limit_at,
+        "",
+    )
 
 
 def seat_places(coaches: Sequence) -> list[tuple[str, str, int, str]]:
@@ -483,9 +508,14 @@ def seat_places(coaches: Sequence) -> list[tuple[str, str, int, str]]:
 
 
 def _passenger_rows(
-    *, booking_id: int, seat_numbers: Sequence[int], places: Sequence[tuple[str, str, int, str]]
+    *,
+    booking_id: int,
+    seat_numbers: Sequence[int],
+    places: Sequence[tuple[str, str, int, str]],
+    status: str = "confirmed",
 ) -> Iterator[tuple]:
-    """Return the PASSENGER_COLUMNS rows of a seeded booking: one anonymous passenger per seat, in order."""
+    """Return the PASSENGER_COLUMNS rows of a seeded booking: one anonymous passenger per seat, in order,
+    confirmed or held."""
     for passenger_id, seat_number in enumerate(sorted(seat_numbers), 1):
         _, coach, seat, position = places[seat_number - 1]
         yield (
@@ -500,7 +530,28 @@ def _passenger_rows(
             position,
             None,
             "0.00",
-            "confirmed",
+            status,
+            None,
+            None,
+        )
+
+
+def _waiting_passenger_rows(*, booking_id: int, party: int) -> Iterator[tuple]:
+    """Return the PASSENGER_COLUMNS rows of a waiting booking: `party` anonymous passengers, no seat."""
+    for passenger_id in range(1, party + 1):
+        yield (
+            booking_id,
+            passenger_id,
+            None,
+            None,
+            "",
+            None,
+            None,
+            None,
+            None,
+            None,
+            "0.00",
+            "waitlisted",
             None,
             None,
         )
@@ -673,6 +724,222 @@ def hot_journey_open_sold(
         bookings=len(sales),
         busiest_leg_share=round(seats.busiest_leg_sold() / train.total_seats, 3),
         seat_legs_share=round(sum(seats.sold_per_leg) / (train.total_seats * leg_count), 3),
+    )
+
+
+@dataclass(frozen=True)
+class SeededBooking:
+    """A booking journey_open_with writes: its segment, its party of anonymous passengers, and its status.
+
+    Held, it keeps its seats until `expires_at` (its hold began HOLD_TTL_SECONDS before); waiting,
+    it has none. `hold_requested` is implied by a hold; a waiting booking may have asked for one.
+    """
+
+    from_position: int
+    to_position: int
+    party: int
+    status: str = "confirmed"
+    expires_at: datetime | None = None
+    hold_requested: bool = False
+
+
+def journey_open_with(
+    *,
+    train_id: int,
+    journey_date: date,
+    bookings: Sequence[SeededBooking],
+    seed: int = 1,
+    user_ids: Sequence[int] | None = None,
+) -> list[int]:
+    """Open the train's journey with `bookings` written as a sale writes them, in order; return their ids.
+
+    The ids rise in their order, which is the waitlist's. Seats are chosen by bench.journey_seats
+    and everything is written with COPY, as hot_journey_open_sold writes. Users are `user_ids`
+    (default: the load users), at random. Raise ValueError when a seated booking finds too few
+    seats free, or a waiting one finds enough: no booking waits for seats that it fits in
+    (bookings.waitlist), and the seed leaves none that would. For a train of one class: the
+    seats are counted for all.
+    """
+    from django.conf import settings
+    from django.utils import timezone
+
+    from bench.journey_seats import JourneySeats
+    from bookings.models import Booking, BookingSeat, FreeStretch, Journey, Passenger
+    from trains.models import Train
+    from users.models import User
+
+    rng = random.Random(seed)
+    train = Train.objects.get(pk=train_id)
+    places = seat_places(
+        list(train.coaches.order_by("position")) or default_coaches(total_seats=train.total_seats)
+    )
+    users = list(
+        user_ids
+        if user_ids is not None
+        else User.objects.exclude(username=LISTER_USERNAME).order_by("id").values_list("id", flat=True)
+    )
+    seats = JourneySeats(total_seats=train.total_seats, leg_count=train.stops.count() - 1)
+    chosen: list[list[int]] = []
+    for booking in bookings:
+        if booking.status == Booking.Status.WAITLISTED:
+            chosen.append([])
+            continue
+        if booking.status not in (Booking.Status.CONFIRMED, Booking.Status.HELD):
+            raise ValueError(f"a seeded booking is confirmed, held or waitlisted, not {booking.status}")
+        sold = seats.sell(
+            from_position=booking.from_position, to_position=booking.to_position, count=booking.party
+        )
+        if sold is None:
+            raise ValueError(f"too few seats free for {booking}")
+        chosen.append(sold)
+    for booking in bookings:
+        free = seats.seats_free(from_position=booking.from_position, to_position=booking.to_position)
+        if booking.status == Booking.Status.WAITLISTED and free >= booking.party:
+            raise ValueError(f"{booking} would fit in the {free} seats free on its segment")
+    now = timezone.now()
+    hold_ttl = timedelta(seconds=settings.HOLD_TTL_SECONDS)
+    extensions = timedelta(seconds=settings.HOLD_MAX_SECONDS - settings.HOLD_TTL_SECONDS)
+
+    def booking_row(booking_id: int, booking: SeededBooking, seat_numbers: list[int]) -> tuple:
+        held = booking.status == Booking.Status.HELD
+        return (
+            booking_id,
+            rng.choice(users),
+            train.pk,
+            booking.from_position,
+            booking.to_position,
+            booking.party,
+            seat_numbers,
+            booking.status,
+            booking.expires_at - hold_ttl if held else now,
+            None,
+            journey_date,
+            *_booking_sale_columns(
+                booking_id=booking_id,
+                travel_class=places[seat_numbers[0] - 1][0] if seat_numbers else DEFAULT_CLASS,
+                hold_requested=held or booking.hold_requested,
+                expires_at=booking.expires_at if held else None,
+                hold_limit_at=booking.expires_at + extensions if held else None,
+            ),
+        )
+
+    def passenger_rows(booking_id: int, booking: SeededBooking, seat_numbers: list[int]) -> Iterator[tuple]:
+        if booking.status == Booking.Status.WAITLISTED:
+            return _waiting_passenger_rows(booking_id=booking_id, party=booking.party)
+        return _passenger_rows(
+            booking_id=booking_id, seat_numbers=seat_numbers, places=places, status=booking.status
+        )
+
+    with transaction.atomic():
+        Journey.objects.create(train=train, date=journey_date)
+        ids = _booking_ids_reserve(len(bookings))
+        written = list(zip(ids, bookings, chosen, strict=True))
+        _insert(Booking, BOOKING_COLUMNS, _booking_rows(booking_row(*row) for row in written))
+        _insert(
+            Passenger, PASSENGER_COLUMNS, (passenger for row in written for passenger in passenger_rows(*row))
+        )
+        _insert(
+            BookingSeat,
+            SEAT_HELD_COLUMNS,
+            (
+                (booking_id, seat, train.pk, journey_date, booking.from_position, booking.to_position)
+                for booking_id, booking, seat_numbers in written
+                for seat in seat_numbers
+            ),
+        )
+        _insert(
+            FreeStretch,
+            FREE_STRETCH_COLUMNS,
+            ((train.pk, journey_date, seat, first, last) for seat, first, last in seats.free_stretches()),
+        )
+    return ids
+
+
+def busy_stretch_end(*, leg_count: int) -> int:
+    """Return the stop where the busy stretch of hot_journey_open_waitlisted ends: the route's middle."""
+    return leg_count // 2
+
+
+@dataclass(frozen=True)
+class WaitlistedAhead:
+    """What hot_journey_open_waitlisted wrote: the busy stretch's end, its bookings by status, and the first
+    and last ids of those waiting."""
+
+    busy_to: int
+    confirmed: int
+    held: int
+    waiting: int
+    waiting_passengers: int
+    waiting_ids: tuple[int, int] | None
+
+
+def hot_journey_open_waitlisted(
+    *,
+    journey_date: date,
+    waiting: int,
+    holds: int,
+    holds_end: tuple[datetime, datetime],
+    seed: int = 1,
+) -> WaitlistedAhead:
+    """Open the hot train's journey sold out on its busy stretch, with `waiting` bookings waiting for it and
+    `holds` of its seats held until ends spread evenly over `holds_end` (first, last).
+
+    The busy stretch is the first half of the route, stops 0 to busy_to: every seat is sold on it,
+    each to a confirmed party (PARTY_SIZES) or a one-seat hold, and the rest of the route is free.
+    The waiting bookings, after them in order, are parties of PARTY_SIZES on random segments of
+    the busy stretch, one in four having asked for a hold. As each hold lapses, its seat goes to
+    the waiting bookings that fit in it, in their order, before any sale; a sale of the second
+    half of the route finds its seats free all the while.
+    """
+    from bookings.models import Booking
+    from trains.models import Train
+
+    rng = random.Random(seed)
+    train = Train.objects.get(train_number=HOT_TRAIN_NUMBER)
+    leg_count = train.stops.count() - 1
+    if leg_count < 2 or not 0 <= holds <= train.total_seats:
+        raise ValueError("the hot train needs two legs or more, and as many seats as holds")
+    busy_to = busy_stretch_end(leg_count=leg_count)
+    first_end, last_end = holds_end
+    bookings = [
+        SeededBooking(
+            0,
+            busy_to,
+            1,
+            Booking.Status.HELD,
+            expires_at=first_end + (last_end - first_end) * ((number + 0.5) / holds),
+        )
+        for number in range(holds)
+    ]
+    unsold = train.total_seats - holds
+    confirmed = 0
+    while unsold:
+        party = min(rng.choice(PARTY_SIZES), unsold)
+        bookings.append(SeededBooking(0, busy_to, party))
+        unsold -= party
+        confirmed += 1
+    waiting_bookings = []
+    for _ in range(waiting):
+        from_position = rng.randrange(busy_to)
+        waiting_bookings.append(
+            SeededBooking(
+                from_position,
+                rng.randint(from_position + 1, busy_to),
+                rng.choice(PARTY_SIZES),
+                Booking.Status.WAITLISTED,
+                hold_requested=rng.random() < 0.25,
+            )
+        )
+    ids = journey_open_with(
+        train_id=train.pk, journey_date=journey_date, bookings=[*bookings, *waiting_bookings], seed=seed
+    )
+    return WaitlistedAhead(
+        busy_to=busy_to,
+        confirmed=confirmed,
+        held=holds,
+        waiting=waiting,
+        waiting_passengers=sum(booking.party for booking in waiting_bookings),
+        waiting_ids=(ids[len(bookings)], ids[-1]) if waiting_bookings else None,
     )
 
 

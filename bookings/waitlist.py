@@ -85,8 +85,18 @@ def waitlist_serve(
     waiting = list(
         Booking.objects.filter(train_id=train_id, journey_date=journey_date, status=Booking.Status.WAITLISTED)
         .order_by("id")
+        # With the hold's times, which _booking_seat writes whether or not it sets them: a field left
+        # out would be loaded by a query of its own for each booking served.
         .only(
-            "id", "train_id", "journey_date", "from_position", "to_position", "travel_class", "hold_requested"
+            "id",
+            "train_id",
+            "journey_date",
+            "from_position",
+            "to_position",
+            "travel_class",
+            "hold_requested",
+            "expires_at",
+            "hold_limit_at",
         )
     )
     if not waiting or (freed == [] and shrunk is None):

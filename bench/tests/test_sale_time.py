@@ -54,3 +54,24 @@ def test_a_journey_sold_ahead_on_the_whole_route_sells_only_the_seats_left(tiny_
     hot = Train.objects.get(train_number=HOT_TRAIN_NUMBER)
     assert Booking.objects.filter(train=hot).count() == 7 + 3
     assert not any(inventory_violations(train_id=hot.pk).values())
+
+
+def test_sales_of_the_second_half_beside_a_waitlist_report_the_holds_lapsed_and_bookings_served(
+    tiny_network, capsys, settings
+):
+    # As the benchmark raises them (bench.seed.BENCH_LIMITS): the waiting bookings count against the cap.
+    settings.BOOKING_MAX_SEATS_PER_USER_PER_TRAIN = settings.BOOKING_MAX_SEATS_PER_USER = 1_000_000
+    arguments = ["--sales", "12", "--rounds", "1", "--seats", "40", "--second-half", "--waitlisted"]
+
+    assert sale_time.main([*arguments, "--holds-over", "0.2"]) == 0
+
+    output = capsys.readouterr().out
+    found = re.search(r"(\d+) of 2 holds lapsed, (\d+) of 200 waiting bookings served", output)
+    assert found, output
+    hot = Train.objects.get(train_number=HOT_TRAIN_NUMBER)
+    hot_bookings = Booking.objects.filter(train=hot)
+    assert int(found.group(1)) == hot_bookings.filter(cancel_reason="hold_expired").count()
+    # Second-half segments of five stops (stops 2 to 4) on forty seats: all twelve sold, none waiting.
+    assert rounds_printed(output, 12) == [("1", 12)]
+    assert hot_bookings.filter(status="waitlisted").count() == 200 - int(found.group(2))
+    assert not any(inventory_violations(train_id=hot.pk).values())

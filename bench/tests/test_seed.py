@@ -127,7 +127,11 @@ def test_a_booking_without_its_passengers_is_reported():
     Passenger.objects.filter(booking=booking, passenger_id=1).delete()
 
     violations = inventory_violations(train_id=booking.train_id, naive=False)
-    assert {name: count for name, count in violations.items() if count} == {PASSENGERS_CHECK: 1}
+    # The seat the passenger sat on is still held, by no one.
+    assert {name: count for name, count in violations.items() if count} == {
+        PASSENGERS_CHECK: 1,
+        "seats held for no seated passenger": 1,
+    }
 
 
 @pytest.mark.django_db
@@ -203,7 +207,7 @@ def test_the_checks_tell_the_journeys_of_one_train_apart():
     assert {name: count for name, count in violations.items() if count} == {
         STRETCHES_CHECK: 1,
         "seats held on journeys that do not exist": 1,
-        "bookings not holding exactly seat_count seats on their journey and segment": 1,
+        "bookings not holding exactly their seated passengers' seats on their journey and segment": 1,
     }
 
 

@@ -4,6 +4,8 @@ that frees the seats."""
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from bookings.models import Booking, BookingSeat, Passenger
 from bookings.tests.product_train import (
@@ -296,3 +298,24 @@ def test_the_passengers_and_seats_of_a_served_booking_agree(
             == booking.seat_numbers
             == list(Passenger.objects.filter(booking=booking).values_list("seat_number", flat=True))
         )
+
+
+def test_serving_a_waiting_booking_reads_no_more_whether_it_asked_for_a_hold_or_not(
+    owner_client, other_client, booking_staff_client, full_3a
+):
+    def statements_of_a_cancellation_of(pnr: str) -> int:
+        with CaptureQueriesContext(connection) as run:
+            assert post(booking_staff_client, pnr, "cancel").status_code == 200
+        return len(run.captured_queries)
+
+    confirmed = booked(owner_client, passengers=[ASHA], waitlist=True)
+    serving_confirmed = statements_of_a_cancellation_of(full_3a[1])
+    held = booked(other_client, passengers=[RAVI], waitlist=True, hold=True)
+    serving_held = statements_of_a_cancellation_of(full_3a[2])
+
+    assert (read(owner_client, confirmed["pnr"])["status"], read(other_client, held["pnr"])["status"]) == (
+        "confirmed",
+        "held",
+    )
+    # The same reads and writes: a booking served confirmed has no hold times to load one by one.
+    assert serving_confirmed == serving_held
