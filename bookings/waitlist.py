@@ -66,6 +66,22 @@ def _in_ranges(seat_number: int, seat_ranges: inventory.SeatRanges) -> bool:
     return not seat_ranges or any(first <= seat_number <= last for first, last in seat_ranges)
 
 
+def _freed_seat_covers(
+    free_now: dict[int, list[tuple[int, int]]],
+    *,
+    from_position: int,
+    to_position: int,
+    seat_ranges: inventory.SeatRanges,
+) -> bool:
+    """Return whether a seat freed (`free_now`: its stretches still free) is free on the whole segment in
+    the class."""
+    return any(
+        _in_ranges(seat, seat_ranges) and first <= from_position and last >= to_position
+        for seat, stretches in free_now.items()
+        for first, last in stretches
+    )
+
+
 def waitlist_serve(
     *,
     train_id: int,
@@ -82,21 +98,18 @@ def waitlist_serve(
     others are passed over without a read, but `shrunk`, a waiting booking that has just lost
     passengers. A booking served asking for a hold is held from `at` on.
     """
+    # Plain rows, not models: behind a long waitlist most bookings are passed over unread.
     waiting = list(
         Booking.objects.filter(train_id=train_id, journey_date=journey_date, status=Booking.Status.WAITLISTED)
         .order_by("id")
-        # With the hold's times, which _booking_seat writes whether or not it sets them: a field left
-        # out would be loaded by a query of its own for each booking served.
-        .only(
+        .values_list(
             "id",
-            "train_id",
-            "journey_date",
             "from_position",
             "to_position",
             "travel_class",
             "hold_requested",
-            "expires_at",
-            "hold_limit_at",
+            "seat_count",
+            "seats_cancelled",
         )
     )
     if not waiting or (freed == [] and shrunk is None):
@@ -107,42 +120,66 @@ def waitlist_serve(
             train_id=train_id, journey_date=journey_date, seat_number__in=list(freed)
         ).values_list("seat_number", "from_position", "to_position"):
             free_now[seat].append((first, last))
+        if not free_now and shrunk is None:
+            return []
     coaches = train_coaches_by_id(train_id=train_id)
     ranges_of = _class_ranges(coaches)
     coach_starts = tuple(coach.first_seat for coach in coaches)
-    party_of: dict[int, list[Passenger]] = defaultdict(list)
     served: list[int] = []
-    read_parties = False
-    for booking in waiting:
-        seat_ranges = ranges_of.get(booking.travel_class)
+    parties: dict[int, list[tuple[int, str]]] | None = None
+    for (
+        booking_id,
+        from_position,
+        to_position,
+        travel_class,
+        hold_requested,
+        seat_count,
+        cancelled,
+    ) in waiting:
+        seat_ranges = ranges_of.get(travel_class)
         if seat_ranges is None:
             # Its class is no longer on the train: it waits until the chart.
             continue
-        if freed is not None and booking.pk != shrunk:
-            fits_maybe = any(
-                _in_ranges(seat, seat_ranges)
-                and first <= booking.from_position
-                and last >= booking.to_position
-                for seat, stretches in free_now.items()
-                for first, last in stretches
+        if (
+            freed is not None
+            and booking_id != shrunk
+            and not _freed_seat_covers(
+                free_now, from_position=from_position, to_position=to_position, seat_ranges=seat_ranges
             )
-            if not fits_maybe:
-                continue
-        if not read_parties:
-            for passenger in Passenger.objects.filter(
-                booking_id__in=[booking.pk for booking in waiting], status=Passenger.Status.WAITLISTED
-            ).order_by("booking_id", "passenger_id"):
-                party_of[passenger.booking_id].append(passenger)
-            read_parties = True
-        party = party_of[booking.pk]
+        ):
+            continue
+        party_size = seat_count - cancelled
         state = inventory.seats_look(
             train_id=train_id,
             journey_date=journey_date,
-            from_position=booking.from_position,
-            to_position=booking.to_position,
-            count=len(party),
+            from_position=from_position,
+            to_position=to_position,
+            count=party_size,
             seat_ranges=seat_ranges,
         )
+        # The first look reads at least as many seats as the party has, where there are: fewer, and
+        # the party does not fit. It fits when the class has as many free on its whole segment, and
+        # the seat rule then seats it, together where it can.
+        if len(state.look.tightest) < party_size:
+            continue
+        if parties is None:
+            # Read once, as plain rows, at the first booking that fits: those that fit are few.
+            parties = defaultdict(list)
+            for passenger_of, passenger_id, preference in (
+                Passenger.objects.filter(
+                    booking__train_id=train_id,
+                    booking__journey_date=journey_date,
+                    booking__status=Booking.Status.WAITLISTED,
+                    status=Passenger.Status.WAITLISTED,
+                )
+                .order_by("booking_id", "passenger_id")
+                .values_list("booking_id", "passenger_id", "preference")
+            ):
+                parties[passenger_of].append((passenger_id, preference))
+        party = [
+            Passenger(booking_id=booking_id, passenger_id=passenger_id, preference=preference)
+            for passenger_id, preference in parties[booking_id]
+        ]
         try:
             chosen = inventory.seats_choose(
                 state=state,
@@ -152,16 +189,23 @@ def waitlist_serve(
             )
         except InsufficientSeats:
             continue
+        booking = Booking(
+            id=booking_id,
+            train_id=train_id,
+            journey_date=journey_date,
+            from_position=from_position,
+            to_position=to_position,
+            travel_class=travel_class,
+            hold_requested=hold_requested,
+        )
         _booking_seat(booking=booking, party=party, chosen=chosen, coaches=coaches, at=at)
-        served.append(booking.pk)
+        served.append(booking_id)
         for candidate in chosen:
             if candidate.seat_number in free_now:
                 stretches = free_now[candidate.seat_number]
                 stretches.remove((candidate.from_position, candidate.to_position))
                 stretches.extend(
-                    stretches_left(
-                        candidate, from_position=booking.from_position, to_position=booking.to_position
-                    )
+                    stretches_left(candidate, from_position=from_position, to_position=to_position)
                 )
     return served
 
