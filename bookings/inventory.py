@@ -298,18 +298,12 @@ _CHART_PENDING = (
 )
 # What a sale decides on besides the candidates, as a row of kind 0: whether it holds the
 # journey's lock, the seats the user holds on the journey and on every journey not yet started,
-# the id the booking will have, whether holds are due and whether a chart is pending.
-# Parameters: _LOCKED's, _SEATS_HELD's, _SEATS_HELD_AHEAD's, _HOLDS_DUE's, _CHART_PENDING's.
+# the id the booking will have, whether holds are due and whether a chart is pending (asked only
+# once the chart's time has come: before it, a pending chart changes nothing, and each clause
+# costs the planner on every sale). Parameters: _LOCKED's, _SEATS_HELD's, _SEATS_HELD_AHEAD's,
+# _HOLDS_DUE's, then _CHART_PENDING's where asked.
 _SALE_FACTS = (
-    " SELECT 0, {locked}, ("
-    + _SEATS_HELD
-    + "), ("
-    + _SEATS_HELD_AHEAD
-    + "), {booking_id}, "
-    + _HOLDS_DUE
-    + ", "
-    + _CHART_PENDING
-    + " UNION ALL"
+    " SELECT 0, {locked}, (" + _SEATS_HELD + "), (" + _SEATS_HELD_AHEAD + "), {booking_id}, " + _HOLDS_DUE
 )
 # On PostgreSQL a sale locks its journey's row and reads in one round trip, as two statements:
 # the read's snapshot is taken once the lock is held, so it sees every sale that committed
@@ -387,6 +381,7 @@ def sale_lock(
     count: int,
     today: datetime.date,
     now: datetime.datetime,
+    chart_due: bool = False,
     seat_ranges: SeatRanges = (),
     coaches: str | None = None,
 ) -> SaleState | None:
@@ -395,7 +390,8 @@ def sale_lock(
     None when the train has no journey on the date yet. On PostgreSQL the locks and the read go
     in one round trip; the read is a statement of its own, so that it sees every sale that
     committed while this one waited for a lock. Journeys from `today` on count as not started;
-    holds whose end is `now` or earlier are due. The candidates are the seats of `seat_ranges`
+    holds whose end is `now` or earlier are due; with `chart_due` (the chart's time has come), the
+    read says whether bookings wait on an uncharted journey. The candidates are the seats of `seat_ranges`
     (bookings of a class). On PostgreSQL, where the coaches were read before the lock, `coaches`
     is what was read (coaches_fingerprint): raise CoachesChanged if they are no longer so, and
     TrainWithdrawn if the train was withdrawn.
@@ -413,12 +409,17 @@ def sale_lock(
             _SALE_FACTS.format(locked=_LOCKED_SQLITE, booking_id="NULL"),
             [train_id, train_id, journey_date],
         )
+    pending = (
+        (", " + _CHART_PENDING + " UNION ALL", [train_id, journey_date, train_id, journey_date])
+        if chart_due
+        else (", 0 UNION ALL", [])
+    )
     covering = _covering(
         train_id=train_id, journey_date=journey_date, from_position=from_position, to_position=to_position
     )
     size = _first_look(count)
     read = (
-        facts[0] + _tightest_sql(seat_ranges),
+        facts[0] + pending[0] + _tightest_sql(seat_ranges),
         [
             *facts[1],
             train_id,
@@ -429,10 +430,7 @@ def sale_lock(
             train_id,
             journey_date,
             connection.ops.adapt_datetimefield_value(now),
-            train_id,
-            journey_date,
-            train_id,
-            journey_date,
+            *pending[1],
             *covering,
             *_in_ranges(seat_ranges)[1],
             size,

@@ -219,6 +219,7 @@ def _journey_of_variant(
             # The journeys not yet started, for the cap on the seats one user holds on all of them.
             today=timezone.localdate(now),
             now=now,
+            chart_due=chart_time_on_day(on_day) <= now,
             seat_ranges=sale_class.seat_ranges,
             coaches=inventory.coaches_fingerprint(on_day.coaches),
         )
