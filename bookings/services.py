@@ -233,6 +233,15 @@ def _journey_of_variant(
         assert on_day is not None, "a train whose journey just opened is there"
         state, sale_class = lock_and_read(on_day)
         assert state is not None, "a journey just opened is there to lock"
+    chart_at = chart_time_on_day(on_day)
+    if state.holds_due or (state.chart_pending and chart_at <= now):
+        # Holds ended or the chart's time came since anything last looked: the journey is brought
+        # to now first, under the lock just taken, so that seats freed reach the waitlist before
+        # this sale; then the sale reads what it decides on again.
+        journey_events.journey_settle(
+            train_id=state.train_id, journey_date=state.journey_date, now=now, chart_at=chart_at
+        )
+        state, sale_class = lock_and_read(on_day)
     return state, on_day, sale_class
 
 
@@ -278,28 +287,19 @@ def booking_create(
     rules.seat_count_check(seat_count=count)
     requests = passengers if passengers is not None else [PassengerRequest()] * count
     now = timezone.now()
-    sale = functools.partial(
-        _journey_for_sale,
-        user=user,
-        train_number=train_number,
-        seat_count=count,
-        journey_date=journey_date,
-        now=now,
-        source=source,
-        destination=destination,
-        travel_class=travel_class,
-    )
     try:
         with _in_a_transaction():
-            state, on_day, sale_class = sale()
+            state, on_day, sale_class = _journey_for_sale(
+                user=user,
+                train_number=train_number,
+                seat_count=count,
+                journey_date=journey_date,
+                now=now,
+                source=source,
+                destination=destination,
+                travel_class=travel_class,
+            )
             chart_at = chart_time_on_day(on_day)
-            if state.holds_due or (state.chart_pending and chart_at <= now):
-                # Holds ended or the chart's time came since anything last looked: the journey
-                # is brought to now first, so that seats freed reach the waitlist before this sale.
-                journey_events.journey_settle(
-                    train_id=state.train_id, journey_date=state.journey_date, now=now, chart_at=chart_at
-                )
-                state, on_day, sale_class = sale()
             if hold and chart_at <= now:
                 raise JourneyCharted(chart_at=chart_at)
             # Counted under the locks: the user's other sales may be racing this one.
