@@ -49,7 +49,7 @@ from bookings.allocation import (
     stretches_left,
 )
 from bookings.errors import InsufficientSeats
-from bookings.models import Booking, BookingSeat, FreeStretch, Journey, Passenger
+from bookings.models import JOURNEY_SEAT_KEY_SEATS, Booking, BookingSeat, FreeStretch, Journey, Passenger
 from railway.db.statements import Statement, Writes, rows_of_last
 from trains.models import Stop, Train
 
@@ -219,6 +219,42 @@ def seats_free_count(
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*)" + _COVERING + condition, [*covering, *bounds])
         return cursor.fetchone()[0]
+
+
+# The seats free on a segment within a range of seat numbers, for several (segment, range) rows in
+# one statement: each row counts the free stretches of its range that cover its segment, by a
+# range scan of the primary key. Parameters: train id, journey date, then per row its index, its
+# first and last stop, its first and last seat.
+_FREE_BY_SEGMENT = (
+    "SELECT segment.column1, (SELECT COUNT(*) FROM bookings_freestretch stretch"
+    " WHERE stretch.train_id = %s AND stretch.journey_date = %s"
+    " AND stretch.seat_number BETWEEN segment.column4 AND segment.column5"
+    " AND stretch.from_position <= segment.column2 AND stretch.to_position >= segment.column3)"
+    " FROM (VALUES {rows}) segment"
+)
+# The seat numbers a train may have: every seat when a class holds them all.
+_EVERY_SEAT = ((1, JOURNEY_SEAT_KEY_SEATS - 1),)
+
+
+def seats_free_counts(*, journey: Journey, segments: Sequence[tuple[int, int, SeatRanges]]) -> list[int]:
+    """Return, for each (from_position, to_position, seat_ranges) of `segments`, how many seats of the
+    journey in those ranges (none: every seat) are free on all of the segment; in one statement."""
+    if not segments:
+        return []
+    rows = [
+        (index, from_position, to_position, first, last)
+        for index, (from_position, to_position, seat_ranges) in enumerate(segments)
+        for first, last in seat_ranges or _EVERY_SEAT
+    ]
+    counts = [0] * len(segments)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _FREE_BY_SEGMENT.format(rows=", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))),
+            [journey.train_id, journey.date, *(value for row in rows for value in row)],
+        )
+        for index, count in cursor.fetchall():
+            counts[index] += count
+    return counts
 
 
 def _first_look(count: int) -> int:

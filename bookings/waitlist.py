@@ -20,7 +20,7 @@ from bookings import inventory
 from bookings.allocation import Candidate, stretches_left
 from bookings.errors import InsufficientSeats, WaitlistFull
 from bookings.holds import hold_times
-from bookings.models import Booking, FreeStretch, Passenger
+from bookings.models import Booking, FreeStretch, Journey, Passenger
 from bookings.passengers import passengers_seat, seat_position_of
 from railway.db.statements import Writes
 from trains.seat_numbers import class_seat_ranges
@@ -125,6 +125,28 @@ def waitlist_serve(
     coaches = train_coaches_by_id(train_id=train_id)
     ranges_of = _class_ranges(coaches)
     coach_starts = tuple(coach.first_seat for coach in coaches)
+
+    def may_fit(
+        booking_id: int, from_position: int, to_position: int, seat_ranges: inventory.SeatRanges
+    ) -> bool:
+        return (
+            freed is None
+            or booking_id == shrunk
+            or _freed_seat_covers(
+                free_now, from_position=from_position, to_position=to_position, seat_ranges=seat_ranges
+            )
+        )
+
+    candidates = [
+        row for row in waiting if row[3] in ranges_of and may_fit(row[0], row[1], row[2], ranges_of[row[3]])
+    ]
+    # The seats free on each candidate's segment, counted at once: serving earlier bookings only
+    # takes seats, so a candidate with too few now never fits in this pass, and is passed over
+    # without a look of its own.
+    free_counts = inventory.seats_free_counts(
+        journey=Journey(train_id=train_id, date=journey_date),
+        segments=[(row[1], row[2], ranges_of[row[3]]) for row in candidates],
+    )
     served: list[int] = []
     parties: dict[int, list[tuple[int, str]]] | None = None
     for (
@@ -135,18 +157,9 @@ def waitlist_serve(
         hold_requested,
         seat_count,
         cancelled,
-    ) in waiting:
-        seat_ranges = ranges_of.get(travel_class)
-        if seat_ranges is None:
-            # Its class is no longer on the train: it waits until the chart.
-            continue
-        if (
-            freed is not None
-            and booking_id != shrunk
-            and not _freed_seat_covers(
-                free_now, from_position=from_position, to_position=to_position, seat_ranges=seat_ranges
-            )
-        ):
+    ), free in zip(candidates, free_counts, strict=True):
+        seat_ranges = ranges_of[travel_class]
+        if free < seat_count - cancelled or not may_fit(booking_id, from_position, to_position, seat_ranges):
             continue
         party_size = seat_count - cancelled
         state = inventory.seats_look(
