@@ -4,8 +4,8 @@ It decides every outcome itself: refusals, statuses, hold ends, places on the wa
 waiting bookings are served when seats are freed, refunds and the seats free. The one thing it
 takes from the service is which seats a party was given, since the seat rule's choice decides
 which later segments fit; it checks that those seats were free on the whole segment in the
-booking's class. A party fits when at least its size of the class's seats are free on every leg
-of its segment.
+booking's class. A party fits when as many of its class's seats as it has passengers are each
+free on every leg of its segment: the service seats it whenever they are.
 """
 
 import datetime
