@@ -21,7 +21,7 @@ import time_machine
 from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.test import override_settings
-from hypothesis import HealthCheck, event, given, settings, target
+from hypothesis import HealthCheck, event, example, given, settings, target
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
@@ -541,6 +541,19 @@ def short_holds(settings):
     before_chart=st.integers(600, 3600),
     waitlist_max=st.sampled_from([4, 8, None]),
     script=st.lists(steps, min_size=20, max_size=36),
+)
+# A hold ending as the chart comes, with a booking waiting that its seats would fit: the chart goes
+# first, and the booking is cancelled rather than served.
+@example(
+    before_chart=600,
+    waitlist_max=4,
+    script=[
+        ToChart(-HOLD_TTL_SECONDS),
+        Sell("1A", 0, 3, 3, hold=True, waitlist=False),
+        Sell("1A", 0, 3, 1, hold=False, waitlist=True),
+        ToChart(0),
+        Read((1, True)),
+    ],
 )
 def test_any_sequence_of_holds_waitlist_and_clock_matches_the_reference_journey(
     short_holds, before_chart, waitlist_max, script
