@@ -222,14 +222,15 @@ def seats_free_count(
 
 
 # The seats free on a segment within a range of seat numbers, for several (segment, range) rows in
-# one statement: each row counts the free stretches of its range that cover its segment, by a
-# range scan of the primary key. Parameters: train id, journey date, then per row its index, its
-# first and last stop, its first and last seat.
+# one statement: each row counts the free stretches of its range that cover its segment, among
+# those starting at or before it (index freestretch_by_start, whose condition "length > 0" is
+# stated so that either database may use it). Parameters: train id, journey date, then per row
+# its index, its first and last stop, its first and last seat.
 _FREE_BY_SEGMENT = (
     "SELECT segment.column1, (SELECT COUNT(*) FROM bookings_freestretch stretch"
-    " WHERE stretch.train_id = %s AND stretch.journey_date = %s"
-    " AND stretch.seat_number BETWEEN segment.column4 AND segment.column5"
-    " AND stretch.from_position <= segment.column2 AND stretch.to_position >= segment.column3)"
+    " WHERE stretch.train_id = %s AND stretch.journey_date = %s AND stretch.length > 0"
+    " AND stretch.from_position <= segment.column2 AND stretch.to_position >= segment.column3"
+    " AND stretch.seat_number BETWEEN segment.column4 AND segment.column5)"
     " FROM (VALUES {rows}) segment"
 )
 # The seat numbers a train may have: every seat when a class holds them all.

@@ -86,6 +86,14 @@ class FreeStretch(models.Model):
                 condition=models.Q(length__gt=0),
                 name="freestretch_tightest",
             ),
+            # A journey's stretches by where they start: the seats free on a segment are among
+            # those starting at or before it, few where the journey is sold up to it (a waitlist
+            # is counted so, bookings.waitlist), however many seats it has free further on.
+            models.Index(
+                fields=["train", "journey_date", "from_position", "to_position", "seat_number"],
+                condition=models.Q(length__gt=0),
+                name="freestretch_by_start",
+            ),
         ]
 
     def __str__(self) -> str:
