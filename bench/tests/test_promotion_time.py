@@ -20,6 +20,10 @@ def bench_database(monkeypatch):
     monkeypatch.setattr("bench.seed.bench_environment_setdefault", lambda: None)
     monkeypatch.setattr("bench.seed.database_create_if_missing", lambda url: None)
     monkeypatch.setenv("DATABASE_URL", "unused")
+    # Set here, so that what main() sets by default is undone after the test: a server that a
+    # later test starts inherits this process's environment.
+    monkeypatch.setenv("ALLOWED_HOSTS", "testserver")
+    monkeypatch.setenv("LOG_LEVEL", "WARNING")
 
 
 def test_a_journey_is_sold_out_to_a_party_of_ten_and_others_with_ten_single_passengers_waiting_first():
