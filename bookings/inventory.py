@@ -209,16 +209,7 @@ def seats_free_count(
     *, journey: Journey, from_position: int, to_position: int, seat_ranges: SeatRanges = ()
 ) -> int:
     """Return how many seats of the journey (of a class: `seat_ranges`) are free on all of the segment."""
-    covering = _covering(
-        train_id=journey.train_id,
-        journey_date=journey.date,
-        from_position=from_position,
-        to_position=to_position,
-    )
-    condition, bounds = _in_ranges(seat_ranges)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*)" + _COVERING + condition, [*covering, *bounds])
-        return cursor.fetchone()[0]
+    return seats_free_counts(journey=journey, segments=[(from_position, to_position, seat_ranges)])[0]
 
 
 # The seats free on a segment within a range of seat numbers, for several (segment, range) rows in

@@ -417,9 +417,7 @@ def booking_by_pnr(*, pnr: str, actor: User) -> Booking:
 
     A hold or a waiting booking is read as time has left it: its journey is brought to now first.
     """
-    booking = booking_of_pnr(pnr=pnr)
-    if booking is None or (booking.user_id != actor.pk and not actor.has_perm("bookings.view_booking")):
-        raise BookingNotFound.of_pnr()
+    booking = _visible_by_pnr(pnr=pnr, actor=actor)
     if booking.status in (Booking.Status.HELD, Booking.Status.WAITLISTED):
         journey_events.journeys_settle_due(
             journeys=[(booking.train_id, booking.journey_date)], now=timezone.now()
@@ -430,11 +428,18 @@ def booking_by_pnr(*, pnr: str, actor: User) -> Booking:
     return booking
 
 
-def _owned_by_pnr(*, pnr: str, actor: User) -> Booking:
-    """Return the booking of a PNR for its owner and for staff who may change bookings, or raise."""
+def _visible_by_pnr(*, pnr: str, actor: User) -> Booking:
+    """Return the booking of a PNR for its owner and for staff who may view bookings; BookingNotFound for
+    anyone else, as for a PNR of no booking."""
     booking = booking_of_pnr(pnr=pnr)
     if booking is None or (booking.user_id != actor.pk and not actor.has_perm("bookings.view_booking")):
         raise BookingNotFound.of_pnr()
+    return booking
+
+
+def _owned_by_pnr(*, pnr: str, actor: User) -> Booking:
+    """Return the booking of a PNR for its owner and for staff who may change bookings, or raise."""
+    booking = _visible_by_pnr(pnr=pnr, actor=actor)
     if booking.user_id != actor.pk and not actor.has_perm("bookings.change_booking"):
         raise NotBookingOwner()
     return booking

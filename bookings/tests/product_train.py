@@ -39,6 +39,12 @@ def sleeper_create() -> Train:
         coaches=[CoachPlan("B1", "3A", 8, "berths-8"), CoachPlan("S1", "SL", 8, "berths-8")],
         fares=[FarePlan("3A", "1.45", "150.00"), FarePlan("SL", "0.50", "100.00")],
     )
+    return sleeper_timetable_set(train)
+
+
+def sleeper_timetable_set(train: Train) -> Train:
+    """Give a train of the stops Pune, Nagpur and Delhi the example's times: it leaves Pune at 10:00
+    UTC, Nagpur at 20:00, and reaches Delhi at 06:00 the next day."""
     train.departs_at = datetime.time(10, 0)
     train.save(update_fields=["departs_at"])
     for position, (arrival, departure) in enumerate([(None, 0), (10, 10), (20, None)]):

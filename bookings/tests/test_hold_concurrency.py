@@ -22,11 +22,11 @@ from bookings.tests.concurrency import (
     run_together,
 )
 from bookings.tests.invariants import assert_bookings_agree_with_their_seats, seats_free_on
-from bookings.tests.product_train import DAY, HOURS, SECOND, START, at
+from bookings.tests.product_train import DAY, SECOND, START, at, sleeper_timetable_set
 from conftest import client_for
 from trains.coach_plans import CoachPlan
 from trains.fares import FarePlan
-from trains.models import Stop, Train
+from trains.models import Train
 from trains.services import train_create
 from users.models import User
 
@@ -58,14 +58,7 @@ def train_of(train_number: int) -> Train:
         ],
         fares=[FarePlan("3A", "1.45", "150.00"), FarePlan("SL", "0.50", "100.00")],
     )
-    train.departs_at = datetime.time(10, 0)
-    train.save(update_fields=["departs_at"])
-    for position, (arrival, departure) in enumerate([(None, 0), (10, 10), (20, None)]):
-        Stop.objects.filter(train=train, position=position).update(
-            arrival=None if arrival is None else arrival * HOURS,
-            departure=None if departure is None else departure * HOURS,
-        )
-    return train
+    return sleeper_timetable_set(train)
 
 
 def party(train_number: int, size: int, name: str, **fields) -> dict:

@@ -16,10 +16,10 @@ from bookings.models import Booking, BookingSeat, Passenger
 from bookings.passengers import PassengerRequest
 from bookings.services import booking_cancel, booking_cancel_for_disruption, booking_create
 from bookings.tests.client_calls import AVAILABILITY_URL, BOOK_URL
+from bookings.tests.product_train import sleeper_create
 from railway.tests.bodies import error_body
-from trains.coach_plans import CoachPlan
 from trains.fares import FarePlan
-from trains.models import Stop, Train
+from trains.models import Train
 from trains.services import train_create
 
 DAY = datetime.date(2026, 12, 20)
@@ -29,24 +29,7 @@ HOURS = datetime.timedelta(hours=1)
 @pytest.fixture
 def sleeper(db) -> Train:
     """Train 12 leaves Pune at 10:00 UTC on DAY, Nagpur at 20:00, reaches Delhi at 06:00 the next day."""
-    train = train_create(
-        train_number=12,
-        source="Pune",
-        destination="Delhi",
-        stops=["Pune", "Nagpur", "Delhi"],
-        distances_km=[0, 890, 1900],
-        total_seats=16,
-        coaches=[CoachPlan("B1", "3A", 8, "berths-8"), CoachPlan("S1", "SL", 8, "berths-8")],
-        fares=[FarePlan("3A", "1.45", "150.00"), FarePlan("SL", "0.50", "100.00")],
-    )
-    train.departs_at = datetime.time(10, 0)
-    train.save(update_fields=["departs_at"])
-    for position, (arrival, departure) in enumerate([(None, 0), (10, 10), (20, None)]):
-        Stop.objects.filter(train=train, position=position).update(
-            arrival=None if arrival is None else arrival * HOURS,
-            departure=None if departure is None else departure * HOURS,
-        )
-    return train
+    return sleeper_create()
 
 
 def at(moment: datetime.datetime):
